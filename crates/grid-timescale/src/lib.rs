@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub mod capabilities;
+
+pub use capabilities::{Capabilities, ServerMode};

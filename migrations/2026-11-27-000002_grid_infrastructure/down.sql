@@ -1,0 +1,3 @@
+DROP TABLE grid_sensors;
+DROP TABLE transformers;
+DROP TABLE grid_substations;

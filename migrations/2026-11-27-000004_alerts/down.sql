@@ -1,0 +1,3 @@
+DROP TABLE alert_transitions;
+DROP FUNCTION alert_transitions_append_only();
+DROP TABLE grid_alerts;

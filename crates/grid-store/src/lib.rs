@@ -1,3 +1,30 @@
 #![doc = include_str!("../README.md")]
 
+pub mod alerts;
+pub mod anomalies;
+pub mod enums;
+pub mod error;
+pub mod forecasts;
+pub mod maintenance;
 pub mod migrations;
+#[allow(missing_docs)]
+pub mod schema;
+pub mod security;
+pub mod seed;
+pub mod sensors;
+pub mod statistics;
+pub mod store;
+pub mod substations;
+pub mod transformers;
+
+pub use alerts::AlertRepository;
+pub use anomalies::AnomalyRepository;
+pub use error::{StoreError, StoreResult};
+pub use forecasts::ForecastRepository;
+pub use maintenance::MaintenanceRepository;
+pub use security::SecurityEventRepository;
+pub use sensors::SensorRepository;
+pub use statistics::StatisticsRepository;
+pub use store::{PgPool, PgStore, WithConnection};
+pub use substations::SubstationRepository;
+pub use transformers::TransformerRepository;

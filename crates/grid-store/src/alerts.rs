@@ -1,0 +1,388 @@
+//! Alerts, their atomic lifecycle transitions and their append-only history.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grid_model::{
+    Alert, AlertHistoryEntry, AlertStatus, AlertTransition, NewAlert, TransitionError,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::enums::{DbAlertSeverity, DbAlertStatus};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{alert_transitions, grid_alerts};
+use crate::store::repository;
+
+const ENTITY: &str = "alert";
+
+/// A stored alert row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = grid_alerts, check_for_backend(diesel::pg::Pg))]
+#[allow(missing_docs)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub substation_id: Option<Uuid>,
+    pub sensor_id: Option<Uuid>,
+    pub alert_type: String,
+    pub severity: DbAlertSeverity,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: DbAlertStatus,
+    pub current_value: Option<f64>,
+    pub threshold_value: Option<f64>,
+    pub deviation_percentage: Option<f64>,
+    pub assigned_to: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub resolution_notes: Option<String>,
+    pub affected_customers: i32,
+    pub estimated_revenue_loss: Option<f64>,
+    pub sms_sent: bool,
+    pub email_sent: bool,
+    pub webhook_sent: bool,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<AlertRow> for Alert {
+    fn from(r: AlertRow) -> Self {
+        Alert {
+            id: r.id,
+            substation_id: r.substation_id,
+            sensor_id: r.sensor_id,
+            alert_type: r.alert_type,
+            severity: r.severity.into(),
+            title: r.title,
+            description: r.description,
+            status: r.status.into(),
+            current_value: r.current_value,
+            threshold_value: r.threshold_value,
+            deviation_percentage: r.deviation_percentage,
+            assigned_to: r.assigned_to,
+            assigned_at: r.assigned_at,
+            acknowledged_at: r.acknowledged_at,
+            acknowledged_by: r.acknowledged_by,
+            resolved_at: r.resolved_at,
+            resolved_by: r.resolved_by,
+            resolution_notes: r.resolution_notes,
+            affected_customers: r.affected_customers,
+            estimated_revenue_loss: r.estimated_revenue_loss,
+            sms_sent: r.sms_sent,
+            email_sent: r.email_sent,
+            webhook_sent: r.webhook_sent,
+            metadata: r.metadata,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// An insertable alert row (unchecked; see [`crate::substations::NewSubstationRow`]).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = grid_alerts)]
+#[allow(missing_docs)]
+pub struct NewAlertRow {
+    pub substation_id: Option<Uuid>,
+    pub sensor_id: Option<Uuid>,
+    pub alert_type: String,
+    pub severity: DbAlertSeverity,
+    pub title: String,
+    pub description: Option<String>,
+    pub current_value: Option<f64>,
+    pub threshold_value: Option<f64>,
+    pub deviation_percentage: Option<f64>,
+    pub affected_customers: i32,
+    pub estimated_revenue_loss: Option<f64>,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&NewAlert> for NewAlertRow {
+    fn from(a: &NewAlert) -> Self {
+        NewAlertRow {
+            substation_id: a.substation_id,
+            sensor_id: a.sensor_id,
+            alert_type: a.alert_type.clone(),
+            severity: a.severity.into(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            current_value: a.current_value,
+            threshold_value: a.threshold_value,
+            deviation_percentage: a.deviation_percentage,
+            affected_customers: a.affected_customers,
+            estimated_revenue_loss: a.estimated_revenue_loss,
+            metadata: a.metadata.clone(),
+            created_at: a.raised_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = alert_transitions, check_for_backend(diesel::pg::Pg))]
+struct TransitionRow {
+    id: i64,
+    alert_id: Uuid,
+    from_status: Option<DbAlertStatus>,
+    to_status: DbAlertStatus,
+    actor: Option<String>,
+    occurred_at: DateTime<Utc>,
+    note: Option<String>,
+    recorded_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = alert_transitions)]
+struct NewTransitionRow<'a> {
+    alert_id: Uuid,
+    from_status: Option<DbAlertStatus>,
+    to_status: DbAlertStatus,
+    actor: Option<&'a str>,
+    occurred_at: DateTime<Utc>,
+    note: Option<&'a str>,
+}
+
+impl From<TransitionRow> for AlertHistoryEntry {
+    fn from(r: TransitionRow) -> Self {
+        AlertHistoryEntry {
+            id: r.id,
+            alert_id: r.alert_id,
+            from_status: r.from_status.map(Into::into),
+            to_status: r.to_status.into(),
+            actor: r.actor,
+            occurred_at: r.occurred_at,
+            note: r.note,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
+/// Raises an alert (status open, `created_at` = the draft's `raised_at`) and records its
+/// creation in the history, atomically.
+pub fn raise(conn: &mut PgConnection, alert: &NewAlert) -> StoreResult<Alert> {
+    insert_row(conn, &NewAlertRow::from(alert), alert.raised_by.as_deref())
+}
+
+/// Inserts a row as given (the database's constraints are the only check) with its
+/// creation in the history.
+pub fn insert_row(
+    conn: &mut PgConnection,
+    row: &NewAlertRow,
+    raised_by: Option<&str>,
+) -> StoreResult<Alert> {
+    conn.transaction(|c| {
+        let alert: AlertRow = diesel::insert_into(grid_alerts::table)
+            .values(row)
+            .returning(AlertRow::as_returning())
+            .get_result(c)?;
+        diesel::insert_into(alert_transitions::table)
+            .values(NewTransitionRow {
+                alert_id: alert.id,
+                from_status: None,
+                to_status: DbAlertStatus::Open,
+                actor: raised_by,
+                occurred_at: alert.created_at,
+                note: None,
+            })
+            .execute(c)?;
+        Ok(alert.into())
+    })
+}
+
+/// The alert with this id.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> StoreResult<Alert> {
+    grid_alerts::table
+        .find(id)
+        .select(AlertRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Into::into)
+        .ok_or_else(|| StoreError::not_found(ENTITY, id))
+}
+
+/// Applies one lifecycle step atomically: the row changes only if it is still in the state
+/// the step was planned from, and the step is appended to the history in the same
+/// transaction. When another operator's change came first — the alert is already in the
+/// requested state, or moved on between our read and our write — the answer is
+/// [`StoreError::Conflict`]; a step the lifecycle forbids is [`StoreError::Transition`].
+pub fn transition(conn: &mut PgConnection, id: Uuid, step: &AlertTransition) -> StoreResult<Alert> {
+    conn.transaction(|c| {
+        let current = get(c, id)?;
+        let change = match current.plan(step) {
+            Ok(change) => change,
+            Err(TransitionError::NotAllowed { from, to }) if from == to => {
+                return Err(conflict_already(&current));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let target = grid_alerts::table
+            .find(id)
+            .filter(grid_alerts::status.eq(DbAlertStatus::from(change.from)));
+        let status = grid_alerts::status.eq(DbAlertStatus::from(change.to));
+        let updated = match (&change.acknowledged, &change.assigned, &change.resolved) {
+            (Some((by, at)), _, _) => diesel::update(target)
+                .set((
+                    status,
+                    grid_alerts::acknowledged_by.eq(by),
+                    grid_alerts::acknowledged_at.eq(at),
+                ))
+                .returning(AlertRow::as_returning())
+                .get_result(c)
+                .optional()?,
+            (_, Some((to, at)), _) => diesel::update(target)
+                .set((
+                    status,
+                    grid_alerts::assigned_to.eq(to),
+                    grid_alerts::assigned_at.eq(at),
+                ))
+                .returning(AlertRow::as_returning())
+                .get_result(c)
+                .optional()?,
+            (_, _, Some((by, at, notes))) => diesel::update(target)
+                .set((
+                    status,
+                    grid_alerts::resolved_by.eq(by),
+                    grid_alerts::resolved_at.eq(at),
+                    grid_alerts::resolution_notes.eq(notes),
+                ))
+                .returning(AlertRow::as_returning())
+                .get_result(c)
+                .optional()?,
+            (None, None, None) => diesel::update(target)
+                .set(status)
+                .returning(AlertRow::as_returning())
+                .get_result(c)
+                .optional()?,
+        };
+        let Some(updated) = updated else {
+            // Someone changed the alert between our read and our write.
+            let now = get(c, id)?;
+            return Err(conflict_changed(&now, change.from));
+        };
+        diesel::insert_into(alert_transitions::table)
+            .values(NewTransitionRow {
+                alert_id: id,
+                from_status: Some(change.from.into()),
+                to_status: change.to.into(),
+                actor: Some(step.actor.trim()),
+                occurred_at: step.at,
+                note: step.note.as_deref().or(match &step.action {
+                    grid_model::AlertAction::Resolve { notes } => notes.as_deref(),
+                    _ => None,
+                }),
+            })
+            .execute(c)?;
+        Ok(updated.into())
+    })
+}
+
+fn conflict_already(current: &Alert) -> StoreError {
+    let by = match current.status {
+        AlertStatus::Acknowledged => current.acknowledged_by.as_deref(),
+        AlertStatus::InProgress => current.assigned_to.as_deref(),
+        AlertStatus::Resolved => current.resolved_by.as_deref(),
+        _ => None,
+    };
+    StoreError::Conflict {
+        entity: ENTITY,
+        reason: format!(
+            "alert {} is already {}{}",
+            current.id,
+            current.status,
+            by.map(|b| format!(" (by {b})")).unwrap_or_default()
+        ),
+    }
+}
+
+fn conflict_changed(now: &Alert, expected: AlertStatus) -> StoreError {
+    StoreError::Conflict {
+        entity: ENTITY,
+        reason: format!(
+            "alert {} changed concurrently: expected {expected}, now {}",
+            now.id, now.status
+        ),
+    }
+}
+
+/// Open, acknowledged and in-progress alerts of a substation: most severe first, then oldest.
+pub fn open_by_substation(conn: &mut PgConnection, substation_id: Uuid) -> StoreResult<Vec<Alert>> {
+    Ok(grid_alerts::table
+        .filter(grid_alerts::substation_id.eq(substation_id))
+        .filter(grid_alerts::status.eq_any(ACTIVE))
+        .order((grid_alerts::severity.desc(), grid_alerts::created_at.asc()))
+        .select(AlertRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Every open, acknowledged or in-progress alert: most severe first, then oldest.
+pub fn open(conn: &mut PgConnection) -> StoreResult<Vec<Alert>> {
+    Ok(grid_alerts::table
+        .filter(grid_alerts::status.eq_any(ACTIVE))
+        .order((grid_alerts::severity.desc(), grid_alerts::created_at.asc()))
+        .select(AlertRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+const ACTIVE: [DbAlertStatus; 3] = [
+    DbAlertStatus::Open,
+    DbAlertStatus::Acknowledged,
+    DbAlertStatus::InProgress,
+];
+
+/// Alerts whose condition began in `[from, to)`, oldest first.
+pub fn raised_between(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<Alert>> {
+    Ok(grid_alerts::table
+        .filter(grid_alerts::created_at.ge(from))
+        .filter(grid_alerts::created_at.lt(to))
+        .order((grid_alerts::created_at.asc(), grid_alerts::id.asc()))
+        .select(AlertRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// The history of an alert, in order.
+pub fn history(conn: &mut PgConnection, alert_id: Uuid) -> StoreResult<Vec<AlertHistoryEntry>> {
+    Ok(alert_transitions::table
+        .filter(alert_transitions::alert_id.eq(alert_id))
+        .order(alert_transitions::id.asc())
+        .select(TransitionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+repository! {
+    /// Alerts, on a pool or a caller's connection.
+    pub trait AlertRepository {
+        /// See [`raise`].
+        fn raise_alert(&mut self, alert: &NewAlert) -> StoreResult<Alert> => raise;
+        /// See [`get`].
+        fn alert(&mut self, id: Uuid) -> StoreResult<Alert> => get;
+        /// See [`transition`].
+        fn transition_alert(&mut self, id: Uuid, step: &AlertTransition) -> StoreResult<Alert> => transition;
+        /// See [`open_by_substation`].
+        fn open_alerts_of_substation(&mut self, substation_id: Uuid) -> StoreResult<Vec<Alert>> => open_by_substation;
+        /// See [`open`].
+        fn open_alerts(&mut self) -> StoreResult<Vec<Alert>> => open;
+        /// See [`raised_between`].
+        fn alerts_raised_between(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Alert>> => raised_between;
+        /// See [`history`].
+        fn alert_history(&mut self, alert_id: Uuid) -> StoreResult<Vec<AlertHistoryEntry>> => history;
+    }
+}

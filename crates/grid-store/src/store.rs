@@ -1,0 +1,123 @@
+//! Connections at the edge: the r2d2 pool, and the one trait that lets every repository
+//! method run either on a pooled connection or on a caller's `&mut PgConnection` (inside the
+//! caller's transaction).
+
+use std::time::Duration;
+
+use diesel::PgConnection;
+use diesel::connection::Connection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+
+use crate::error::{StoreError, StoreResult};
+
+/// An r2d2 pool of PostgreSQL connections.
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+/// A connection checked out of a [`PgPool`].
+pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Something a repository method can run on.
+pub trait WithConnection {
+    /// Runs `f` on a connection.
+    fn with_conn<T>(
+        &mut self,
+        f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+    ) -> StoreResult<T>;
+}
+
+impl WithConnection for PgConnection {
+    fn with_conn<T>(
+        &mut self,
+        f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        f(self)
+    }
+}
+
+/// The PostgreSQL store: a pool, cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.pool.state();
+        f.debug_struct("PgStore")
+            .field("connections", &state.connections)
+            .field("idle", &state.idle_connections)
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// Opens a pool of at most `max_size` connections to `url`.
+    pub fn connect(url: &str, max_size: u32) -> StoreResult<PgStore> {
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager::<PgConnection>::new(url))?;
+        Ok(PgStore { pool })
+    }
+
+    /// Wraps an existing pool.
+    pub fn from_pool(pool: PgPool) -> PgStore {
+        PgStore { pool }
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Checks a connection out of the pool.
+    pub fn conn(&self) -> StoreResult<PgPooled> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` in one transaction on a pooled connection: all of it or nothing.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        let conn: &mut PgConnection = &mut conn;
+        conn.transaction(f)
+    }
+}
+
+impl WithConnection for PgStore {
+    fn with_conn<T>(
+        &mut self,
+        f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        f(&mut conn)
+    }
+}
+
+/// Declares a repository trait whose methods delegate to the module's query functions, and
+/// implements it for everything that can provide a connection.
+macro_rules! repository {
+    (
+        $(#[$meta:meta])*
+        pub trait $name:ident {
+            $(
+                $(#[$mmeta:meta])*
+                fn $method:ident(&mut self $(, $arg:ident : $ty:ty)* ) -> $ret:ty => $func:path;
+            )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub trait $name: $crate::store::WithConnection {
+            $(
+                $(#[$mmeta])*
+                fn $method(&mut self $(, $arg: $ty)*) -> $ret {
+                    self.with_conn(|c| $func(c $(, $arg)*))
+                }
+            )+
+        }
+
+        impl<T: $crate::store::WithConnection + ?Sized> $name for T {}
+    };
+}
+pub(crate) use repository;

@@ -14,10 +14,12 @@ CREATE TYPE maintenance_type AS ENUM ('preventive', 'predictive', 'corrective', 
 -- really changes. Columns named in the trigger's arguments do not count as a change (ingest
 -- moves grid_sensors.last_reading_at on every batch, which is not an edit of the sensor).
 -- A caller cannot forge updated_at either: it is always reset to the old value or now().
+-- (TG_ARGV is NULL, not empty, for a trigger without arguments.)
 CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ignored text[] := coalesce(TG_ARGV, '{}') || '{updated_at}';
 BEGIN
-    IF (to_jsonb(NEW) - 'updated_at' - TG_ARGV) IS DISTINCT FROM
-       (to_jsonb(OLD) - 'updated_at' - TG_ARGV) THEN
+    IF (to_jsonb(NEW) - ignored) IS DISTINCT FROM (to_jsonb(OLD) - ignored) THEN
         NEW.updated_at := now();
     ELSE
         NEW.updated_at := OLD.updated_at;

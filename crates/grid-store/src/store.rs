@@ -50,11 +50,22 @@ impl std::fmt::Debug for PgStore {
 }
 
 impl PgStore {
-    /// Opens a pool of at most `max_size` connections to `url`.
+    /// Opens a pool of at most `max_size` connections to `url`, waiting up to 10 s for the
+    /// first connection; [`StoreError::Unavailable`] if none can be made.
     pub fn connect(url: &str, max_size: u32) -> StoreResult<PgStore> {
+        Self::connect_with_timeout(url, max_size, Duration::from_secs(10))
+    }
+
+    /// As [`PgStore::connect`], waiting at most `timeout` for a connection (here and on every
+    /// later checkout).
+    pub fn connect_with_timeout(
+        url: &str,
+        max_size: u32,
+        timeout: Duration,
+    ) -> StoreResult<PgStore> {
         let pool = Pool::builder()
             .max_size(max_size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(timeout)
             .build(ConnectionManager::<PgConnection>::new(url))?;
         Ok(PgStore { pool })
     }

@@ -58,7 +58,9 @@ dbs=''
 while IFS= read -r line; do dbs="$dbs $line"; done
 if [ -n "${GS_ADMIN_URL:-}" ]; then
   for db in $dbs; do
+    # A template must stop being one before it can be dropped.
     PGCONNECT_TIMEOUT=5 "$GS_PSQL" -X -q -d "$GS_ADMIN_URL" \
+      -c "ALTER DATABASE \"$db\" IS_TEMPLATE false" \
       -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
   done
 fi

@@ -1,65 +1,13 @@
-//! The throwaway cluster's life cycle: it never outlives its owner, and leftovers are reaped.
+//! The throwaway cluster never outlives its owner; per-test databases and templates.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod serve;
+
 use std::time::Duration;
 
 use diesel::prelude::*;
-use grid_testdb::cluster::{process_running, reap_stale_clusters, wait_for_exit};
+use grid_testdb::cluster::wait_for_exit;
 use grid_testdb::{EMPTY, TestDb, count};
-
-struct Served {
-    child: Child,
-    postmaster: u32,
-    watchdog: u32,
-    base: PathBuf,
-}
-
-/// Starts `grid-testdb serve plain` in its own process and reads what it prints.
-fn serve() -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grid-testdb"))
-        .args(["serve", "plain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawning grid-testdb serve");
-    let out = BufReader::new(child.stdout.take().unwrap());
-    let (mut postmaster, mut watchdog, mut base) = (0, 0, PathBuf::new());
-    for line in out.lines() {
-        let line = line.unwrap();
-        if let Some(v) = line.strip_prefix("postmaster_pid=") {
-            postmaster = v.parse().unwrap();
-        } else if let Some(v) = line.strip_prefix("watchdog_pid=") {
-            watchdog = v.parse().unwrap();
-        } else if let Some(v) = line.strip_prefix("base=") {
-            base = v.into();
-        } else if line == "ready" {
-            break;
-        }
-    }
-    assert!(postmaster > 0 && watchdog > 0, "serve printed no pids");
-    assert!(
-        process_running(postmaster),
-        "postmaster {postmaster} is not running"
-    );
-    Served {
-        child,
-        postmaster,
-        watchdog,
-        base,
-    }
-}
-
-fn wait_gone(path: &std::path::Path) -> bool {
-    for _ in 0..600 {
-        if !path.exists() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
+use serve::{serve, wait_gone};
 
 #[test]
 fn the_cluster_stops_when_its_owner_is_killed() {
@@ -72,32 +20,6 @@ fn the_cluster_stops_when_its_owner_is_killed() {
         s.postmaster
     );
     assert!(wait_gone(&s.base), "{} was not removed", s.base.display());
-}
-
-#[test]
-fn a_cluster_whose_watchdog_died_too_is_reaped_by_the_next_start() {
-    let mut s = serve();
-    let killed = Command::new("kill")
-        .args(["-KILL", &s.watchdog.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(wait_for_exit(s.watchdog, Duration::from_secs(10)));
-    s.child.kill().unwrap();
-    s.child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        process_running(s.postmaster),
-        "with its watchdog dead the orphaned server should still be up until reaped"
-    );
-    let reaped = reap_stale_clusters();
-    assert!(
-        reaped.contains(&s.base),
-        "reaped {reaped:?}, not {}",
-        s.base.display()
-    );
-    assert!(wait_for_exit(s.postmaster, Duration::from_secs(60)));
-    assert!(!s.base.exists());
 }
 
 #[test]

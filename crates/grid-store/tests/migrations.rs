@@ -3,42 +3,11 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_migrations::MigrationHarness;
 use grid_store::migrations::{MIGRATIONS, applied, revert_all, run_pending};
 
-/// Schema facts plus the functions, triggers and types of ours (not an extension's).
-fn snapshot(conn: &mut PgConnection) -> BTreeSet<String> {
-    #[derive(QueryableByName)]
-    struct Fact {
-        #[diesel(sql_type = Text)]
-        fact: String,
-    }
-    let mut facts = common::schema_facts(conn);
-    let extra: Vec<Fact> = diesel::sql_query(
-        "SELECT 'function ' || p.oid::regprocedure::text AS fact
-           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE n.nspname = 'public'
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-         UNION ALL
-         SELECT 'trigger ' || c.relname || ' ' || t.tgname || ' ' || pg_get_triggerdef(t.oid)
-           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = 'public' AND NOT t.tgisinternal
-         UNION ALL
-         SELECT 'type ' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-          WHERE n.nspname = 'public' AND t.typtype IN ('e', 'c', 'd')
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
-            AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.reltype = t.oid)",
-    )
-    .load(conn)
-    .unwrap();
-    facts.extend(extra.into_iter().map(|f| f.fact));
-    facts
-}
+use grid_testdb::schema_snapshot as snapshot;
 
 #[test]
 fn every_down_reverses_its_up_and_all_down_leaves_nothing() {

@@ -79,7 +79,7 @@ fn expected() -> Expected {
 fn the_schema_is_the_reference_with_the_documented_deviations() {
     let db = common::db();
     let mut conn = db.conn();
-    let actual = common::schema_facts(&mut conn);
+    let actual = grid_testdb::schema_facts(&mut conn);
     let expected = expected();
     let missing: Vec<_> = expected.facts.difference(&actual).collect();
     let unexpected: Vec<_> = actual.difference(&expected.facts).collect();

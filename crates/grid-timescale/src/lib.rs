@@ -1,5 +1,15 @@
 #![doc = include_str!("../README.md")]
 
 pub mod capabilities;
+pub mod error;
+pub mod ingest;
+pub mod limits;
+pub mod relations;
+pub mod rollup;
+pub mod setup;
 
 pub use capabilities::{Capabilities, ServerMode};
+pub use error::{TimescaleError, TsResult};
+pub use limits::{Band, OperatingLimits};
+pub use rollup::{RefreshReport, refresh};
+pub use setup::{RollupKind, SetupReport, SetupState, TimescaleConfig, setup, state, teardown};

@@ -1,0 +1,39 @@
+//! Errors of the time-series layer (the store's policy, plus what only this layer can say).
+
+use crate::capabilities::ServerMode;
+use grid_store::StoreError;
+
+/// The result of a time-series operation.
+pub type TsResult<T> = Result<T, TimescaleError>;
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum TimescaleError {
+    /// A store error (not found, conflict, invalid, unavailable, database); see grid-store's
+    /// error policy.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The feature needs an edition this server does not have: a typed answer, never a
+    /// silent no-op.
+    #[error("{feature} is not supported here (server mode {mode}): {reason}")]
+    Unsupported {
+        /// The feature asked for.
+        feature: &'static str,
+        /// The server's mode.
+        mode: ServerMode,
+        /// What would be needed.
+        reason: &'static str,
+    },
+    /// The configuration cannot be used (e.g. an unknown time zone).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// [`crate::setup()`] has not run on this database.
+    #[error("grid-timescale is not set up in this database: call grid_timescale::setup first")]
+    NotSetUp,
+}
+
+impl From<diesel::result::Error> for TimescaleError {
+    fn from(e: diesel::result::Error) -> Self {
+        TimescaleError::Store(e.into())
+    }
+}

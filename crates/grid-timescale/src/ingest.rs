@@ -1,0 +1,814 @@
+//! Bulk ingest of raw readings: binary COPY, validation per reading, atomic and idempotent
+//! batches, streaming in bounded memory.
+//!
+//! A batch runs in one transaction. Accepted readings stream straight into `sensor_readings`
+//! by binary `COPY` under a savepoint (the fast path). If that hits a key that is already
+//! stored, the savepoint is rolled back and the same rows go through a temporary staging
+//! table and `INSERT … ON CONFLICT`, which counts duplicates (same key, same value) apart from
+//! conflicts (same key, different value; kept or replaced per [`ConflictPolicy`]). Either
+//! way the batch also moves the latest-value table, `grid_sensors.last_reading_at` (forward
+//! only) and the rollups' invalidation log. On any database error nothing of the batch is
+//! written, so a retry is always safe, and a retry of a committed batch inserts nothing.
+//!
+//! Per reading: the sensor must be known and not `inactive`; the raw value, the calibrated
+//! value (`raw × calibration_scale + calibration_offset`) and the quality (in [0, 1]) must be
+//! finite; the timestamp must lie in the call's [`TimePolicy`]. Readings of `faulty` and
+//! `maintenance` sensors are stored (they are evidence for whoever investigates) and counted
+//! apart in the report. `is_out_of_range` follows the configured [`OperatingLimits`].
+//! Within one batch the first reading of a key counts; later ones are duplicates or
+//! conflicts.
+//!
+//! The sensor table is cached by the [`Ingester`] (refreshed when older than
+//! [`IngestOptions::sensor_cache_ttl`], or on [`Ingester::reload_sensors`]): a sensor added
+//! since is reported as unknown until then.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::pg::CopyFormat;
+use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
+use diesel::sql_types::{Array, BigInt, Bool, Double, Timestamptz};
+use grid_model::{SensorStatus, SensorType};
+use grid_store::enums::{DbSensorStatus, DbSensorType};
+use grid_store::schema::{grid_sensors, grid_substations, sensor_readings};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::TsResult;
+use crate::limits::{Band, OperatingLimits};
+use crate::relations::sensor_readings_staging;
+
+/// One raw reading from the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The sensor's id (`grid_sensors.id`).
+    pub sensor_id: Uuid,
+    /// When it was measured.
+    pub timestamp: DateTime<Utc>,
+    /// The value as the device reported it, before calibration.
+    pub value_raw: f64,
+    /// Data quality, 0–1 (default 1).
+    pub quality: f64,
+    /// Optional per-reading attributes (a JSON object).
+    pub metadata: Option<Value>,
+}
+
+impl Reading {
+    /// A reading of quality 1 without metadata.
+    pub fn new(sensor_id: Uuid, timestamp: DateTime<Utc>, value_raw: f64) -> Reading {
+        Reading {
+            sensor_id,
+            timestamp,
+            value_raw,
+            quality: 1.0,
+            metadata: None,
+        }
+    }
+}
+
+/// Which timestamps a call accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimePolicy {
+    /// Live data: from `max_age` before now to `max_ahead` after (clock skew).
+    Live {
+        /// How old a reading may be.
+        max_age: Duration,
+        /// How far in the future a reading may be.
+        max_ahead: Duration,
+    },
+    /// Backfill (CSV loads, replays after an outage, simulations): the stated range,
+    /// inclusive.
+    Backfill {
+        /// Earliest accepted time.
+        from: DateTime<Utc>,
+        /// Latest accepted time.
+        to: DateTime<Utc>,
+    },
+}
+
+impl TimePolicy {
+    /// Live data: up to 24 h old and 5 min ahead.
+    pub fn live() -> TimePolicy {
+        TimePolicy::Live {
+            max_age: Duration::hours(24),
+            max_ahead: Duration::minutes(5),
+        }
+    }
+
+    /// Backfill of `[from, to]`.
+    pub fn backfill(from: DateTime<Utc>, to: DateTime<Utc>) -> TimePolicy {
+        TimePolicy::Backfill { from, to }
+    }
+
+    fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        match *self {
+            TimePolicy::Live { max_age, max_ahead } => (now - max_age, now + max_ahead),
+            TimePolicy::Backfill { from, to } => (from, to),
+        }
+    }
+}
+
+/// What to do with a reading whose key is stored with a different value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConflictPolicy {
+    /// Keep the stored reading (count a conflict).
+    #[default]
+    KeepFirst,
+    /// Replace it with the new one (count it as replaced).
+    Replace,
+}
+
+/// Why a reading was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum RejectReason {
+    /// The raw value is NaN or infinite.
+    NonFiniteValue,
+    /// Calibration made the value NaN or infinite.
+    NonFiniteCalibratedValue,
+    /// Quality is not a number in [0, 1].
+    BadQuality,
+    /// No such sensor.
+    UnknownSensor,
+    /// The sensor is `inactive`.
+    InactiveSensor,
+    /// The timestamp is outside the call's time policy.
+    OutsideTimeWindow,
+}
+
+/// One refused reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// Its position in the input (0-based, across a whole stream).
+    pub index: u64,
+    /// Its sensor.
+    pub sensor_id: Uuid,
+    /// Its timestamp.
+    pub timestamp: DateTime<Utc>,
+    /// Why.
+    pub reason: RejectReason,
+}
+
+/// How the rows of a batch reached the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WritePath {
+    /// Binary COPY straight into the table.
+    #[default]
+    Direct,
+    /// Binary COPY into staging, then `INSERT … ON CONFLICT`.
+    Staged,
+}
+
+/// What an ingest did. Counts are exact; rejection details are capped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestReport {
+    /// Readings read from the input.
+    pub received: u64,
+    /// Readings stored now.
+    pub inserted: u64,
+    /// Readings already stored with the same value.
+    pub duplicates: u64,
+    /// Readings whose key was stored with a different value and kept.
+    pub conflicts: u64,
+    /// Readings that replaced a stored one (with [`ConflictPolicy::Replace`]).
+    pub replaced: u64,
+    /// Readings refused.
+    pub rejected: u64,
+    /// Refusals by reason.
+    pub rejected_by_reason: BTreeMap<RejectReason, u64>,
+    /// The first refusals, with their index and reason.
+    pub rejections: Vec<Rejection>,
+    /// Accepted readings outside their operating limits.
+    pub out_of_range: u64,
+    /// Accepted readings of `faulty` or `maintenance` sensors.
+    pub from_degraded_sensors: u64,
+    /// How the last batch was written.
+    pub path: WritePath,
+}
+
+impl IngestReport {
+    fn add(&mut self, other: &IngestReport, cap: usize) {
+        self.received += other.received;
+        self.inserted += other.inserted;
+        self.duplicates += other.duplicates;
+        self.conflicts += other.conflicts;
+        self.replaced += other.replaced;
+        self.rejected += other.rejected;
+        for (r, n) in &other.rejected_by_reason {
+            *self.rejected_by_reason.entry(*r).or_default() += n;
+        }
+        let room = cap.saturating_sub(self.rejections.len());
+        self.rejections
+            .extend(other.rejections.iter().take(room).cloned());
+        self.out_of_range += other.out_of_range;
+        self.from_degraded_sensors += other.from_degraded_sensors;
+        self.path = other.path;
+    }
+}
+
+/// How an [`Ingester`] works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestOptions {
+    /// Which timestamps are accepted.
+    pub time_policy: TimePolicy,
+    /// Same key, different value: keep or replace.
+    pub conflicts: ConflictPolicy,
+    /// At most this many rejections are described (all are counted).
+    pub max_rejection_details: usize,
+    /// How long the sensor cache is trusted.
+    pub sensor_cache_ttl: std::time::Duration,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            time_policy: TimePolicy::live(),
+            conflicts: ConflictPolicy::KeepFirst,
+            max_rejection_details: 100,
+            sensor_cache_ttl: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct SensorInfo {
+    status: SensorStatus,
+    scale: f64,
+    offset: f64,
+    band: Band,
+}
+
+/// A validated row, as it is written.
+#[derive(Debug, Clone)]
+struct Row {
+    sensor_id: Uuid,
+    timestamp: DateTime<Utc>,
+    value: f64,
+    value_raw: f64,
+    quality: f64,
+    out_of_range: bool,
+    metadata: Option<Value>,
+}
+
+/// Ingests readings into `sensor_readings`.
+#[derive(Debug)]
+pub struct Ingester {
+    limits: OperatingLimits,
+    options: IngestOptions,
+    sensors: HashMap<Uuid, SensorInfo>,
+    loaded_at: Instant,
+}
+
+impl Ingester {
+    /// An ingester with the given limits and options; loads the sensor table.
+    pub fn new(
+        conn: &mut PgConnection,
+        limits: OperatingLimits,
+        options: IngestOptions,
+    ) -> TsResult<Ingester> {
+        crate::setup::state(conn)?;
+        let mut me = Ingester {
+            limits,
+            options,
+            sensors: HashMap::new(),
+            loaded_at: Instant::now(),
+        };
+        me.reload_sensors(conn)?;
+        Ok(me)
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &IngestOptions {
+        &self.options
+    }
+
+    /// Changes the time policy (e.g. from live to backfill).
+    pub fn set_time_policy(&mut self, policy: TimePolicy) {
+        self.options.time_policy = policy;
+    }
+
+    /// Reloads the sensor cache now.
+    pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
+        let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =
+            grid_sensors::table
+                .inner_join(grid_substations::table)
+                .select((
+                    grid_sensors::id,
+                    grid_sensors::status,
+                    grid_sensors::sensor_type,
+                    grid_sensors::calibration_scale,
+                    grid_sensors::calibration_offset,
+                    grid_sensors::metadata,
+                    grid_substations::voltage_level_kv,
+                ))
+                .load(conn)?;
+        self.sensors = rows
+            .into_iter()
+            .map(|(id, status, kind, scale, offset, meta, kv)| {
+                let kind: SensorType = kind.into();
+                let nominal =
+                    (kind == SensorType::Voltage).then(|| OperatingLimits::nominal_kv(&meta, kv));
+                let band = self
+                    .limits
+                    .band_for(kind, nominal, OperatingLimits::own_band(&meta));
+                let info = SensorInfo {
+                    status: status.into(),
+                    scale,
+                    offset,
+                    band,
+                };
+                (id, info)
+            })
+            .collect();
+        self.loaded_at = Instant::now();
+        Ok(())
+    }
+
+    /// Ingests one batch atomically. `first_index` numbers the readings in the report.
+    pub fn ingest_batch<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.ingest_batch_at(conn, readings, 0)
+    }
+
+    fn ingest_batch_at<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        first_index: u64,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        if self.loaded_at.elapsed() > self.options.sensor_cache_ttl {
+            self.reload_sensors(conn)?;
+        }
+        let (from, to) = self.options.time_policy.window(Utc::now());
+        let batch = RefCell::new(Batch {
+            readings: readings.into_iter(),
+            index: first_index,
+            window: (from, to),
+            sensors: &self.sensors,
+            cap: self.options.max_rejection_details,
+            seen: HashMap::new(),
+            rows: Vec::new(),
+            report: IngestReport::default(),
+        });
+        let policy = self.options.conflicts;
+        conn.transaction(|c| {
+            c.batch_execute(STAGING_DDL)?;
+            let path = match policy {
+                ConflictPolicy::KeepFirst => {
+                    let direct = c.transaction(|c| copy_streaming(c, &batch, Target::Readings));
+                    match direct {
+                        Ok(n) => {
+                            batch.borrow_mut().report.inserted = n as u64;
+                            WritePath::Direct
+                        }
+                        Err(diesel::result::Error::DatabaseError(
+                            DatabaseErrorKind::UniqueViolation,
+                            _,
+                        )) => {
+                            batch.borrow_mut().drain();
+                            copy_buffered(c, &batch)?;
+                            merge(c, &batch, policy)?;
+                            WritePath::Staged
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                ConflictPolicy::Replace => {
+                    copy_streaming(c, &batch, Target::Staging)?;
+                    merge(c, &batch, policy)?;
+                    WritePath::Staged
+                }
+            };
+            after_write(c, &batch.borrow(), policy)?;
+            batch.borrow_mut().report.path = path;
+            Ok(batch.borrow().report.clone())
+        })
+    }
+
+    /// Ingests a stream as a sequence of atomic batches of `batch_size` readings, in bounded
+    /// memory. `progress` sees the totals after each committed batch. On an error the result
+    /// says how many readings were committed: resume by skipping that many.
+    pub fn ingest_stream<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        batch_size: usize,
+        mut progress: impl FnMut(&StreamReport),
+    ) -> Result<StreamReport, Box<StreamError>>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        let mut iter = readings.into_iter().peekable();
+        let mut totals = StreamReport::default();
+        let cap = self.options.max_rejection_details;
+        while iter.peek().is_some() {
+            let batch = iter.by_ref().take(batch_size.max(1));
+            match self.ingest_batch_at(conn, batch, totals.position) {
+                Ok(r) => {
+                    totals.position += r.received;
+                    totals.batches += 1;
+                    totals.report.add(&r, cap);
+                    progress(&totals);
+                }
+                Err(error) => {
+                    return Err(Box::new(StreamError {
+                        committed: totals,
+                        error,
+                    }));
+                }
+            }
+        }
+        Ok(totals)
+    }
+}
+
+/// Totals of a stream so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamReport {
+    /// Readings consumed and committed: where to resume.
+    pub position: u64,
+    /// Batches committed.
+    pub batches: u64,
+    /// The summed reports.
+    pub report: IngestReport,
+}
+
+/// A stream stopped by an error; everything before `committed.position` is stored.
+#[derive(Debug, thiserror::Error)]
+#[error("ingest stopped after {} committed readings: {error}", committed.position)]
+pub struct StreamError {
+    /// What was committed before the error.
+    pub committed: StreamReport,
+    /// The error.
+    #[source]
+    pub error: crate::error::TimescaleError,
+}
+
+struct Batch<'a, I> {
+    readings: I,
+    index: u64,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    sensors: &'a HashMap<Uuid, SensorInfo>,
+    cap: usize,
+    /// Key → calibrated value of its first reading in this batch.
+    seen: HashMap<(Uuid, DateTime<Utc>), f64>,
+    /// Accepted rows, kept for the staging path.
+    rows: Vec<Row>,
+    report: IngestReport,
+}
+
+impl<I: Iterator<Item = Reading>> Batch<'_, I> {
+    fn reject(&mut self, r: &Reading, index: u64, reason: RejectReason) {
+        self.report.rejected += 1;
+        *self.report.rejected_by_reason.entry(reason).or_default() += 1;
+        if self.report.rejections.len() < self.cap {
+            self.report.rejections.push(Rejection {
+                index,
+                sensor_id: r.sensor_id,
+                timestamp: r.timestamp,
+                reason,
+            });
+        }
+    }
+
+    /// The next accepted row, validating and counting along the way.
+    fn next_row(&mut self) -> Option<Row> {
+        loop {
+            let r = self.readings.next()?;
+            let index = self.index;
+            self.index += 1;
+            self.report.received += 1;
+            let Some(sensor) = self.sensors.get(&r.sensor_id) else {
+                self.reject(&r, index, RejectReason::UnknownSensor);
+                continue;
+            };
+            if sensor.status == SensorStatus::Inactive {
+                self.reject(&r, index, RejectReason::InactiveSensor);
+                continue;
+            }
+            if !r.value_raw.is_finite() {
+                self.reject(&r, index, RejectReason::NonFiniteValue);
+                continue;
+            }
+            if !(r.quality.is_finite() && (0.0..=1.0).contains(&r.quality)) {
+                self.reject(&r, index, RejectReason::BadQuality);
+                continue;
+            }
+            if r.timestamp < self.window.0 || r.timestamp > self.window.1 {
+                self.reject(&r, index, RejectReason::OutsideTimeWindow);
+                continue;
+            }
+            let value = r.value_raw * sensor.scale + sensor.offset;
+            if !value.is_finite() {
+                self.reject(&r, index, RejectReason::NonFiniteCalibratedValue);
+                continue;
+            }
+            // PostgreSQL keeps microseconds: two readings within one microsecond are one key.
+            let ts = truncate_to_micros(r.timestamp);
+            match self.seen.get(&(r.sensor_id, ts)) {
+                Some(first) if *first == value => {
+                    self.report.duplicates += 1;
+                    continue;
+                }
+                Some(_) => {
+                    self.report.conflicts += 1;
+                    continue;
+                }
+                None => {
+                    self.seen.insert((r.sensor_id, ts), value);
+                }
+            }
+            let out_of_range = sensor.band.excludes(value);
+            self.report.out_of_range += u64::from(out_of_range);
+            if matches!(
+                sensor.status,
+                SensorStatus::Faulty | SensorStatus::Maintenance
+            ) {
+                self.report.from_degraded_sensors += 1;
+            }
+            let row = Row {
+                sensor_id: r.sensor_id,
+                timestamp: ts,
+                value,
+                value_raw: r.value_raw,
+                quality: r.quality,
+                out_of_range,
+                metadata: r.metadata,
+            };
+            self.rows.push(row.clone());
+            return Some(row);
+        }
+    }
+
+    /// Consumes what the input still holds (after a COPY that stopped early).
+    fn drain(&mut self) {
+        while self.next_row().is_some() {}
+    }
+}
+
+fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.timestamp_micros(t.timestamp_micros())
+        .single()
+        .unwrap_or(t)
+}
+
+const STAGING_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sensor_readings_staging (
+        sensor_id uuid NOT NULL, \"timestamp\" timestamptz NOT NULL, value float8 NOT NULL,
+        value_raw float8, quality_indicator float8 NOT NULL, is_anomaly boolean NOT NULL,
+        is_out_of_range boolean NOT NULL, metadata jsonb) ON COMMIT DELETE ROWS;
+    TRUNCATE sensor_readings_staging;";
+
+#[derive(Clone, Copy)]
+enum Target {
+    Readings,
+    Staging,
+}
+
+/// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const PG_EPOCH_OFFSET_MICROS: i64 = 946_684_800_000_000;
+/// Bytes buffered before each `PQputCopyData` call.
+const COPY_CHUNK: usize = 64 * 1024;
+
+/// Appends one row in PostgreSQL's binary COPY format (8 fields, big-endian).
+fn encode_row(buf: &mut Vec<u8>, row: &Row) {
+    fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
+        buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+        buf.extend_from_slice(bytes);
+    }
+    buf.extend_from_slice(&8i16.to_be_bytes());
+    field(buf, row.sensor_id.as_bytes());
+    let micros = row.timestamp.timestamp_micros() - PG_EPOCH_OFFSET_MICROS;
+    field(buf, &micros.to_be_bytes());
+    field(buf, &row.value.to_bits().to_be_bytes());
+    field(buf, &row.value_raw.to_bits().to_be_bytes());
+    field(buf, &row.quality.to_bits().to_be_bytes());
+    field(buf, &[0]); // is_anomaly: set later by anomaly detection
+    field(buf, &[u8::from(row.out_of_range)]);
+    match &row.metadata {
+        None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+        Some(m) => {
+            // jsonb's binary form: a version byte, then the JSON text.
+            let text = m.to_string();
+            buf.extend_from_slice(&(text.len() as i32 + 1).to_be_bytes());
+            buf.push(1);
+            buf.extend_from_slice(text.as_bytes());
+        }
+    }
+}
+
+fn copy_header(buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.extend_from_slice(&0i32.to_be_bytes()); // flags
+    buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+}
+
+fn write_rows(
+    out: &mut dyn Write,
+    mut next: impl FnMut() -> Option<Row>,
+) -> Result<(), diesel::result::Error> {
+    let io = |e: std::io::Error| diesel::result::Error::SerializationError(Box::new(e));
+    let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
+    copy_header(&mut buf);
+    while let Some(row) = next() {
+        encode_row(&mut buf, &row);
+        if buf.len() >= COPY_CHUNK {
+            out.write_all(&buf).map_err(io)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(&(-1i16).to_be_bytes());
+    out.write_all(&buf).map_err(io)?;
+    Ok(())
+}
+
+/// COPY of the batch's input as it is read and validated.
+fn copy_streaming<I: Iterator<Item = Reading>>(
+    conn: &mut PgConnection,
+    batch: &RefCell<Batch<'_, I>>,
+    target: Target,
+) -> QueryResult<usize> {
+    let callback = |out: &mut dyn Write| write_rows(out, || batch.borrow_mut().next_row());
+    run_copy(conn, target, callback)
+}
+
+/// COPY of the rows already accepted, into staging.
+fn copy_buffered<I>(conn: &mut PgConnection, batch: &RefCell<Batch<'_, I>>) -> QueryResult<usize> {
+    let b = batch.borrow();
+    let mut rows = b.rows.iter().cloned();
+    let rows = RefCell::new(&mut rows);
+    run_copy(conn, Target::Staging, |out: &mut dyn Write| {
+        write_rows(out, || rows.borrow_mut().next())
+    })
+}
+
+fn run_copy(
+    conn: &mut PgConnection,
+    target: Target,
+    callback: impl Fn(&mut dyn Write) -> Result<(), diesel::result::Error>,
+) -> QueryResult<usize> {
+    match target {
+        Target::Readings => {
+            use sensor_readings as r;
+            diesel::copy_from(r::table)
+                .from_raw_data(
+                    (
+                        r::sensor_id,
+                        r::timestamp,
+                        r::value,
+                        r::value_raw,
+                        r::quality_indicator,
+                        r::is_anomaly,
+                        r::is_out_of_range,
+                        r::metadata,
+                    ),
+                    callback,
+                )
+                .with_format(CopyFormat::Binary)
+                .execute(conn)
+        }
+        Target::Staging => {
+            use sensor_readings_staging as s;
+            diesel::copy_from(s::table)
+                .from_raw_data(
+                    (
+                        s::sensor_id,
+                        s::timestamp,
+                        s::value,
+                        s::value_raw,
+                        s::quality_indicator,
+                        s::is_anomaly,
+                        s::is_out_of_range,
+                        s::metadata,
+                    ),
+                    callback,
+                )
+                .with_format(CopyFormat::Binary)
+                .execute(conn)
+        }
+    }
+}
+
+const COLUMNS: &str = "sensor_id, \"timestamp\", value, value_raw, quality_indicator, \
+                       is_anomaly, is_out_of_range, metadata";
+
+/// Moves staged rows into the table, counting what happened to each.
+fn merge<I>(
+    conn: &mut PgConnection,
+    batch: &RefCell<Batch<'_, I>>,
+    policy: ConflictPolicy,
+) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        inserted: i64,
+        #[diesel(sql_type = BigInt)]
+        changed: i64,
+    }
+    let sql = match policy {
+        // The outer SELECT sees the table as it was before this statement, so the join finds
+        // exactly the stored readings whose value differs from the staged one.
+        ConflictPolicy::KeepFirst => format!(
+            "WITH ins AS (
+                 INSERT INTO sensor_readings ({COLUMNS}) SELECT {COLUMNS} FROM sensor_readings_staging
+                 ON CONFLICT (sensor_id, \"timestamp\") DO NOTHING RETURNING 1)
+             SELECT (SELECT count(*) FROM ins) AS inserted,
+                    (SELECT count(*) FROM sensor_readings_staging s
+                       JOIN sensor_readings r USING (sensor_id, \"timestamp\")
+                      WHERE r.value IS DISTINCT FROM s.value) AS changed"
+        ),
+        ConflictPolicy::Replace => format!(
+            "WITH up AS (
+                 INSERT INTO sensor_readings ({COLUMNS}) SELECT {COLUMNS} FROM sensor_readings_staging
+                 ON CONFLICT (sensor_id, \"timestamp\") DO UPDATE
+                    SET value = excluded.value, value_raw = excluded.value_raw,
+                        quality_indicator = excluded.quality_indicator,
+                        is_out_of_range = excluded.is_out_of_range, metadata = excluded.metadata
+                  WHERE sensor_readings.value IS DISTINCT FROM excluded.value
+                 RETURNING (xmax = 0) AS fresh)
+             SELECT count(*) FILTER (WHERE fresh) AS inserted,
+                    count(*) FILTER (WHERE NOT fresh) AS changed FROM up"
+        ),
+    };
+    let counts: Counts = diesel::sql_query(sql).get_result(conn)?;
+    let mut b = batch.borrow_mut();
+    let staged = b.rows.len() as u64;
+    let inserted = counts.inserted as u64;
+    let changed = counts.changed as u64;
+    b.report.inserted = inserted;
+    match policy {
+        ConflictPolicy::KeepFirst => b.report.conflicts += changed,
+        ConflictPolicy::Replace => b.report.replaced += changed,
+    }
+    b.report.duplicates += staged - inserted - changed;
+    Ok(())
+}
+
+/// The batch's side effects: latest values, `last_reading_at`, the invalidation log.
+fn after_write<I>(
+    conn: &mut PgConnection,
+    batch: &Batch<'_, I>,
+    policy: ConflictPolicy,
+) -> QueryResult<()> {
+    if batch.rows.is_empty() {
+        return Ok(());
+    }
+    let mut latest: HashMap<Uuid, &Row> = HashMap::new();
+    let mut hours: HashSet<i64> = HashSet::new();
+    for row in &batch.rows {
+        let e = latest.entry(row.sensor_id).or_insert(row);
+        if row.timestamp > e.timestamp {
+            *e = row;
+        }
+        hours.insert(row.timestamp.timestamp().div_euclid(3600));
+    }
+    // Sorted by sensor so concurrent batches lock rows in one order.
+    let mut latest: Vec<&Row> = latest.into_values().collect();
+    latest.sort_by_key(|r| r.sensor_id);
+    // A key stored with another value (kept under KeepFirst) is never newer than the stored
+    // latest; under Replace a replaced reading at the latest time must update it.
+    let newer = match policy {
+        ConflictPolicy::KeepFirst => ">",
+        ConflictPolicy::Replace => ">=",
+    };
+    diesel::sql_query(format!(
+        "INSERT INTO sensor_latest_readings
+             (sensor_id, \"timestamp\", value, quality_indicator, is_out_of_range, is_anomaly)
+         SELECT id, ts, v, q, o, false FROM unnest($1, $2, $3, $4, $5) AS u(id, ts, v, q, o)
+         ON CONFLICT (sensor_id) DO UPDATE
+            SET \"timestamp\" = excluded.\"timestamp\", value = excluded.value,
+                quality_indicator = excluded.quality_indicator,
+                is_out_of_range = excluded.is_out_of_range, is_anomaly = excluded.is_anomaly
+          WHERE excluded.\"timestamp\" {newer} sensor_latest_readings.\"timestamp\""
+    ))
+    .bind::<Array<diesel::sql_types::Uuid>, _>(
+        latest.iter().map(|r| r.sensor_id).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Timestamptz>, _>(latest.iter().map(|r| r.timestamp).collect::<Vec<_>>())
+    .bind::<Array<Double>, _>(latest.iter().map(|r| r.value).collect::<Vec<_>>())
+    .bind::<Array<Double>, _>(latest.iter().map(|r| r.quality).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(latest.iter().map(|r| r.out_of_range).collect::<Vec<_>>())
+    .execute(conn)?;
+    let pairs: Vec<(Uuid, DateTime<Utc>)> =
+        latest.iter().map(|r| (r.sensor_id, r.timestamp)).collect();
+    grid_store::sensors::advance_last_reading_at(conn, &pairs)?;
+    let mut hours: Vec<DateTime<Utc>> = hours
+        .into_iter()
+        .filter_map(|h| Utc.timestamp_opt(h * 3600, 0).single())
+        .collect();
+    hours.sort();
+    crate::rollup::invalidate_hours(conn, &hours)
+}

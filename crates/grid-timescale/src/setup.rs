@@ -1,0 +1,396 @@
+//! Setting up (and tearing down) what this crate adds to the store's schema, recorded in a
+//! versioned ledger so that setup is idempotent and safe at every start.
+//!
+//! | component | plain | apache | community |
+//! |---|---|---|---|
+//! | `latest_readings` | table kept by ingest | same | same |
+//! | `hypertable` | — (stays a plain table) | 1-day chunks, no default time index | same |
+//! | `rollups` | tables refreshed by [`crate::refresh`] | same | continuous aggregates, policies, real-time |
+//!
+//! Plain PostgreSQL keeps `sensor_readings` a plain table rather than natively partitioned:
+//! a table cannot be turned into a partitioned one in place, the `(sensor_id, timestamp)`
+//! key and the BRIN index already serve its queries, and retention there is batched deletes.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Jsonb, Text};
+use serde_json::json;
+
+use crate::capabilities::{Capabilities, ServerMode, detect};
+use crate::error::{TimescaleError, TsResult};
+use crate::limits::OperatingLimits;
+
+/// The advisory lock that serialises concurrent setups (any 64-bit constant of ours).
+const SETUP_LOCK: i64 = 0x6772_6964_7473_0001;
+
+/// What the time-series layer is configured with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimescaleConfig {
+    /// IANA time zone of local calendar days (daily rollup, daily statistics).
+    pub time_zone: String,
+    /// When a reading is out of range.
+    pub limits: OperatingLimits,
+}
+
+impl Default for TimescaleConfig {
+    fn default() -> Self {
+        TimescaleConfig {
+            time_zone: "Africa/Nairobi".into(),
+            limits: OperatingLimits::default(),
+        }
+    }
+}
+
+/// How the rollups are implemented in this database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupKind {
+    /// TimescaleDB continuous aggregates with refresh policies and real-time aggregation.
+    ContinuousAggregates,
+    /// Tables refreshed incrementally by [`crate::refresh`].
+    Tables,
+}
+
+impl RollupKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            RollupKind::ContinuousAggregates => "continuous_aggregates",
+            RollupKind::Tables => "tables",
+        }
+    }
+}
+
+/// What [`setup`] found and did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupReport {
+    /// The server's capabilities.
+    pub capabilities: Capabilities,
+    /// Components applied by this call (empty when all was in place).
+    pub applied: Vec<String>,
+    /// Whether `sensor_readings` is a hypertable.
+    pub hypertable: bool,
+    /// How the rollups are implemented.
+    pub rollups: RollupKind,
+}
+
+/// The ledger's view of the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupState {
+    /// The server's capabilities.
+    pub capabilities: Capabilities,
+    /// Whether `sensor_readings` is a hypertable.
+    pub hypertable: bool,
+    /// How the rollups are implemented.
+    pub rollups: RollupKind,
+    /// The time zone of the daily rollup.
+    pub time_zone: String,
+}
+
+#[derive(QueryableByName)]
+struct LedgerRow {
+    #[diesel(sql_type = Text)]
+    component: String,
+    #[diesel(sql_type = Jsonb)]
+    detail: serde_json::Value,
+}
+
+fn ledger(conn: &mut PgConnection) -> QueryResult<Vec<LedgerRow>> {
+    diesel::sql_query("SELECT component, detail FROM grid_timescale_ledger ORDER BY component")
+        .load(conn)
+}
+
+fn record(
+    conn: &mut PgConnection,
+    component: &str,
+    version: i32,
+    detail: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO grid_timescale_ledger (component, version, detail) VALUES ($1, $2, $3)",
+    )
+    .bind::<Text, _>(component)
+    .bind::<Integer, _>(version)
+    .bind::<Jsonb, _>(detail)
+    .execute(conn)?;
+    Ok(())
+}
+
+fn exists(conn: &mut PgConnection, sql: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct E {
+        #[diesel(sql_type = Bool)]
+        e: bool,
+    }
+    Ok(diesel::sql_query(sql).get_result::<E>(conn)?.e)
+}
+
+/// Quotes a value as an SQL literal (for the few statements that cannot take parameters).
+pub(crate) fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn check_time_zone(conn: &mut PgConnection, tz: &str) -> TsResult<()> {
+    let known =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS e")
+            .bind::<Text, _>(tz)
+            .get_result::<ExistsRow>(conn)?
+            .e;
+    if !known {
+        return Err(TimescaleError::Config(format!("unknown time zone {tz:?}")));
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ExistsRow {
+    #[diesel(sql_type = Bool)]
+    e: bool,
+}
+
+/// Sets up everything this crate needs, applying only what the ledger lacks. Safe to run at
+/// every start and from several processes at once.
+pub fn setup(conn: &mut PgConnection, config: &TimescaleConfig) -> TsResult<SetupReport> {
+    check_time_zone(conn, &config.time_zone)?;
+    let caps = detect(conn)?;
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?;
+    let result = setup_locked(conn, config, &caps);
+    let unlocked = conn.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"));
+    let report = result?;
+    unlocked?;
+    Ok(report)
+}
+
+fn setup_locked(
+    conn: &mut PgConnection,
+    config: &TimescaleConfig,
+    caps: &Capabilities,
+) -> TsResult<SetupReport> {
+    conn.batch_execute(
+        "CREATE TABLE IF NOT EXISTS grid_timescale_ledger (
+             component  text PRIMARY KEY,
+             version    integer NOT NULL,
+             detail     jsonb NOT NULL DEFAULT '{}',
+             applied_at timestamptz NOT NULL DEFAULT now())",
+    )?;
+    let done: Vec<String> = ledger(conn)?.into_iter().map(|r| r.component).collect();
+    let mut applied = Vec::new();
+
+    if !done.iter().any(|c| c == "latest_readings") {
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            c.batch_execute(
+                "CREATE TABLE sensor_latest_readings (
+                     sensor_id         uuid PRIMARY KEY REFERENCES grid_sensors (id) ON DELETE CASCADE,
+                     \"timestamp\"     timestamptz NOT NULL,
+                     value             double precision NOT NULL,
+                     quality_indicator double precision NOT NULL,
+                     is_out_of_range   boolean NOT NULL,
+                     is_anomaly        boolean NOT NULL);
+                 INSERT INTO sensor_latest_readings
+                 SELECT DISTINCT ON (sensor_id) sensor_id, \"timestamp\", value,
+                        quality_indicator, is_out_of_range, is_anomaly
+                   FROM sensor_readings ORDER BY sensor_id, \"timestamp\" DESC;",
+            )?;
+            record(c, "latest_readings", 1, json!({}))?;
+            Ok(())
+        })?;
+        applied.push("latest_readings".to_owned());
+    }
+
+    let has_ts = caps.mode != ServerMode::Plain;
+    if has_ts && !done.iter().any(|c| c == "hypertable") {
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            // No default (timestamp DESC) index: the (sensor_id, timestamp) key and the BRIN
+            // index serve every query, and each index costs ingest.
+            c.batch_execute(
+                "SELECT create_hypertable('sensor_readings', 'timestamp',
+                     chunk_time_interval => INTERVAL '1 day',
+                     create_default_indexes => false,
+                     migrate_data => true,
+                     if_not_exists => true)",
+            )?;
+            record(c, "hypertable", 1, json!({"chunk_time_interval": "1 day"}))?;
+            Ok(())
+        })?;
+        applied.push("hypertable".to_owned());
+    }
+
+    let rollups = match ledger(conn)?.into_iter().find(|r| r.component == "rollups") {
+        Some(row) => {
+            let tz = row
+                .detail
+                .get("time_zone")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            if tz != config.time_zone {
+                return Err(TimescaleError::Config(format!(
+                    "the daily rollup is built for time zone {tz:?}, not {:?}: tear down and set up again to change it",
+                    config.time_zone
+                )));
+            }
+            kind_of(&row.detail)
+        }
+        None => {
+            let kind = if caps.mode == ServerMode::Community {
+                RollupKind::ContinuousAggregates
+            } else {
+                RollupKind::Tables
+            };
+            conn.transaction::<_, TimescaleError, _>(|c| {
+                crate::rollup::create(c, kind, &config.time_zone)?;
+                record(
+                    c,
+                    "rollups",
+                    1,
+                    json!({"kind": kind.as_str(), "time_zone": config.time_zone}),
+                )?;
+                Ok(())
+            })?;
+            // Materialise what is already there (continuous aggregates refresh outside a
+            // transaction block).
+            crate::rollup::initial_refresh(conn, kind)?;
+            applied.push("rollups".to_owned());
+            kind
+        }
+    };
+
+    let hypertable = is_hypertable(conn)?;
+    Ok(SetupReport {
+        capabilities: caps.clone(),
+        applied,
+        hypertable,
+        rollups,
+    })
+}
+
+fn kind_of(detail: &serde_json::Value) -> RollupKind {
+    match detail.get("kind").and_then(|v| v.as_str()) {
+        Some("continuous_aggregates") => RollupKind::ContinuousAggregates,
+        _ => RollupKind::Tables,
+    }
+}
+
+fn is_hypertable(conn: &mut PgConnection) -> QueryResult<bool> {
+    exists(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+            AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = '_timescaledb_catalog' AND c.relname = 'hypertable')
+            AS e",
+    )
+    .and_then(|ext| {
+        if !ext {
+            return Ok(false);
+        }
+        exists(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM _timescaledb_catalog.hypertable
+                             WHERE schema_name = 'public' AND table_name = 'sensor_readings') AS e",
+        )
+    })
+}
+
+/// The ledger's state, or [`TimescaleError::NotSetUp`].
+pub fn state(conn: &mut PgConnection) -> TsResult<SetupState> {
+    if !exists(
+        conn,
+        "SELECT to_regclass('grid_timescale_ledger') IS NOT NULL AS e",
+    )? {
+        return Err(TimescaleError::NotSetUp);
+    }
+    let rows = ledger(conn)?;
+    let rollup = rows
+        .iter()
+        .find(|r| r.component == "rollups")
+        .ok_or(TimescaleError::NotSetUp)?;
+    Ok(SetupState {
+        capabilities: detect(conn)?,
+        hypertable: is_hypertable(conn)?,
+        rollups: kind_of(&rollup.detail),
+        time_zone: rollup
+            .detail
+            .get("time_zone")
+            .and_then(|v| v.as_str())
+            .unwrap_or("UTC")
+            .to_owned(),
+    })
+}
+
+/// Reverses [`setup`], newest component first, leaving the store's schema as its migrations
+/// made it (readings kept: the hypertable becomes a plain table again), so the store's
+/// `down.sql` files still work. Idempotent.
+pub fn teardown(conn: &mut PgConnection) -> TsResult<Vec<String>> {
+    if !exists(
+        conn,
+        "SELECT to_regclass('grid_timescale_ledger') IS NOT NULL AS e",
+    )? {
+        return Ok(Vec::new());
+    }
+    let rows = ledger(conn)?;
+    let mut reverted = Vec::new();
+    if let Some(r) = rows.iter().find(|r| r.component == "rollups") {
+        let kind = kind_of(&r.detail);
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            crate::rollup::drop(c, kind)?;
+            c.batch_execute("DELETE FROM grid_timescale_ledger WHERE component = 'rollups'")?;
+            Ok(())
+        })?;
+        reverted.push("rollups".to_owned());
+    }
+    if rows.iter().any(|r| r.component == "hypertable") {
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            if is_hypertable(c)? {
+                hypertable_to_plain(c)?;
+            }
+            c.batch_execute("DELETE FROM grid_timescale_ledger WHERE component = 'hypertable'")?;
+            Ok(())
+        })?;
+        reverted.push("hypertable".to_owned());
+    }
+    if rows.iter().any(|r| r.component == "latest_readings") {
+        conn.batch_execute(
+            "DROP TABLE IF EXISTS sensor_latest_readings;
+             DELETE FROM grid_timescale_ledger WHERE component = 'latest_readings';",
+        )?;
+        reverted.push("latest_readings".to_owned());
+    }
+    conn.batch_execute("DROP TABLE grid_timescale_ledger")?;
+    Ok(reverted)
+}
+
+/// Turns the hypertable back into the plain table the migration made, rows included: copy
+/// into a table of the same columns, checks and defaults, drop the hypertable, and replay its
+/// key, foreign key and indexes under their own names.
+fn hypertable_to_plain(conn: &mut PgConnection) -> TsResult<()> {
+    #[derive(QueryableByName)]
+    struct Ddl {
+        #[diesel(sql_type = Text)]
+        ddl: String,
+    }
+    // Key and foreign key (CHECKs and NOT NULLs travel with LIKE … INCLUDING CONSTRAINTS).
+    let constraints: Vec<Ddl> = diesel::sql_query(
+        "SELECT format('ALTER TABLE sensor_readings ADD CONSTRAINT %I %s',
+                       conname, pg_get_constraintdef(oid)) AS ddl
+           FROM pg_constraint
+          WHERE conrelid = 'sensor_readings'::regclass AND contype IN ('p', 'u', 'f')
+          ORDER BY contype DESC, conname",
+    )
+    .load(conn)?;
+    let indexes: Vec<Ddl> = diesel::sql_query(
+        "SELECT pg_get_indexdef(i.indexrelid) AS ddl
+           FROM pg_index i
+          WHERE i.indrelid = 'sensor_readings'::regclass
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+          ORDER BY i.indexrelid::regclass::text",
+    )
+    .load(conn)?;
+    conn.batch_execute(
+        "CREATE TABLE sensor_readings_plain
+             (LIKE sensor_readings INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+         INSERT INTO sensor_readings_plain SELECT * FROM sensor_readings;
+         DROP TABLE sensor_readings;
+         ALTER TABLE sensor_readings_plain RENAME TO sensor_readings;",
+    )?;
+    for d in constraints.iter().chain(indexes.iter()) {
+        conn.batch_execute(&d.ddl)?;
+    }
+    Ok(())
+}

@@ -3,7 +3,6 @@
 
 mod common;
 
-use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use grid_store::migrations::{MIGRATIONS, applied, revert_all, run_pending};
 

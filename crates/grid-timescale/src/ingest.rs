@@ -139,6 +139,9 @@ pub enum RejectReason {
     InactiveSensor,
     /// The timestamp is outside the call's time policy.
     OutsideTimeWindow,
+    /// The timestamp is older than the retention horizon (raw data there is dropped and the
+    /// rollups keep its history).
+    BeforeRetentionHorizon,
 }
 
 /// One refused reading.
@@ -261,6 +264,7 @@ pub struct Ingester {
     limits: OperatingLimits,
     options: IngestOptions,
     sensors: HashMap<Uuid, SensorInfo>,
+    horizon: Option<DateTime<Utc>>,
     loaded_at: Instant,
 }
 
@@ -276,6 +280,7 @@ impl Ingester {
             limits,
             options,
             sensors: HashMap::new(),
+            horizon: None,
             loaded_at: Instant::now(),
         };
         me.reload_sensors(conn)?;
@@ -292,8 +297,9 @@ impl Ingester {
         self.options.time_policy = policy;
     }
 
-    /// Reloads the sensor cache now.
+    /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
+        self.horizon = crate::retention::horizon(conn)?;
         let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =
             grid_sensors::table
                 .inner_join(grid_substations::table)
@@ -358,6 +364,7 @@ impl Ingester {
             readings: readings.into_iter(),
             index: first_index,
             window: (from, to),
+            horizon: self.horizon,
             sensors: &self.sensors,
             cap: self.options.max_rejection_details,
             seen: HashMap::new(),
@@ -462,6 +469,7 @@ struct Batch<'a, I> {
     readings: I,
     index: u64,
     window: (DateTime<Utc>, DateTime<Utc>),
+    horizon: Option<DateTime<Utc>>,
     sensors: &'a HashMap<Uuid, SensorInfo>,
     cap: usize,
     /// Key → calibrated value of its first reading in this batch.
@@ -510,6 +518,10 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
             }
             if r.timestamp < self.window.0 || r.timestamp > self.window.1 {
                 self.reject(&r, index, RejectReason::OutsideTimeWindow);
+                continue;
+            }
+            if self.horizon.is_some_and(|h| r.timestamp < h) {
+                self.reject(&r, index, RejectReason::BeforeRetentionHorizon);
                 continue;
             }
             let value = r.value_raw * sensor.scale + sensor.offset;

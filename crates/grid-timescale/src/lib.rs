@@ -1,10 +1,13 @@
 #![doc = include_str!("../README.md")]
 
 pub mod capabilities;
+pub mod compression;
 pub mod error;
 pub mod ingest;
 pub mod limits;
+pub mod query;
 pub mod relations;
+pub mod retention;
 pub mod rollup;
 pub mod setup;
 

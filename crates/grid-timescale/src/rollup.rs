@@ -22,7 +22,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
 
 use crate::capabilities::{ServerMode, detect};
 use crate::error::TsResult;
@@ -188,15 +188,11 @@ struct RollupState {
     time_zone: String,
     #[diesel(sql_type = Bool)]
     daily_from_hourly: bool,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    retention_horizon: Option<DateTime<Utc>>,
 }
 
 fn rollup_state(conn: &mut PgConnection) -> QueryResult<RollupState> {
-    diesel::sql_query(
-        "SELECT time_zone, daily_from_hourly, retention_horizon FROM grid_timescale_rollup_state",
-    )
-    .get_result(conn)
+    diesel::sql_query("SELECT time_zone, daily_from_hourly FROM grid_timescale_rollup_state")
+        .get_result(conn)
 }
 
 /// Groups sorted hours into runs of consecutive hours: `(first, last)` of each run.
@@ -286,7 +282,8 @@ fn refresh_tables_step(
         return Ok(false);
     }
     let st = rollup_state(conn)?;
-    let hours = split_at_horizon(hours, st.retention_horizon, report);
+    let horizon = crate::retention::horizon(conn)?;
+    let hours = split_at_horizon(hours, horizon, report);
     let (first, last) = first_last(mode);
     let aggs = raw_aggregates(first, last);
     for (a, b) in runs(&hours) {
@@ -319,7 +316,7 @@ fn refresh_tables_step(
     let days = local_days(conn, &hours, &st.time_zone)?;
     for (a, b) in day_runs(&days) {
         // (a, b): local-midnight instants of the first day and of the day after the last.
-        if !st.daily_from_hourly && st.retention_horizon.is_some_and(|hz| a < hz) {
+        if !st.daily_from_hourly && horizon.is_some_and(|hz| a < hz) {
             continue; // raw data of a partly dropped day: keep the rollup's history
         }
         diesel::sql_query("DELETE FROM sensor_readings_daily WHERE bucket >= $1 AND bucket < $2")
@@ -399,7 +396,8 @@ fn refresh_caggs_step(conn: &mut PgConnection, report: &mut RefreshReport) -> Ts
         return Ok(false);
     }
     let st = rollup_state(conn)?;
-    let hours = split_at_horizon(hours, st.retention_horizon, report);
+    let horizon = crate::retention::horizon(conn)?;
+    let hours = split_at_horizon(hours, horizon, report);
     let days = local_days(conn, &hours, &st.time_zone)?;
     // refresh_continuous_aggregate cannot run in a transaction block: one CALL per run, and
     // never over a window that starts before the horizon (that would erase history).
@@ -411,7 +409,7 @@ fn refresh_caggs_step(conn: &mut PgConnection, report: &mut RefreshReport) -> Ts
         ))?;
     }
     for (a, b) in day_runs(&days) {
-        let a = st.retention_horizon.map_or(a, |hz| a.max(hz));
+        let a = horizon.map_or(a, |hz| a.max(hz));
         conn.batch_execute(&format!(
             "CALL refresh_continuous_aggregate('sensor_readings_daily', {}, {})",
             literal(&a.to_rfc3339()),

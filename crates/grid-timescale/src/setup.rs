@@ -326,6 +326,10 @@ pub fn teardown(conn: &mut PgConnection) -> TsResult<Vec<String>> {
     }
     let rows = ledger(conn)?;
     let mut reverted = Vec::new();
+    if rows.iter().any(|r| r.component == "compression") {
+        crate::compression::disable(conn)?;
+        reverted.push("compression".to_owned());
+    }
     if let Some(r) = rows.iter().find(|r| r.component == "rollups") {
         let kind = kind_of(&r.detail);
         conn.transaction::<_, TimescaleError, _>(|c| {

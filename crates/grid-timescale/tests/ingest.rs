@@ -42,27 +42,36 @@ fn a_mixed_batch_lands_every_good_reading_and_counts_the_rest() {
     let day = t(2026, 4, 1, 0, 0);
     let mut ing = Ingester::new(conn, OperatingLimits::default(), backfill(day, 1)).unwrap();
     let stored = ing
-        .ingest_batch(conn, [Reading::new(v.id, day, 66.0), Reading::new(v.id, day + Duration::minutes(1), 66.1)])
+        .ingest_batch(
+            conn,
+            [
+                Reading::new(v.id, day, 66.0),
+                Reading::new(v.id, day + Duration::minutes(1), 66.1),
+            ],
+        )
         .unwrap();
     assert_eq!((stored.inserted, stored.path), (2, WritePath::Direct));
 
     let m = |i: i64| day + Duration::minutes(10 + i);
     let batch = vec![
-        Reading::new(v.id, m(0), 65.9),                         // 0 good
-        Reading::new(v.id, m(1), 66.2),                         // 1 good
-        Reading::new(v.id, day, 66.0),                          // 2 duplicate of a stored reading
-        Reading::new(v.id, day + Duration::minutes(1), 70.0),   // 3 conflict with a stored reading
-        Reading::new(v.id, m(1), 66.2),                         // 4 duplicate within the batch
-        Reading::new(v.id, m(2), f64::NAN),                     // 5 rejected: non-finite
-        Reading::new(v.id, m(3), f64::INFINITY),                // 6 rejected: non-finite
-        Reading::new(Uuid::new_v4(), m(4), 1.0),                // 7 rejected: unknown sensor
-        Reading::new(off.id, m(5), 1.0),                        // 8 rejected: inactive sensor
-        Reading::new(v.id, day - Duration::hours(1), 66.0),     // 9 rejected: outside the window
-        Reading { quality: 1.5, ..Reading::new(v.id, m(6), 66.0) }, // 10 rejected: quality
-        Reading::new(bad.id, m(7), 120.0),                      // 11 good, from a faulty sensor
-        Reading::new(v.id, m(8), 80.0),                         // 12 good, out of range (1.21 pu)
-        Reading::new(cal.id, m(9), 10.0),                       // 13 good, calibrated to 21
-        Reading::new(cal.id, m(10), -3.0),                      // 14 good, calibrated to -5: out of range
+        Reading::new(v.id, m(0), 65.9),                       // 0 good
+        Reading::new(v.id, m(1), 66.2),                       // 1 good
+        Reading::new(v.id, day, 66.0),                        // 2 duplicate of a stored reading
+        Reading::new(v.id, day + Duration::minutes(1), 70.0), // 3 conflict with a stored reading
+        Reading::new(v.id, m(1), 66.2),                       // 4 duplicate within the batch
+        Reading::new(v.id, m(2), f64::NAN),                   // 5 rejected: non-finite
+        Reading::new(v.id, m(3), f64::INFINITY),              // 6 rejected: non-finite
+        Reading::new(Uuid::new_v4(), m(4), 1.0),              // 7 rejected: unknown sensor
+        Reading::new(off.id, m(5), 1.0),                      // 8 rejected: inactive sensor
+        Reading::new(v.id, day - Duration::hours(1), 66.0),   // 9 rejected: outside the window
+        Reading {
+            quality: 1.5,
+            ..Reading::new(v.id, m(6), 66.0)
+        }, // 10 rejected: quality
+        Reading::new(bad.id, m(7), 120.0),                    // 11 good, from a faulty sensor
+        Reading::new(v.id, m(8), 80.0),                       // 12 good, out of range (1.21 pu)
+        Reading::new(cal.id, m(9), 10.0),                     // 13 good, calibrated to 21
+        Reading::new(cal.id, m(10), -3.0), // 14 good, calibrated to -5: out of range
     ];
     let r = ing.ingest_batch(conn, batch.clone()).unwrap();
     assert_eq!(r.received, 15);
@@ -89,27 +98,50 @@ fn a_mixed_batch_lands_every_good_reading_and_counts_the_rest() {
 
     // What is stored.
     assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 8);
-    let kept = grid_testdb::text(conn, &format!(
-        "SELECT value::text AS v FROM sensor_readings WHERE sensor_id = '{}' AND \"timestamp\" = '{}'",
-        v.id, (day + Duration::minutes(1)).to_rfc3339()));
+    let kept = grid_testdb::text(
+        conn,
+        &format!(
+            "SELECT value::text AS v FROM sensor_readings WHERE sensor_id = '{}' AND \"timestamp\" = '{}'",
+            v.id,
+            (day + Duration::minutes(1)).to_rfc3339()
+        ),
+    );
     assert_eq!(kept, "66.1", "KeepFirst keeps the stored value");
     let cal_rows = grid_testdb::text(conn, &format!(
         "SELECT string_agg(value::text || '/' || value_raw::text || '/' || is_out_of_range::text, ',' ORDER BY \"timestamp\") AS v
            FROM sensor_readings WHERE sensor_id = '{}'", cal.id));
     assert_eq!(cal_rows, "21/10/false,-5/-3/true");
-    let oor = count(conn, &format!(
-        "SELECT count(*) AS n FROM sensor_readings WHERE sensor_id = '{}' AND is_out_of_range", v.id));
+    let oor = count(
+        conn,
+        &format!(
+            "SELECT count(*) AS n FROM sensor_readings WHERE sensor_id = '{}' AND is_out_of_range",
+            v.id
+        ),
+    );
     assert_eq!(oor, 1);
 
     // Latest values and last_reading_at.
     assert_eq!(conn.sensor(v.id).unwrap().last_reading_at, Some(m(8)));
-    let latest = grid_testdb::text(conn, &format!(
-        "SELECT value::text AS v FROM sensor_latest_readings WHERE sensor_id = '{}'", v.id));
+    let latest = grid_testdb::text(
+        conn,
+        &format!(
+            "SELECT value::text AS v FROM sensor_latest_readings WHERE sensor_id = '{}'",
+            v.id
+        ),
+    );
     assert_eq!(latest, "80");
 
     // The same batch again: nothing new, nothing fails.
     let again = ing.ingest_batch(conn, batch).unwrap();
-    assert_eq!((again.inserted, again.duplicates, again.conflicts, again.rejected), (0, 8, 1, 6));
+    assert_eq!(
+        (
+            again.inserted,
+            again.duplicates,
+            again.conflicts,
+            again.rejected
+        ),
+        (0, 8, 1, 6)
+    );
     assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 8);
 }
 
@@ -121,20 +153,38 @@ fn replace_policy_overwrites_and_counts_replacements() {
     let f = sensor(conn, &s, "RP-F", SensorType::Frequency);
     let day = t(2026, 4, 2, 0, 0);
     let mut ing = Ingester::new(conn, OperatingLimits::default(), backfill(day, 1)).unwrap();
-    ing.ingest_batch(conn, [Reading::new(f.id, day, 50.0), Reading::new(f.id, day + Duration::minutes(1), 50.1)]).unwrap();
+    ing.ingest_batch(
+        conn,
+        [
+            Reading::new(f.id, day, 50.0),
+            Reading::new(f.id, day + Duration::minutes(1), 50.1),
+        ],
+    )
+    .unwrap();
     let mut opts = backfill(day, 1);
     opts.conflicts = ConflictPolicy::Replace;
     let mut rep = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
     let r = rep
-        .ingest_batch(conn, [
-            Reading::new(f.id, day, 50.0),                          // same: duplicate
-            Reading::new(f.id, day + Duration::minutes(1), 49.2),   // replaces 50.1
-            Reading::new(f.id, day + Duration::minutes(2), 50.0),   // new
-        ])
+        .ingest_batch(
+            conn,
+            [
+                Reading::new(f.id, day, 50.0),                        // same: duplicate
+                Reading::new(f.id, day + Duration::minutes(1), 49.2), // replaces 50.1
+                Reading::new(f.id, day + Duration::minutes(2), 50.0), // new
+            ],
+        )
         .unwrap();
-    assert_eq!((r.inserted, r.replaced, r.duplicates, r.conflicts), (1, 1, 1, 0));
-    let v = grid_testdb::text(conn, &format!(
-        "SELECT string_agg(value::text || ':' || is_out_of_range::text, ',' ORDER BY \"timestamp\") AS v FROM sensor_readings WHERE sensor_id = '{}'", f.id));
+    assert_eq!(
+        (r.inserted, r.replaced, r.duplicates, r.conflicts),
+        (1, 1, 1, 0)
+    );
+    let v = grid_testdb::text(
+        conn,
+        &format!(
+            "SELECT string_agg(value::text || ':' || is_out_of_range::text, ',' ORDER BY \"timestamp\") AS v FROM sensor_readings WHERE sensor_id = '{}'",
+            f.id
+        ),
+    );
     assert_eq!(v, "50:false,49.2:true,50:false");
 }
 
@@ -146,14 +196,24 @@ fn late_data_never_moves_last_reading_at_back() {
     let v = sensor(conn, &s, "LT-V", SensorType::Voltage);
     let day = t(2026, 4, 3, 0, 0);
     let mut ing = Ingester::new(conn, OperatingLimits::default(), backfill(day, 2)).unwrap();
-    ing.ingest_batch(conn, [Reading::new(v.id, day + Duration::hours(5), 11.0)]).unwrap();
+    ing.ingest_batch(conn, [Reading::new(v.id, day + Duration::hours(5), 11.0)])
+        .unwrap();
     let edited = conn.sensor(v.id).unwrap().updated_at;
-    ing.ingest_batch(conn, [Reading::new(v.id, day + Duration::hours(1), 10.0)]).unwrap();
+    ing.ingest_batch(conn, [Reading::new(v.id, day + Duration::hours(1), 10.0)])
+        .unwrap();
     let after = conn.sensor(v.id).unwrap();
     assert_eq!(after.last_reading_at, Some(day + Duration::hours(5)));
-    assert_eq!(after.updated_at, edited, "ingest is not an edit of the sensor");
-    let latest = grid_testdb::text(conn, &format!(
-        "SELECT \"timestamp\"::text AS v FROM sensor_latest_readings WHERE sensor_id = '{}'", v.id));
+    assert_eq!(
+        after.updated_at, edited,
+        "ingest is not an edit of the sensor"
+    );
+    let latest = grid_testdb::text(
+        conn,
+        &format!(
+            "SELECT \"timestamp\"::text AS v FROM sensor_latest_readings WHERE sensor_id = '{}'",
+            v.id
+        ),
+    );
     assert!(latest.starts_with("2026-04-03 05:00:00"), "{latest}");
 }
 
@@ -201,11 +261,22 @@ fn a_batch_interrupted_by_a_database_error_leaves_nothing_and_a_retry_lands_it_a
     let sensor_id = f.id;
     let worker = std::thread::spawn(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        let mut ing = Ingester::new(&mut conn, OperatingLimits::default(), backfill(from, 1)).unwrap();
-        let it = Blocking { sensor: sensor_id, from, i: 0, n, k, reached: Some(reached_tx), go: Some(go_rx) };
+        let mut ing =
+            Ingester::new(&mut conn, OperatingLimits::default(), backfill(from, 1)).unwrap();
+        let it = Blocking {
+            sensor: sensor_id,
+            from,
+            i: 0,
+            n,
+            k,
+            reached: Some(reached_tx),
+            go: Some(go_rx),
+        };
         ing.ingest_batch(&mut conn, it)
     });
-    reached_rx.recv_timeout(StdDuration::from_secs(60)).expect("the iterator never reached k");
+    reached_rx
+        .recv_timeout(StdDuration::from_secs(60))
+        .expect("the iterator never reached k");
     // The worker's backend is inside COPY, waiting for the rest of the data.
     #[derive(QueryableByName)]
     struct Pid {
@@ -225,9 +296,15 @@ fn a_batch_interrupted_by_a_database_error_leaves_nothing_and_a_retry_lands_it_a
         .unwrap();
     go_tx.send(()).unwrap();
     let result = worker.join().unwrap();
-    assert!(result.is_err(), "the interrupted batch must fail: {result:?}");
+    assert!(
+        result.is_err(),
+        "the interrupted batch must fail: {result:?}"
+    );
     assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 0);
-    assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_latest_readings"), 0);
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM sensor_latest_readings"),
+        0
+    );
 
     let mut ing = Ingester::new(conn, OperatingLimits::default(), backfill(from, 1)).unwrap();
     let all = || (0..n).map(|i| Reading::new(f.id, from + Duration::seconds(i), 50.0));
@@ -251,11 +328,16 @@ fn a_stream_is_a_sequence_of_batches_with_a_resumable_position() {
         Reading::new(a.id, from + Duration::seconds(i), value)
     });
     let mut seen = Vec::new();
-    let r = ing.ingest_stream(conn, readings, 1_000, |p| seen.push(p.position)).unwrap();
+    let r = ing
+        .ingest_stream(conn, readings, 1_000, |p| seen.push(p.position))
+        .unwrap();
     assert_eq!(seen, [1_000, 2_000, 2_500]);
     assert_eq!((r.position, r.batches), (2_500, 3));
     assert_eq!((r.report.inserted, r.report.rejected), (2_499, 1));
-    assert_eq!(r.report.rejections[0].index, 1_234, "indices count across the stream");
+    assert_eq!(
+        r.report.rejections[0].index, 1_234,
+        "indices count across the stream"
+    );
     // Resuming from a position inserts only what follows it.
     let rest = (2_000..3_000).map(|i| Reading::new(a.id, from + Duration::seconds(i), 10.0));
     let r2 = ing.ingest_stream(conn, rest, 1_000, |_| {}).unwrap();

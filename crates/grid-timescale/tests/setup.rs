@@ -23,7 +23,11 @@ fn setup_is_idempotent_and_fits_the_mode() {
     assert_eq!(first.hypertable, db.mode() != Mode::Plain);
     assert_eq!(
         first.rollups,
-        if db.mode() == Mode::Community { RollupKind::ContinuousAggregates } else { RollupKind::Tables }
+        if db.mode() == Mode::Community {
+            RollupKind::ContinuousAggregates
+        } else {
+            RollupKind::Tables
+        }
     );
     if first.hypertable {
         // 1-day chunks and no default time index.
@@ -42,9 +46,18 @@ fn setup_is_idempotent_and_fits_the_mode() {
     let second = setup(conn, &TimescaleConfig::default()).unwrap();
     assert!(second.applied.is_empty());
     // The time zone of the daily rollup cannot change under it.
-    let other = TimescaleConfig { time_zone: "UTC".into(), ..Default::default() };
-    assert!(matches!(setup(conn, &other), Err(TimescaleError::Config(_))));
-    let bad = TimescaleConfig { time_zone: "Mars/Olympus".into(), ..Default::default() };
+    let other = TimescaleConfig {
+        time_zone: "UTC".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        setup(conn, &other),
+        Err(TimescaleError::Config(_))
+    ));
+    let bad = TimescaleConfig {
+        time_zone: "Mars/Olympus".into(),
+        ..Default::default()
+    };
     assert!(matches!(setup(conn, &bad), Err(TimescaleError::Config(_))));
 }
 
@@ -59,15 +72,23 @@ fn teardown_restores_the_store_schema_keeping_readings_and_down_migrations_still
     let mut ing = Ingester::new(
         conn,
         Default::default(),
-        IngestOptions { time_policy: TimePolicy::backfill(t(2026, 1, 1, 0, 0), t(2026, 1, 4, 0, 0)), ..Default::default() },
+        IngestOptions {
+            time_policy: TimePolicy::backfill(t(2026, 1, 1, 0, 0), t(2026, 1, 4, 0, 0)),
+            ..Default::default()
+        },
     )
     .unwrap();
-    let readings = (0..72).map(|h| Reading::new(v.id, t(2026, 1, 1, 0, 0) + chrono::Duration::hours(h), 66.0));
+    let readings =
+        (0..72).map(|h| Reading::new(v.id, t(2026, 1, 1, 0, 0) + chrono::Duration::hours(h), 66.0));
     assert_eq!(ing.ingest_batch(conn, readings).unwrap().inserted, 72);
 
     let reverted = teardown(conn).unwrap();
     assert!(reverted.contains(&"rollups".to_owned()));
-    assert_eq!(schema_snapshot(conn), before, "teardown left the schema changed");
+    assert_eq!(
+        schema_snapshot(conn),
+        before,
+        "teardown left the schema changed"
+    );
     assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 72);
     assert!(teardown(conn).unwrap().is_empty(), "teardown twice");
 
@@ -90,10 +111,28 @@ fn setup_on_a_table_with_readings_migrates_them_and_rolls_them_up() {
     .execute(conn)
     .unwrap();
     setup(conn, &TimescaleConfig::default()).unwrap();
-    assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 2880);
-    assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings_hourly"), 48);
-    assert_eq!(count(conn, "SELECT sum(reading_count)::bigint AS n FROM sensor_readings_hourly"), 2880);
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM sensor_readings"),
+        2880
+    );
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM sensor_readings_hourly"),
+        48
+    );
+    assert_eq!(
+        count(
+            conn,
+            "SELECT sum(reading_count)::bigint AS n FROM sensor_readings_hourly"
+        ),
+        2880
+    );
     // Nairobi days: 2026-02-01 03:00 local … 2026-02-03 02:59 local span three local days.
-    assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings_daily"), 3);
-    assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_latest_readings"), 1);
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM sensor_readings_daily"),
+        3
+    );
+    assert_eq!(
+        count(conn, "SELECT count(*) AS n FROM sensor_latest_readings"),
+        1
+    );
 }

@@ -36,9 +36,17 @@ pub fn ready() -> TestDb {
 }
 
 pub fn substation(conn: &mut PgConnection, code: &str, zone: GridZone, kv: i32) -> Substation {
-    let mut d = SubstationDraft::new(format!("{code} Substation"), code, zone, (-1.28, 36.82), kv, 90.0);
+    let mut d = SubstationDraft::new(
+        format!("{code} Substation"),
+        code,
+        zone,
+        (-1.28, 36.82),
+        kv,
+        90.0,
+    );
     d.customers_served = 10_000;
-    conn.insert_substation(&NewSubstation::new(d).unwrap()).unwrap()
+    conn.insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap()
 }
 
 pub fn sensor(conn: &mut PgConnection, s: &Substation, tag: &str, kind: SensorType) -> Sensor {

@@ -1,0 +1,452 @@
+//! What the control room asks of the readings: series at any bucket width, the latest value
+//! of every sensor, flagged readings, silent sensors.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Double, Nullable, Text, Timestamptz};
+use grid_model::{GridZone, SensorType};
+use grid_store::enums::{DbGridZone, DbSensorStatus, DbSensorType};
+use grid_store::schema::{grid_sensors, grid_substations};
+use uuid::Uuid;
+
+use crate::error::{TimescaleError, TsResult};
+use crate::setup::state;
+
+/// Whose readings a series aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesTarget {
+    /// One sensor.
+    Sensor(Uuid),
+    /// Every sensor of one type in a substation.
+    Substation {
+        /// The substation.
+        id: Uuid,
+        /// The type of sensor (mixing units would mean nothing).
+        sensor_type: SensorType,
+    },
+    /// Every sensor of one type in a zone.
+    Zone {
+        /// The zone.
+        zone: GridZone,
+        /// The type of sensor.
+        sensor_type: SensorType,
+    },
+}
+
+/// Where a series may come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourcePreference {
+    /// The rollups when the width and range allow, raw readings otherwise.
+    #[default]
+    Auto,
+    /// Always the raw readings.
+    Raw,
+}
+
+/// Where a series came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The raw readings.
+    Raw,
+    /// The hourly rollup.
+    HourlyRollup,
+    /// The daily rollup.
+    DailyRollup,
+}
+
+/// One bucket of a series; a bucket without readings is a gap (`count` 0, no values).
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct Bucket {
+    /// Start of the bucket (for daily buckets: local midnight).
+    #[diesel(sql_type = Timestamptz)]
+    pub start: DateTime<Utc>,
+    /// Readings in it.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    /// Mean of the readings.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub avg: Option<f64>,
+    /// Smallest reading.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub min: Option<f64>,
+    /// Largest reading.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub max: Option<f64>,
+    /// Earliest reading (ties between sensors: the lowest sensor id).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub first: Option<f64>,
+    /// Latest reading (ties between sensors: the lowest sensor id).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub last: Option<f64>,
+}
+
+impl Bucket {
+    /// Whether the bucket holds no reading.
+    pub fn is_gap(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// A series: contiguous buckets covering the range, gaps included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Where the values came from.
+    pub source: Source,
+    /// The width of each bucket (a day for local-day buckets).
+    pub width: Duration,
+    /// The buckets, in time order.
+    pub buckets: Vec<Bucket>,
+}
+
+fn sensor_ids(conn: &mut PgConnection, target: SeriesTarget) -> QueryResult<Vec<Uuid>> {
+    match target {
+        SeriesTarget::Sensor(id) => Ok(vec![id]),
+        SeriesTarget::Substation { id, sensor_type } => grid_sensors::table
+            .filter(grid_sensors::substation_id.eq(id))
+            .filter(grid_sensors::sensor_type.eq(DbSensorType::from(sensor_type)))
+            .select(grid_sensors::id)
+            .load(conn),
+        SeriesTarget::Zone { zone, sensor_type } => grid_sensors::table
+            .inner_join(grid_substations::table)
+            .filter(grid_substations::zone.eq(DbGridZone::from(zone)))
+            .filter(grid_sensors::sensor_type.eq(DbSensorType::from(sensor_type)))
+            .select(grid_sensors::id)
+            .load(conn),
+    }
+}
+
+/// Buckets of `width` (1 minute to 1 day) covering `[from, to)`, widened to whole buckets.
+/// Buckets shorter than a day are aligned to UTC (midnight 2000-01-01); a 1-day bucket is a
+/// local calendar day in the configured time zone. Uses the rollups when the width and
+/// range allow and they hold no pending invalidation there; the answer is the same either
+/// way (averages to rounding).
+pub fn series(
+    conn: &mut PgConnection,
+    target: SeriesTarget,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    width: Duration,
+    prefer: SourcePreference,
+) -> TsResult<Series> {
+    if width < Duration::minutes(1) || width > Duration::days(1) {
+        return Err(TimescaleError::Config(format!(
+            "bucket width must be 1 minute to 1 day (got {width})"
+        )));
+    }
+    if to <= from {
+        return Err(TimescaleError::Config(format!(
+            "empty range {from} .. {to}"
+        )));
+    }
+    let tz = state(conn)?.time_zone;
+    let ids = sensor_ids(conn, target)?;
+    let daily = width == Duration::days(1);
+    let hourly_ok = width.num_seconds() % 3600 == 0;
+    let source = match prefer {
+        SourcePreference::Raw => Source::Raw,
+        SourcePreference::Auto if (daily || hourly_ok) && !pending(conn, from, to)? => {
+            if daily {
+                Source::DailyRollup
+            } else {
+                Source::HourlyRollup
+            }
+        }
+        SourcePreference::Auto => Source::Raw,
+    };
+    let w = format!("{} seconds", width.num_seconds());
+    // Bucket starts, gaps included.
+    let grid = if daily {
+        "SELECT gs AT TIME ZONE $4 AS start
+           FROM generate_series(date_trunc('day', $2 AT TIME ZONE $4),
+                                $3 AT TIME ZONE $4 - INTERVAL '1 microsecond',
+                                INTERVAL '1 day') AS gs"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT gs AS start FROM generate_series(
+                 date_bin(INTERVAL '{w}', $2, TIMESTAMPTZ '2000-01-01 00:00+00'),
+                 $3 - INTERVAL '1 microsecond', INTERVAL '{w}') AS gs"
+        )
+    };
+    let bucket_of = |col: &str| {
+        if daily {
+            format!("date_trunc('day', {col} AT TIME ZONE $4) AT TIME ZONE $4")
+        } else {
+            format!("date_bin(INTERVAL '{w}', {col}, TIMESTAMPTZ '2000-01-01 00:00+00')")
+        }
+    };
+    // The exact end of the last bucket: local days vary in length across DST changes.
+    let end = if daily {
+        "(max(start) AT TIME ZONE $4 + INTERVAL '1 day') AT TIME ZONE $4".to_owned()
+    } else {
+        format!("max(start) + INTERVAL '{w}'")
+    };
+    let agg = match source {
+        Source::Raw => format!(
+            "SELECT {b} AS start, count(*) AS count, avg(value) AS avg, min(value) AS min,
+                    max(value) AS max,
+                    (array_agg(value ORDER BY \"timestamp\", sensor_id))[1] AS first,
+                    (array_agg(value ORDER BY \"timestamp\" DESC, sensor_id))[1] AS last
+               FROM sensor_readings, bounds
+              WHERE sensor_id = ANY($1) AND \"timestamp\" >= bounds.lo AND \"timestamp\" < bounds.hi
+              GROUP BY 1",
+            b = bucket_of("\"timestamp\""),
+        ),
+        Source::HourlyRollup | Source::DailyRollup => format!(
+            "SELECT {b} AS start, sum(reading_count)::bigint AS count,
+                    sum(sum_value) / sum(reading_count) AS avg, min(min_value) AS min,
+                    max(max_value) AS max,
+                    (array_agg(first_value ORDER BY first_time, sensor_id))[1] AS first,
+                    (array_agg(last_value ORDER BY last_time DESC, sensor_id))[1] AS last
+               FROM {table}, bounds
+              WHERE sensor_id = ANY($1) AND bucket >= bounds.lo AND bucket < bounds.hi
+              GROUP BY 1",
+            b = if daily {
+                "bucket".to_owned()
+            } else {
+                bucket_of("bucket")
+            },
+            table = if daily {
+                "sensor_readings_daily"
+            } else {
+                "sensor_readings_hourly"
+            },
+        ),
+    };
+    let sql = format!(
+        "WITH grid AS ({grid}),
+              bounds AS (SELECT min(start) AS lo, {end} AS hi FROM grid),
+              agg AS ({agg})
+         SELECT grid.start, coalesce(agg.count, 0)::bigint AS count, agg.avg, agg.min, agg.max,
+                agg.first, agg.last
+           FROM grid LEFT JOIN agg ON agg.start = grid.start
+          ORDER BY grid.start"
+    );
+    let buckets: Vec<Bucket> = diesel::sql_query(sql)
+        .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .bind::<Text, _>(&tz)
+        .load(conn)?;
+    Ok(Series {
+        source,
+        width,
+        buckets,
+    })
+}
+
+/// Whether the invalidation log holds hours in `[from - 1 day, to + 1 day)` (a margin for
+/// widened buckets and local days).
+fn pending(conn: &mut PgConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct E {
+        #[diesel(sql_type = Bool)]
+        e: bool,
+    }
+    Ok(diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM grid_timescale_invalidations WHERE hour >= $1 AND hour < $2) AS e",
+    )
+    .bind::<Timestamptz, _>(from - Duration::days(1))
+    .bind::<Timestamptz, _>(to + Duration::days(1))
+    .get_result::<E>(conn)?
+    .e)
+}
+
+/// Which sensors a latest-value query covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One sensor.
+    Sensor(Uuid),
+    /// The sensors of a substation.
+    Substation(Uuid),
+    /// The sensors of a zone.
+    Zone(GridZone),
+    /// Every sensor.
+    Grid,
+}
+
+/// The newest reading of a sensor.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct Latest {
+    /// The sensor.
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub sensor_id: Uuid,
+    /// Its tag.
+    #[diesel(sql_type = Text)]
+    pub tag: String,
+    /// When.
+    #[diesel(sql_type = Timestamptz)]
+    pub timestamp: DateTime<Utc>,
+    /// Calibrated value.
+    #[diesel(sql_type = Double)]
+    pub value: f64,
+    /// Quality.
+    #[diesel(sql_type = Double)]
+    pub quality: f64,
+    /// Outside its operating limits.
+    #[diesel(sql_type = Bool)]
+    pub is_out_of_range: bool,
+}
+
+/// Runs a latest-value query whose `{filter}` selects the scope, binding only what it uses.
+fn load_latest(conn: &mut PgConnection, sql: &str, scope: Scope) -> TsResult<Vec<Latest>> {
+    let filter = match scope {
+        Scope::Sensor(_) => "s.id = $1",
+        Scope::Substation(_) => "s.substation_id = $1",
+        Scope::Zone(_) => "sub.zone = $1",
+        Scope::Grid => "true",
+    };
+    let q = diesel::sql_query(sql.replace("{filter}", filter)).into_boxed();
+    let q = match scope {
+        Scope::Sensor(id) | Scope::Substation(id) => q.bind::<diesel::sql_types::Uuid, _>(id),
+        Scope::Zone(z) => q.bind::<grid_store::schema::sql_types::GridZone, _>(DbGridZone::from(z)),
+        Scope::Grid => q,
+    };
+    Ok(q.load(conn)?)
+}
+
+/// The newest reading of every sensor in scope that has one, by tag: from the latest-value
+/// table ingest keeps, so it costs the same at any history length.
+pub fn latest(conn: &mut PgConnection, scope: Scope) -> TsResult<Vec<Latest>> {
+    load_latest(
+        conn,
+        "SELECT s.id AS sensor_id, s.sensor_id::text AS tag, l.\"timestamp\", l.value,
+                l.quality_indicator AS quality, l.is_out_of_range
+           FROM sensor_latest_readings l
+           JOIN grid_sensors s ON s.id = l.sensor_id
+           JOIN grid_substations sub ON sub.id = s.substation_id
+          WHERE {filter}
+          ORDER BY s.sensor_id",
+        scope,
+    )
+}
+
+/// The same answer as [`latest`], computed from the raw readings with one `LATERAL` index
+/// probe per sensor: the reference the benchmarks compare against, and a consistency check.
+pub fn latest_from_raw(conn: &mut PgConnection, scope: Scope) -> TsResult<Vec<Latest>> {
+    load_latest(
+        conn,
+        "SELECT s.id AS sensor_id, s.sensor_id::text AS tag, r.\"timestamp\", r.value,
+                r.quality_indicator AS quality, r.is_out_of_range
+           FROM grid_sensors s
+           JOIN grid_substations sub ON sub.id = s.substation_id
+           CROSS JOIN LATERAL (
+                SELECT \"timestamp\", value, quality_indicator, is_out_of_range
+                  FROM sensor_readings WHERE sensor_id = s.id
+                 ORDER BY \"timestamp\" DESC LIMIT 1) r
+          WHERE {filter}
+          ORDER BY s.sensor_id",
+        scope,
+    )
+}
+
+/// A reading flagged out of range or anomalous.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct FlaggedReading {
+    /// The sensor.
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub sensor_id: Uuid,
+    /// Its tag.
+    #[diesel(sql_type = Text)]
+    pub tag: String,
+    /// When.
+    #[diesel(sql_type = Timestamptz)]
+    pub timestamp: DateTime<Utc>,
+    /// Calibrated value.
+    #[diesel(sql_type = Double)]
+    pub value: f64,
+    /// Outside its operating limits.
+    #[diesel(sql_type = Bool)]
+    pub is_out_of_range: bool,
+    /// Flagged as anomalous.
+    #[diesel(sql_type = Bool)]
+    pub is_anomaly: bool,
+}
+
+/// Readings of a substation's sensors in `[from, to)` that are out of range or anomalous,
+/// in time order.
+pub fn flagged(
+    conn: &mut PgConnection,
+    substation_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> TsResult<Vec<FlaggedReading>> {
+    Ok(diesel::sql_query(
+        "SELECT r.sensor_id, s.sensor_id::text AS tag, r.\"timestamp\", r.value,
+                r.is_out_of_range, r.is_anomaly
+           FROM grid_sensors s
+           JOIN sensor_readings r ON r.sensor_id = s.id
+          WHERE s.substation_id = $1 AND r.\"timestamp\" >= $2 AND r.\"timestamp\" < $3
+            AND (r.is_out_of_range OR r.is_anomaly)
+          ORDER BY r.\"timestamp\", s.sensor_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(substation_id)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .load(conn)?)
+}
+
+/// An active sensor that has stopped reporting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilentSensor {
+    /// The sensor.
+    pub sensor_id: Uuid,
+    /// Its tag.
+    pub tag: String,
+    /// Its substation.
+    pub substation_id: Uuid,
+    /// Its newest reading, if it ever sent one.
+    pub last_reading: Option<DateTime<Utc>>,
+    /// Its sampling interval (1 / sampling rate).
+    pub interval: Duration,
+}
+
+/// Active sensors with no reading for more than `k` × their sampling interval before `now`
+/// (sensors that never reported included), the longest silent first — the commonest SCADA
+/// failure.
+pub fn silent_sensors(
+    conn: &mut PgConnection,
+    k: f64,
+    now: DateTime<Utc>,
+) -> TsResult<Vec<SilentSensor>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        tag: String,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        substation_id: Uuid,
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        last: Option<DateTime<Utc>>,
+        #[diesel(sql_type = Double)]
+        rate: f64,
+    }
+    if !(k.is_finite() && k > 0.0) {
+        return Err(TimescaleError::Config(format!("k must be > 0 (got {k})")));
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT s.id, s.sensor_id::text AS tag, s.substation_id, l.\"timestamp\" AS last,
+                s.sampling_rate_hz AS rate
+           FROM grid_sensors s
+           LEFT JOIN sensor_latest_readings l ON l.sensor_id = s.id
+          WHERE s.status = $1
+            AND (l.\"timestamp\" IS NULL
+                 OR l.\"timestamp\" < $2 - make_interval(secs => $3 / s.sampling_rate_hz))
+          ORDER BY l.\"timestamp\" ASC NULLS FIRST, s.sensor_id",
+    )
+    .bind::<grid_store::schema::sql_types::SensorStatus, _>(DbSensorStatus::Active)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Double, _>(k)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SilentSensor {
+            sensor_id: r.id,
+            tag: r.tag,
+            substation_id: r.substation_id,
+            last_reading: r.last,
+            interval: Duration::microseconds((1e6 / r.rate) as i64),
+        })
+        .collect())
+}

@@ -373,7 +373,6 @@ impl Ingester {
         });
         let policy = self.options.conflicts;
         conn.transaction(|c| {
-            c.batch_execute(STAGING_DDL)?;
             let path = match policy {
                 ConflictPolicy::KeepFirst => {
                     let direct = c.transaction(|c| copy_streaming(c, &batch, Target::Readings));
@@ -387,6 +386,7 @@ impl Ingester {
                             _,
                         )) => {
                             batch.borrow_mut().drain();
+                            c.batch_execute(STAGING_DDL)?;
                             copy_buffered(c, &batch)?;
                             merge(c, &batch, policy)?;
                             WritePath::Staged
@@ -395,6 +395,7 @@ impl Ingester {
                     }
                 }
                 ConflictPolicy::Replace => {
+                    c.batch_execute(STAGING_DDL)?;
                     copy_streaming(c, &batch, Target::Staging)?;
                     merge(c, &batch, policy)?;
                     WritePath::Staged

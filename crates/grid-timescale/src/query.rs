@@ -138,13 +138,13 @@ pub fn series(
             "empty range {from} .. {to}"
         )));
     }
-    let tz = state(conn)?.time_zone;
+    let (tz, pending) = rollup_context(conn, from, to)?;
     let ids = sensor_ids(conn, target)?;
     let daily = width == Duration::days(1);
     let hourly_ok = width.num_seconds() % 3600 == 0;
     let source = match prefer {
         SourcePreference::Raw => Source::Raw,
-        SourcePreference::Auto if (daily || hourly_ok) && !pending(conn, from, to)? => {
+        SourcePreference::Auto if (daily || hourly_ok) && !pending => {
             if daily {
                 Source::DailyRollup
             } else {
@@ -192,6 +192,23 @@ pub fn series(
               GROUP BY 1",
             b = bucket_of("\"timestamp\""),
         ),
+        // One sensor at the rollup's own width: its rows are the buckets.
+        Source::HourlyRollup | Source::DailyRollup
+            if ids.len() == 1 && (daily || width == Duration::hours(1)) =>
+        {
+            format!(
+                "SELECT bucket AS start, reading_count AS count, avg_value AS avg,
+                        min_value AS min, max_value AS max, first_value AS first,
+                        last_value AS last
+                   FROM {table}, bounds
+                  WHERE sensor_id = ANY($1) AND bucket >= bounds.lo AND bucket < bounds.hi",
+                table = if daily {
+                    "sensor_readings_daily"
+                } else {
+                    "sensor_readings_hourly"
+                },
+            )
+        }
         Source::HourlyRollup | Source::DailyRollup => format!(
             "SELECT {b} AS start, sum(reading_count)::bigint AS count,
                     sum(sum_value) / sum(reading_count) AS avg, min(min_value) AS min,
@@ -235,21 +252,37 @@ pub fn series(
     })
 }
 
-/// Whether the invalidation log holds hours in `[from - 1 day, to + 1 day)` (a margin for
-/// widened buckets and local days).
-fn pending(conn: &mut PgConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<bool> {
+/// The daily rollup's time zone, and whether the invalidation log holds hours in
+/// `[from - 1 day, to + 1 day)` (a margin for widened buckets and local days): one round trip.
+fn rollup_context(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> TsResult<(String, bool)> {
     #[derive(QueryableByName)]
-    struct E {
+    struct Ctx {
+        #[diesel(sql_type = Text)]
+        time_zone: String,
         #[diesel(sql_type = Bool)]
-        e: bool,
+        pending: bool,
     }
-    Ok(diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM grid_timescale_invalidations WHERE hour >= $1 AND hour < $2) AS e",
+    let ctx = diesel::sql_query(
+        "SELECT time_zone,
+                EXISTS (SELECT 1 FROM grid_timescale_invalidations
+                         WHERE hour >= $1 AND hour < $2) AS pending
+           FROM grid_timescale_rollup_state",
     )
     .bind::<Timestamptz, _>(from - Duration::days(1))
     .bind::<Timestamptz, _>(to + Duration::days(1))
-    .get_result::<E>(conn)?
-    .e)
+    .get_result::<Ctx>(conn);
+    match ctx {
+        Ok(c) => Ok((c.time_zone, c.pending)),
+        // Most likely not set up: let the ledger say so.
+        Err(e) => {
+            state(conn)?;
+            Err(e.into())
+        }
+    }
 }
 
 /// Which sensors a latest-value query covers.

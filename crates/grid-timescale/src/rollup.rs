@@ -43,6 +43,7 @@ pub(crate) const STATE_DDL: &str = "
     CREATE TABLE grid_timescale_invalidations (
         id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         hour timestamptz NOT NULL);
+    CREATE INDEX grid_timescale_invalidations_hour ON grid_timescale_invalidations (hour);
     CREATE TABLE grid_timescale_rollup_state (
         singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
         time_zone         text NOT NULL,

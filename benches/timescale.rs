@@ -11,7 +11,8 @@
 //! the sensors and prints its URL; `… -- load N URL` ingests N readings into it.
 //!
 //! Uses `DATABASE_URL` (a superuser URL; the bench makes and drops its own databases) or a
-//! throwaway cluster in the best mode installed. Protocol for every comparison: same server,
+//! throwaway cluster in the best mode installed (`GRID_BENCH_MODE=plain|apache|community`
+//! to choose). Protocol for every comparison: same server,
 //! same table state and triggers (tables emptied before each run), alternating order, 5
 //! repetitions, median reported.
 
@@ -55,7 +56,12 @@ fn server() -> anyhow::Result<Server> {
             psql,
         });
     }
-    let cluster = Cluster::start(&ClusterOptions::for_tests(best_local_mode()?))?;
+    // GRID_BENCH_MODE=plain|apache|community picks the throwaway server's mode.
+    let mode = match std::env::var("GRID_BENCH_MODE") {
+        Ok(m) => m.parse()?,
+        Err(_) => best_local_mode()?,
+    };
+    let cluster = Cluster::start(&ClusterOptions::for_tests(mode))?;
     Ok(Server {
         admin_url: cluster.url("postgres"),
         _cluster: Some(cluster),
@@ -539,7 +545,9 @@ fn main() -> anyhow::Result<()> {
             "current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
         ))
         .get_result(&mut admin)?;
-        if preloaded {
+        if let Ok(m) = std::env::var("GRID_BENCH_MODE") {
+            m
+        } else if preloaded {
             best_local_mode()?.to_string()
         } else {
             "plain".to_owned()

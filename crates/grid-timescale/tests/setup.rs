@@ -41,7 +41,7 @@ fn setup_is_idempotent_and_fits_the_mode() {
             conn,
             "SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'sensor_readings'",
         );
-        assert_eq!(idx, 3, "pkey, BRIN and the partial anomaly index only");
+        assert_eq!(idx, 4, "pkey, BRIN and the two partial indexes only");
     }
     let second = setup(conn, &TimescaleConfig::default()).unwrap();
     assert!(second.applied.is_empty());

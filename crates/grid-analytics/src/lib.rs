@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod compute;
+pub mod daily;
+pub mod reliability;
+
+pub use compute::{AnalyticsConfig, compute_days};

@@ -1,0 +1,1 @@
+DROP INDEX idx_reading_out_of_range;

@@ -69,13 +69,14 @@ pub fn zone_load(
             };
         }
     }
-    let hours = step.num_seconds() as f64 / 3600.0;
+    let step_s = step.num_seconds() as f64;
     let complete: Vec<(usize, f64)> = total
         .iter()
         .enumerate()
         .filter_map(|(i, v)| v.map(|v| (i, v)))
         .collect();
-    let measured: f64 = complete.iter().map(|(_, v)| v * hours).sum();
+    // Σ MW × step, divided once: fewer rounding steps than adding MW × (1/60) h per bucket.
+    let measured: f64 = complete.iter().map(|(_, v)| v).sum::<f64>() * step_s / 3600.0;
     let peak = complete
         .iter()
         .copied()

@@ -2,6 +2,7 @@
 
 pub mod compute;
 pub mod daily;
+pub mod period;
 pub mod reliability;
 
 pub use compute::{AnalyticsConfig, compute_days};

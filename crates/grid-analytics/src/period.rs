@@ -59,7 +59,10 @@ pub struct PeriodReport {
 }
 
 /// The daily indices of an area: one zone's rows, or the grid's (zones combined per day).
-fn daily_series(rows: &[DailyStatistics], zone: Option<GridZone>) -> BTreeMap<NaiveDate, DailyIndices> {
+fn daily_series(
+    rows: &[DailyStatistics],
+    zone: Option<GridZone>,
+) -> BTreeMap<NaiveDate, DailyIndices> {
     let mut by_day: BTreeMap<NaiveDate, Vec<Indices>> = BTreeMap::new();
     for r in rows.iter().filter(|r| zone.is_none_or(|z| r.zone == z)) {
         by_day.entry(r.date).or_default().push(indices_of(r));
@@ -67,7 +70,11 @@ fn daily_series(rows: &[DailyStatistics], zone: Option<GridZone>) -> BTreeMap<Na
     by_day
         .into_iter()
         .map(|(date, zones)| {
-            let indices = if zone.is_some() { zones[0] } else { combine(&zones, 24.0) };
+            let indices = if zone.is_some() {
+                zones[0]
+            } else {
+                combine(&zones, 24.0)
+            };
             (date, DailyIndices { date, indices })
         })
         .collect()
@@ -80,7 +87,9 @@ pub fn period_report(
     from: NaiveDate,
     to: NaiveDate,
 ) -> grid_timescale::TsResult<PeriodReport> {
-    let history_from = from.checked_sub_months(Months::new(60)).unwrap_or(NaiveDate::MIN);
+    let history_from = from
+        .checked_sub_months(Months::new(60))
+        .unwrap_or(NaiveDate::MIN);
     let rows = grid_store::statistics::range(conn, history_from, to)?;
     Ok(report_from_rows(&rows, zone, from, to))
 }
@@ -92,7 +101,9 @@ pub fn report_from_rows(
     from: NaiveDate,
     to: NaiveDate,
 ) -> PeriodReport {
-    let history_from = from.checked_sub_months(Months::new(60)).unwrap_or(NaiveDate::MIN);
+    let history_from = from
+        .checked_sub_months(Months::new(60))
+        .unwrap_or(NaiveDate::MIN);
     let series = daily_series(rows, zone);
     let history: Vec<f64> = series
         .range(history_from..from)

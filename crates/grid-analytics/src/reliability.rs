@@ -141,29 +141,19 @@ pub fn period(days: &[DailyIndices], period_hours: f64) -> Indices {
         asai: None,
         maifi_e: None,
     };
-    let (mut saidi, mut saifi, mut maifi, mut any) = (0.0, 0.0, 0.0, false);
-    for d in days {
-        let i = &d.indices;
-        ix.sustained += i.sustained;
-        ix.sustained_minutes += i.sustained_minutes;
-        ix.momentary += i.momentary;
-        ix.customer_minutes += i.customer_minutes;
-        ix.customer_interruptions += i.customer_interruptions;
-        ix.customer_momentary_events += i.customer_momentary_events;
-        if let (Some(a), Some(f), Some(m)) = (i.saidi, i.saifi, i.maifi_e) {
-            saidi += a;
-            saifi += f;
-            maifi += m;
-            any = true;
-        }
-    }
-    if any {
-        ix.saidi = Some(saidi);
-        ix.saifi = Some(saifi);
+    // Each index sums over the days that define it (a day without customers defines none).
+    let sum = |f: fn(&Indices) -> Option<f64>| -> Option<f64> {
+        days.iter()
+            .filter_map(|d| f(&d.indices))
+            .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+    };
+    ix.saidi = sum(|i| i.saidi);
+    ix.saifi = sum(|i| i.saifi);
+    ix.maifi_e = sum(|i| i.maifi_e);
+    if let (Some(saidi), Some(saifi)) = (ix.saidi, ix.saifi) {
         ix.caidi = (saifi > 0.0).then(|| saidi / saifi);
-        ix.asai = Some(1.0 - (saidi / 60.0) / period_hours);
-        ix.maifi_e = Some(maifi);
     }
+    ix.asai = ix.saidi.map(|saidi| 1.0 - (saidi / 60.0) / period_hours);
     ix
 }
 

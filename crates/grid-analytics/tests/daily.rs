@@ -6,7 +6,10 @@ use diesel::PgConnection;
 use grid_analytics::compute::{AnalyticsConfig, compute_days};
 use grid_model::*;
 use grid_store::substations::SubstationUpdate;
-use grid_store::{AlertRepository, MaintenanceRepository, SensorRepository, SubstationRepository, TransformerRepository};
+use grid_store::{
+    AlertRepository, MaintenanceRepository, SensorRepository, SubstationRepository,
+    TransformerRepository,
+};
 use grid_testdb::{Template, TestDb};
 use grid_timescale::OperatingLimits;
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
@@ -34,13 +37,33 @@ fn minute(i: i64) -> DateTime<Utc> {
     local(0, i)
 }
 
-fn substation(conn: &mut PgConnection, code: &str, zone: GridZone, kv: i32, customers: i32) -> Substation {
-    let mut d = SubstationDraft::new(format!("{code} Substation"), code, zone, (-1.0, 36.0), kv, 100.0);
+fn substation(
+    conn: &mut PgConnection,
+    code: &str,
+    zone: GridZone,
+    kv: i32,
+    customers: i32,
+) -> Substation {
+    let mut d = SubstationDraft::new(
+        format!("{code} Substation"),
+        code,
+        zone,
+        (-1.0, 36.0),
+        kv,
+        100.0,
+    );
     d.customers_served = customers;
-    conn.insert_substation(&NewSubstation::new(d).unwrap()).unwrap()
+    conn.insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap()
 }
 
-fn sensor(conn: &mut PgConnection, s: &Substation, tag: &str, kind: SensorType, meta: serde_json::Value) -> Sensor {
+fn sensor(
+    conn: &mut PgConnection,
+    s: &Substation,
+    tag: &str,
+    kind: SensorType,
+    meta: serde_json::Value,
+) -> Sensor {
     let mut d = SensorDraft::new(s.id, tag, kind);
     d.metadata = meta;
     conn.insert_sensor(&NewSensor::new(d).unwrap()).unwrap()
@@ -48,16 +71,30 @@ fn sensor(conn: &mut PgConnection, s: &Substation, tag: &str, kind: SensorType, 
 
 /// One reading a minute over the local day, from `f(minute) -> Option<value>`.
 fn day_of(sensor: &Sensor, f: impl Fn(i64) -> Option<f64>) -> Vec<Reading> {
-    (0..1440).filter_map(|i| f(i).map(|v| Reading::new(sensor.id, minute(i), v))).collect()
+    (0..1440)
+        .filter_map(|i| f(i).map(|v| Reading::new(sensor.id, minute(i), v)))
+        .collect()
 }
 
-fn outage(conn: &mut PgConnection, s: &Substation, start: DateTime<Utc>, end: DateTime<Utc>, customers: i32) -> Alert {
+fn outage(
+    conn: &mut PgConnection,
+    s: &Substation,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    customers: i32,
+) -> Alert {
     let mut d = AlertDraft::new("outage", AlertSeverity::Critical, "Supply lost");
     d.substation_id = Some(s.id);
     d.raised_at = start;
     d.affected_customers = customers;
     let a = conn.raise_alert(&NewAlert::new(d).unwrap()).unwrap();
-    let r = AlertTransition::now(AlertAction::Resolve { notes: Some("restored".into()) }, "control").at(end);
+    let r = AlertTransition::now(
+        AlertAction::Resolve {
+            notes: Some("restored".into()),
+        },
+        "control",
+    )
+    .at(end);
     conn.transition_alert(a.id, &r).unwrap()
 }
 
@@ -73,14 +110,38 @@ fn fixture() -> Fixture {
     // Nairobi: A (66 kV, 1,000 customers) and B (220 kV, 3,000 customers): N_T = 4,000.
     let a = substation(conn, "NRB-A", GridZone::Nairobi, 66, 1000);
     let b = substation(conn, "NRB-B", GridZone::Nairobi, 220, 3000);
-    let a_in = sensor(conn, &a, "A-IN", SensorType::Load, json!({"measurement_role": "incomer"}));
-    let a_f1 = sensor(conn, &a, "A-F1", SensorType::Load, json!({"measurement_role": "feeder"}));
-    let a_f2 = sensor(conn, &a, "A-F2", SensorType::Load, json!({"measurement_role": "feeder"}));
+    let a_in = sensor(
+        conn,
+        &a,
+        "A-IN",
+        SensorType::Load,
+        json!({"measurement_role": "incomer"}),
+    );
+    let a_f1 = sensor(
+        conn,
+        &a,
+        "A-F1",
+        SensorType::Load,
+        json!({"measurement_role": "feeder"}),
+    );
+    let a_f2 = sensor(
+        conn,
+        &a,
+        "A-F2",
+        SensorType::Load,
+        json!({"measurement_role": "feeder"}),
+    );
     let b_g1 = sensor(conn, &b, "B-G1", SensorType::Load, json!({}));
     let b_g2 = sensor(conn, &b, "B-G2", SensorType::Load, json!({}));
     let a_v = sensor(conn, &a, "A-V", SensorType::Voltage, json!({}));
     let b_v = sensor(conn, &b, "B-V", SensorType::Voltage, json!({}));
-    let b_v11 = sensor(conn, &b, "B-V11", SensorType::Voltage, json!({"nominal_kv": 11.0}));
+    let b_v11 = sensor(
+        conn,
+        &b,
+        "B-V11",
+        SensorType::Voltage,
+        json!({"nominal_kv": 11.0}),
+    );
     let a_hz = sensor(conn, &a, "A-HZ", SensorType::Frequency, json!({}));
     // Kisumu: one substation whose load sensor misses two hours.
     let k = substation(conn, "KSM-K", GridZone::Kisumu, 33, 500);
@@ -94,18 +155,34 @@ fn fixture() -> Fixture {
     };
     let mut ing = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
     let mut all = Vec::new();
-    all.extend(day_of(&a_in, |i| Some(if i == 12 * 60 { 30.0 } else { 10.0 })));
+    all.extend(day_of(&a_in, |i| {
+        Some(if i == 12 * 60 { 30.0 } else { 10.0 })
+    }));
     all.extend(day_of(&a_f1, |_| Some(999.0)));
     all.extend(day_of(&a_f2, |_| Some(999.0)));
     all.extend(day_of(&b_g1, |_| Some(5.0)));
     all.extend(day_of(&b_g2, |i| (!(360..370).contains(&i)).then_some(5.0)));
-    all.extend(day_of(&a_v, |i| Some(match i { 100..=104 => 75.0, 200 => 76.0, _ => 66.0 })));
+    all.extend(day_of(&a_v, |i| {
+        Some(match i {
+            100..=104 => 75.0,
+            200 => 76.0,
+            _ => 66.0,
+        })
+    }));
     all.extend(day_of(&b_v, |_| Some(220.0)));
     all.extend(day_of(&b_v11, |_| Some(11.0)));
-    all.extend(day_of(&a_hz, |i| Some(match i { 0 => 49.1, 300..=302 => 49.2, _ => 50.0 })));
+    all.extend(day_of(&a_hz, |i| {
+        Some(match i {
+            0 => 49.1,
+            300..=302 => 49.2,
+            _ => 50.0,
+        })
+    }));
     // The frequency was already out of limit in the last minute of the day before.
     all.push(Reading::new(a_hz.id, minute(-1), 49.0));
-    all.extend(day_of(&kisumu_load, |i| (!(14 * 60..16 * 60).contains(&i)).then_some(8.0)));
+    all.extend(day_of(&kisumu_load, |i| {
+        (!(14 * 60..16 * 60).contains(&i)).then_some(8.0)
+    }));
     let r = ing.ingest_stream(conn, all, 50_000, |_| {}).unwrap();
     assert_eq!(r.report.rejected, 0);
 
@@ -126,7 +203,9 @@ fn fixture() -> Fixture {
     // Maintenance on A's transformer: 2.5 h preventive; a corrective job from 22:00 the day
     // before to 01:00: 1 h of it on this day.
     let t = conn
-        .insert_transformer(&NewTransformer::new(TransformerDraft::new(a.id, "TA", 45.0, 66.0, 11.0)).unwrap())
+        .insert_transformer(
+            &NewTransformer::new(TransformerDraft::new(a.id, "TA", 45.0, 66.0, 11.0)).unwrap(),
+        )
         .unwrap();
     for (kind, from, to) in [
         (MaintenanceType::Preventive, local(8, 0), local(10, 30)),
@@ -135,11 +214,16 @@ fn fixture() -> Fixture {
         let mut m = MaintenanceDraft::new(kind, "work");
         m.transformer_id = Some(t.id);
         m.scheduled_date = Some(from);
-        let m = conn.insert_maintenance(&NewMaintenance::new(m).unwrap()).unwrap();
+        let m = conn
+            .insert_maintenance(&NewMaintenance::new(m).unwrap())
+            .unwrap();
         conn.start_maintenance(m.id, from).unwrap();
         conn.complete_maintenance(
             m.id,
-            &grid_store::maintenance::MaintenanceCompletion { completed_at: to, ..Default::default() },
+            &grid_store::maintenance::MaintenanceCompletion {
+                completed_at: to,
+                ..Default::default()
+            },
         )
         .unwrap();
     }
@@ -173,12 +257,17 @@ fn every_field_of_a_day_matches_the_hand_computed_figures() {
     assert_eq!(n.average_voltage_kv, Some(220.0));
     let v66 = (1434.0 * 66.0 + 5.0 * 75.0 + 76.0) / 1440.0;
     assert!((n.metadata["voltage"]["66"]["average_kv"].as_f64().unwrap() - v66).abs() < 1e-9);
-    assert!((n.metadata["voltage"]["66"]["average_pu"].as_f64().unwrap() - v66 / 66.0).abs() < 1e-12);
+    assert!(
+        (n.metadata["voltage"]["66"]["average_pu"].as_f64().unwrap() - v66 / 66.0).abs() < 1e-12
+    );
     assert_eq!(n.metadata["voltage"]["11"]["average_kv"], 11.0);
     assert_eq!(n.metadata["voltage"]["220"]["readings"], 1440);
     // Excursions: voltage runs at minutes 100–104 and 200; frequency run at 300–302 (the
     // one at minute 0 began the day before).
-    assert_eq!((n.voltage_violations_count, n.frequency_violations_count), (2, 1));
+    assert_eq!(
+        (n.voltage_violations_count, n.frequency_violations_count),
+        (2, 1)
+    );
     // Outages: 50 min × 500 and 20 min × 1,000 sustained; 3 min × 2,000 momentary.
     assert_eq!((n.total_outages, n.total_outage_minutes), (2, 70.0));
     assert_eq!(n.saidi, Some(11.25)); // 45,000 customer-minutes / 4,000
@@ -192,26 +281,49 @@ fn every_field_of_a_day_matches_the_hand_computed_figures() {
     assert_eq!(rel["saidi_hours"], 0.1875);
     // Alerts raised: three outages and a sag; critical: the outages; resolved that day:
     // the day-before outage (00:20), the sag, the UTC-midnight and the momentary outages.
-    assert_eq!((n.total_alerts, n.critical_alerts, n.alerts_resolved), (4, 3, 4));
-    assert_eq!((n.scheduled_maintenance_hours, n.unscheduled_maintenance_hours), (2.5, 1.0));
+    assert_eq!(
+        (n.total_alerts, n.critical_alerts, n.alerts_resolved),
+        (4, 3, 4)
+    );
+    assert_eq!(
+        (
+            n.scheduled_maintenance_hours,
+            n.unscheduled_maintenance_hours
+        ),
+        (2.5, 1.0)
+    );
 
     // Kisumu: two hours without data are not counted as zero load.
     let k = get(GridZone::Kisumu);
     assert_eq!(k.total_energy_mwh, None);
-    assert!(close(k.metadata["load"]["measured_energy_mwh"].as_f64(), 176.0)); // 1,320 min × 8 MW
+    assert!(close(
+        k.metadata["load"]["measured_energy_mwh"].as_f64(),
+        176.0
+    )); // 1,320 min × 8 MW
     assert!((k.metadata["load"]["coverage"].as_f64().unwrap() - 1320.0 / 1440.0).abs() < 1e-12);
     assert_eq!((k.peak_load_mw, k.min_load_mw), (Some(8.0), Some(8.0)));
-    assert_eq!((k.saidi, k.saifi, k.total_outages), (Some(0.0), Some(0.0), 0));
+    assert_eq!(
+        (k.saidi, k.saifi, k.total_outages),
+        (Some(0.0), Some(0.0), 0)
+    );
 
     // Western: no customers served — a clear answer, not a division by zero.
     let w = get(GridZone::Western);
     assert_eq!((w.total_outages, w.total_outage_minutes), (1, 30.0));
     assert_eq!((w.saidi, w.saifi), (None, None));
-    assert!(w.metadata["reliability"]["note"].as_str().unwrap().contains("no customers"));
+    assert!(
+        w.metadata["reliability"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no customers")
+    );
 
     // A zone with nothing at all.
     let c = get(GridZone::Coastal);
-    assert_eq!((c.peak_load_mw, c.total_energy_mwh, c.saidi, c.total_alerts), (None, None, None, 0));
+    assert_eq!(
+        (c.peak_load_mw, c.total_energy_mwh, c.saidi, c.total_alerts),
+        (None, None, None, 0)
+    );
 }
 
 #[test]
@@ -223,17 +335,36 @@ fn recomputing_is_idempotent_corrects_late_data_and_keeps_the_recorded_customers
     let first = compute_days(conn, &cfg, day(), day(), now).unwrap();
     let again = compute_days(conn, &cfg, day(), day(), now).unwrap();
     assert_eq!(first, again);
-    assert_eq!(grid_store::statistics::range(conn, day(), day()).unwrap().len(), 8);
+    assert_eq!(
+        grid_store::statistics::range(conn, day(), day())
+            .unwrap()
+            .len(),
+        8
+    );
 
     // Late readings fill Kisumu's gap; a substation gains customers after the fact.
     let mut ing = Ingester::new(
         conn,
         OperatingLimits::default(),
-        IngestOptions { time_policy: TimePolicy::backfill(local(-24, 0), local(48, 0)), ..Default::default() },
+        IngestOptions {
+            time_policy: TimePolicy::backfill(local(-24, 0), local(48, 0)),
+            ..Default::default()
+        },
     )
     .unwrap();
-    ing.ingest_batch(conn, (14 * 60..16 * 60).map(|i| Reading::new(f.kisumu_load.id, minute(i), 8.0))).unwrap();
-    conn.update_substation(f.a.id, &SubstationUpdate { customers_served: Some(9000), ..Default::default() }).unwrap();
+    ing.ingest_batch(
+        conn,
+        (14 * 60..16 * 60).map(|i| Reading::new(f.kisumu_load.id, minute(i), 8.0)),
+    )
+    .unwrap();
+    conn.update_substation(
+        f.a.id,
+        &SubstationUpdate {
+            customers_served: Some(9000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let later = compute_days(conn, &cfg, day(), day(), now).unwrap();
     let k = later.iter().find(|r| r.zone == GridZone::Kisumu).unwrap();
     assert!(close(k.total_energy_mwh, 192.0)); // 1,440 min × 8 MW

@@ -1,0 +1,166 @@
+//! Period indices with and without major event days, per zone and grid-wide.
+
+use chrono::NaiveDate;
+use grid_analytics::period::period_report;
+use grid_model::{DailyStatistics, GridZone};
+use grid_store::StatisticsRepository;
+use grid_testdb::{Template, TestDb};
+use serde_json::json;
+
+const MIGRATED: Template = Template {
+    name: "migrated",
+    setup: |conn| {
+        grid_store::migrations::run_pending(conn)?;
+        Ok(())
+    },
+};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A stored day whose sustained interruptions add up to `saidi` minutes for `customers`.
+fn day_row(date: NaiveDate, zone: GridZone, customers: i64, saidi: f64) -> DailyStatistics {
+    let mut s = DailyStatistics::empty(date, zone);
+    let customer_minutes = saidi * customers as f64;
+    s.saidi = Some(saidi);
+    s.saifi = Some(if saidi > 0.0 { 0.5 } else { 0.0 });
+    s.total_outages = i32::from(saidi > 0.0);
+    s.metadata = json!({"reliability": {
+        "customers_served": customers,
+        "customer_minutes": customer_minutes,
+        "customer_interruptions": if saidi > 0.0 { customers as f64 * 0.5 } else { 0.0 },
+        "customer_momentary_events": 0.0,
+        "momentary_interruptions": 0,
+    }});
+    s
+}
+
+#[test]
+fn a_hand_sized_series_with_its_threshold_worked_out_by_hand() {
+    let db = TestDb::new(&MIGRATED);
+    let conn = &mut db.conn();
+    let e = std::f64::consts::E;
+    // History: SAIDI e, e², e³ and a zero day (left out): ln → 1, 2, 3; α = 2; β = 1 (sample
+    // standard deviation); T_MED = e^(2 + 2.5·1) = e^4.5 = 90.0171313005218 min.
+    for (d, saidi) in [(1, e), (2, e * e), (3, e * e * e), (4, 0.0)] {
+        conn.upsert_daily_statistics(&day_row(date(2026, 1, d), GridZone::Mombasa, 1000, saidi))
+            .unwrap();
+    }
+    // The period: 10, 100 (> T_MED: a major event day), 50 minutes.
+    for (d, saidi) in [(1, 10.0), (2, 100.0), (3, 50.0)] {
+        conn.upsert_daily_statistics(&day_row(date(2026, 2, d), GridZone::Mombasa, 1000, saidi))
+            .unwrap();
+    }
+    let r = period_report(
+        conn,
+        Some(GridZone::Mombasa),
+        date(2026, 2, 1),
+        date(2026, 2, 3),
+    )
+    .unwrap();
+    let t = r.threshold.unwrap();
+    assert!((t.t_med - 90.017_131_300_521_8).abs() < 1e-9, "{}", t.t_med);
+    assert_eq!(r.history_days, 3);
+    assert_eq!(r.major_event_days, [date(2026, 2, 2)]);
+    assert!((r.all_days.saidi.unwrap() - 160.0).abs() < 1e-9);
+    assert!((r.without_major_events.saidi.unwrap() - 60.0).abs() < 1e-9);
+    assert_eq!(r.all_days.saifi, Some(1.5));
+    assert_eq!(r.without_major_events.saifi, Some(1.0));
+    // CAIDI = SAIDI / SAIFI; ASAI over 72 hours.
+    assert!((r.without_major_events.caidi.unwrap() - 60.0).abs() < 1e-9);
+    assert!((r.without_major_events.asai.unwrap() - (1.0 - 1.0 / 72.0)).abs() < 1e-12);
+}
+
+#[test]
+fn grid_wide_days_are_customer_weighted_from_the_zones() {
+    let db = TestDb::new(&MIGRATED);
+    let conn = &mut db.conn();
+    let d = date(2026, 2, 10);
+    conn.upsert_daily_statistics(&day_row(d, GridZone::Nairobi, 1000, 40.0))
+        .unwrap();
+    conn.upsert_daily_statistics(&day_row(d, GridZone::Kisumu, 3000, 0.0))
+        .unwrap();
+    let r = period_report(conn, None, d, d).unwrap();
+    // 40,000 customer-minutes / 4,000 customers = 10, not (40 + 0) / 2.
+    assert!((r.all_days.saidi.unwrap() - 10.0).abs() < 1e-12);
+    assert_eq!(r.all_days.customers_served, 4000);
+    assert!(
+        r.threshold.is_none(),
+        "no history: no threshold, no major event day"
+    );
+}
+
+/// splitmix64 → standard normal (Box–Muller), deterministic.
+struct Rng(u64);
+impl Rng {
+    fn u(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (a, b) = (self.u().max(1e-300), self.u());
+        (-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos()
+    }
+}
+
+#[test]
+fn a_generated_five_year_history_sets_the_threshold() {
+    let db = TestDb::new(&MIGRATED);
+    let conn = &mut db.conn();
+    let zone = GridZone::Central;
+    let period_start = date(2026, 1, 1);
+    let mut rng = Rng(42);
+    let mut history = Vec::new();
+    let mut d = date(2021, 1, 1);
+    while d < period_start {
+        // Log-normal daily SAIDI (median ≈ 2.7 min), one day in ten without interruption.
+        let saidi = if rng.u() < 0.1 {
+            0.0
+        } else {
+            (1.0 + 0.8 * rng.normal()).exp()
+        };
+        history.push(saidi);
+        conn.upsert_daily_statistics(&day_row(d, zone, 20_000, saidi))
+            .unwrap();
+        d = d.succ_opt().unwrap();
+    }
+    // Older than five years: must not count.
+    conn.upsert_daily_statistics(&day_row(date(2020, 12, 31), zone, 20_000, 1e6))
+        .unwrap();
+    // The expected threshold, computed here independently of the crate.
+    let logs: Vec<f64> = history
+        .iter()
+        .filter(|s| **s > 0.0)
+        .map(|s| s.ln())
+        .collect();
+    let n = logs.len() as f64;
+    let alpha = logs.iter().sum::<f64>() / n;
+    let beta = (logs.iter().map(|l| (l - alpha) * (l - alpha)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t_med = (alpha + 2.5 * beta).exp();
+    // January 2026: ordinary days, and two storms far above the threshold.
+    for day in 1..=31 {
+        let saidi = match day {
+            9 | 23 => t_med * 3.0,
+            _ => t_med / 4.0,
+        };
+        conn.upsert_daily_statistics(&day_row(date(2026, 1, day), zone, 20_000, saidi))
+            .unwrap();
+    }
+    let r = period_report(conn, Some(zone), period_start, date(2026, 1, 31)).unwrap();
+    let t = r.threshold.unwrap();
+    assert_eq!(t.days_used, logs.len());
+    assert!(
+        (t.t_med - t_med).abs() < 1e-9 * t_med,
+        "{} vs {t_med}",
+        t.t_med
+    );
+    assert_eq!(r.major_event_days, [date(2026, 1, 9), date(2026, 1, 23)]);
+    let all = r.all_days.saidi.unwrap();
+    let normal = r.without_major_events.saidi.unwrap();
+    assert!((all - (29.0 * t_med / 4.0 + 6.0 * t_med)).abs() < 1e-6);
+    assert!((normal - 29.0 * t_med / 4.0).abs() < 1e-6);
+}

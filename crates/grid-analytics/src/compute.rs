@@ -257,12 +257,15 @@ fn load_inputs(
               WHERE x.incomer OR NOT EXISTS (
                     SELECT 1 FROM sensors y WHERE y.substation_id = x.substation_id AND y.incomer)),
          expected AS (SELECT substation_id, count(*) AS n FROM counted GROUP BY 1),
+         -- One index range scan per counted sensor (LATERAL), not a scan of the day.
          per_sensor AS (
-             SELECT c.substation_id, r.sensor_id,
-                    date_bin(INTERVAL '{step} seconds', r.\"timestamp\", $1) AS t, avg(r.value) AS v
-               FROM counted c JOIN sensor_readings r ON r.sensor_id = c.id
-              WHERE r.\"timestamp\" >= $1 AND r.\"timestamp\" < $2
-              GROUP BY 1, 2, 3),
+             SELECT c.substation_id, c.id AS sensor_id, r.t, r.v
+               FROM counted c CROSS JOIN LATERAL (
+                    SELECT date_bin(INTERVAL '{step} seconds', \"timestamp\", $1) AS t,
+                           avg(value) AS v
+                      FROM sensor_readings
+                     WHERE sensor_id = c.id AND \"timestamp\" >= $1 AND \"timestamp\" < $2
+                     GROUP BY 1) r),
          per_substation AS (
              SELECT p.substation_id, p.t, sum(p.v) AS mw
                FROM per_sensor p JOIN expected e USING (substation_id)
@@ -345,14 +348,17 @@ fn excursion_counts(
         n: i64,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT sub.zone, s.sensor_type::text AS kind, count(*) AS n
-           FROM sensor_readings r
-           JOIN grid_sensors s ON s.id = r.sensor_id
-           JOIN grid_substations sub ON sub.id = s.substation_id
-          WHERE r.is_out_of_range AND r.\"timestamp\" >= $1 AND r.\"timestamp\" < $2
-            AND s.sensor_type IN ('voltage', 'frequency')
-            AND NOT coalesce((SELECT p.is_out_of_range FROM sensor_readings p
-                               WHERE p.sensor_id = r.sensor_id AND p.\"timestamp\" < r.\"timestamp\"
+        "WITH flagged AS MATERIALIZED (
+             SELECT r.sensor_id, r.\"timestamp\", sub.zone, s.sensor_type
+               FROM sensor_readings r
+               JOIN grid_sensors s ON s.id = r.sensor_id
+               JOIN grid_substations sub ON sub.id = s.substation_id
+              WHERE r.is_out_of_range AND r.\"timestamp\" >= $1 AND r.\"timestamp\" < $2
+                AND s.sensor_type IN ('voltage', 'frequency'))
+         SELECT f.zone, f.sensor_type::text AS kind, count(*) AS n
+           FROM flagged f
+          WHERE NOT coalesce((SELECT p.is_out_of_range FROM sensor_readings p
+                               WHERE p.sensor_id = f.sensor_id AND p.\"timestamp\" < f.\"timestamp\"
                                ORDER BY p.\"timestamp\" DESC LIMIT 1), false)
           GROUP BY 1, 2",
     )

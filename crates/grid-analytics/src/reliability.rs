@@ -3,7 +3,7 @@
 //! N_T customers served, N_i customers interrupted by sustained interruption i, r_i its
 //! duration:
 //! SAIFI = Σ N_i / N_T; SAIDI = Σ r_i·N_i / N_T (minutes); CAIDI = SAIDI / SAIFI;
-//! ASAI = 1 − SAIDI[h] / hours in the period; MAIFI_E = Σ momentary events × customers / N_T.
+//! ASAI = 1 − SAIDI (hours) / hours in the period; MAIFI_E = Σ momentary events × customers / N_T.
 //! An interruption is sustained when it lasts longer than a threshold (IEEE 1366: 5 minutes;
 //! EN 50160 uses 3), momentary otherwise; each momentary interruption counts as one event.
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod alerting;
 pub mod compute;
 pub mod daily;
 pub mod period;

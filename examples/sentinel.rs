@@ -1,49 +1,76 @@
-//! The main job of SmartGrid Sentinel (work in progress: issue "The main job").
+//! The main job of SmartGrid Sentinel: a day of a Kenyan grid through every crate.
 //!
-//! Uses `DATABASE_URL` when set; otherwise starts a throwaway PostgreSQL (with TimescaleDB
-//! when installed) and says so. Today it migrates and reports the server mode and the applied
-//! migrations.
+//! ```text
+//! cargo run --release --example sentinel [-- --date YYYY-MM-DD] [--svg PATH] [--force]
+//! ```
+//!
+//! Uses `DATABASE_URL` when set (it must not hold another grid unless `--force`); otherwise
+//! starts a throwaway PostgreSQL (with TimescaleDB when installed), which is removed when the
+//! program ends. Migrates, sets up the time series, seeds the demo grid, simulates the
+//! previous local day of SCADA readings with injected events, ingests them, raises and
+//! resolves alerts, refreshes the rollups, computes the daily statistics, prints the
+//! operator's report and writes an SVG of each zone's load curve.
 
-use anyhow::Context;
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use grid_demo::{DemoOptions, prepare, run};
 use grid_testdb::{Cluster, ClusterOptions, best_local_mode};
 
 fn main() -> anyhow::Result<()> {
+    let mut opts = DemoOptions {
+        date: None,
+        svg_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sentinel-load-by-zone.svg"),
+        force: false,
+        progress: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--force" => opts.force = true,
+            "--date" => opts.date = Some(args.next().context("--date needs YYYY-MM-DD")?.parse().context("--date")?),
+            "--svg" => opts.svg_path = args.next().context("--svg needs a path")?.into(),
+            "--no-progress" => opts.progress = false,
+            "--help" | "-h" => {
+                println!("usage: sentinel [--date YYYY-MM-DD] [--svg PATH] [--force] [--no-progress]");
+                return Ok(());
+            }
+            other => bail!("unknown argument {other:?} (try --help)"),
+        }
+    }
     let (_cluster, url) = match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => {
             println!("Using the database in DATABASE_URL ({})", redact(&url));
             (None, url)
         }
         _ => {
-            let mode = best_local_mode()?;
-            let cluster = Cluster::start(&ClusterOptions {
-                mode,
-                timescaledb_background_workers: 8,
-            })
-            .context("starting the embedded PostgreSQL (run scripts/install-deps first)")?;
+            let mode = best_local_mode().context("no PostgreSQL server binaries: run scripts/install-deps")?;
+            let cluster = Cluster::start(&ClusterOptions { mode, timescaledb_background_workers: 8 })
+                .context("starting the embedded PostgreSQL (run scripts/install-deps first)")?;
             println!(
-                "No DATABASE_URL: started a throwaway PostgreSQL {} ({mode}) on 127.0.0.1:{}; \
-                 it is removed when this program ends",
+                "No DATABASE_URL: started a throwaway PostgreSQL {} ({mode}) on 127.0.0.1:{}; it is removed when this program ends",
                 cluster.install().major,
                 cluster.port()
             );
             let url = cluster.url("postgres");
-            let mut conn = PgConnection::establish(&url)?;
             if mode.has_timescaledb() {
-                diesel::sql_query("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                    .execute(&mut conn)?;
+                PgConnection::establish(&url)?.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
             }
             (Some(cluster), url)
         }
     };
-    let mut conn = PgConnection::establish(&url).context("connecting to the database")?;
-    let applied_now = grid_store::migrations::run_pending(&mut conn)?;
-    let caps = grid_timescale::capabilities::detect(&mut conn)?;
-    println!("Server mode: {caps}");
-    println!("Migrations applied now: {}", applied_now.len());
-    for v in grid_store::migrations::applied(&mut conn)? {
-        println!("  {v}");
+    let mut conn = PgConnection::establish(&url).with_context(|| format!("connecting to {}", redact(&url)))?;
+    let applied = prepare(&mut conn).context("migrating and setting up")?;
+    println!("Migrations applied now: {}", applied.len());
+    if let Some(dir) = opts.svg_path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    let started = std::time::Instant::now();
+    let summary = run(&mut conn, &opts)?;
+    println!("\n{}", summary.report);
+    println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -51,8 +78,7 @@ fn main() -> anyhow::Result<()> {
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
             format!("{}{user}:***{}", &url[..s + 3], &url[at..])
         }
         _ => url.to_owned(),

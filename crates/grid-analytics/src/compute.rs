@@ -117,6 +117,34 @@ pub fn compute_days(
     Ok(out)
 }
 
+/// Bucket starts and the zone's load in MW (`None` where unknown).
+pub type LoadCurve = Vec<(DateTime<Utc>, Option<f64>)>;
+
+/// Each zone's load curve over a local day (bucket starts and MW, `None` where unknown),
+/// by the same rules as the daily statistics.
+pub fn zone_load_curves(
+    conn: &mut PgConnection,
+    config: &AnalyticsConfig,
+    date: NaiveDate,
+) -> TsResult<Vec<(GridZone, LoadCurve)>> {
+    let (start, end) = day_bounds(conn, date, &config.time_zone)?;
+    let mut load = load_inputs(conn, config, start, end)?;
+    Ok(GridZone::ALL
+        .iter()
+        .map(|&zone| {
+            let subs: Vec<SubstationLoad> = load.remove(&zone).map(|m| m.into_values().collect()).unwrap_or_default();
+            let l = zone_load(start, end, config.load_step, &subs, config.max_interpolated_gap);
+            let curve = l
+                .curve
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (start + config.load_step * i as i32, v))
+                .collect();
+            (zone, curve)
+        })
+        .collect())
+}
+
 /// One day, every zone, assuming the rollups are fresh.
 fn compute_day_refreshed(
     conn: &mut PgConnection,

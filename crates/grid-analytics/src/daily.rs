@@ -35,6 +35,9 @@ pub struct LoadSummary {
     pub interpolated: usize,
     /// Substations contributing.
     pub substations: usize,
+    /// The zone's load per bucket (`None`: not known), for plotting.
+    #[serde(skip)]
+    pub curve: Vec<Option<f64>>,
 }
 
 /// Sums the substations' load per bucket of `step` over `[start, end)`. A gap of at most
@@ -108,6 +111,7 @@ pub fn zone_load(
         },
         interpolated,
         substations: substations.len(),
+        curve: if substations.is_empty() { vec![None; n] } else { total },
     }
 }
 

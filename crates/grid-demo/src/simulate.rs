@@ -1,0 +1,123 @@
+//! A simulated SCADA day of the demo grid at 1-minute resolution, with injected events.
+
+use chrono::{DateTime, Duration, Utc};
+use grid_model::{GridZone, SensorType};
+use grid_timescale::ingest::Reading;
+
+use crate::grid::{DemoGrid, DemoSensor};
+
+/// An injected event, for the report and the picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `voltage_sag`, `frequency_excursion`, `overheating`, `outage`, `bad_sensor`.
+    pub kind: &'static str,
+    /// Where.
+    pub substation: &'static str,
+    /// Its zone.
+    pub zone: GridZone,
+    /// When it begins.
+    pub start: DateTime<Utc>,
+    /// When it ends.
+    pub end: DateTime<Utc>,
+    /// Customers without supply (outages).
+    pub customers: i32,
+    /// For people.
+    pub description: &'static str,
+}
+
+/// The events of the simulated day (local times in Nairobi, UTC+3).
+pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
+    let at = |h: i64, m: i64| day_start + Duration::hours(h) + Duration::minutes(m);
+    vec![
+        Event { kind: "bad_sensor", substation: "ELD-KIT", zone: GridZone::Eldoret, start: at(2, 0), end: at(6, 0), customers: 0,
+                description: "power-factor meter sends NaN and infinities, then a stuck value" },
+        Event { kind: "voltage_sag", substation: "NRB-EMB", zone: GridZone::Nairobi, start: at(7, 42), end: at(7, 49), customers: 0,
+                description: "220 kV bus sags to 0.82 pu after a line fault" },
+        Event { kind: "outage", substation: "KSM-KIS", zone: GridZone::Kisumu, start: at(10, 15), end: at(11, 20), customers: 18_000,
+                description: "feeder breaker trip: supply lost, restored after 65 minutes" },
+        Event { kind: "overheating", substation: "MSA-RAB", zone: GridZone::Mombasa, start: at(13, 0), end: at(15, 30), customers: 0,
+                description: "transformer T1 top oil above 95 °C (cooling fan failure)" },
+        Event { kind: "frequency_excursion", substation: "WST-MUS", zone: GridZone::Western, start: at(18, 31), end: at(18, 35), customers: 0,
+                description: "frequency dips to 49.2 Hz after a generator trip" },
+    ]
+}
+
+/// A deterministic number in [-1, 1) from two integers (splitmix64).
+fn noise(a: u64, b: u64) -> f64 {
+    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+}
+
+/// The daily load shape (fraction of peak) at local hour `h`: night trough, morning shoulder,
+/// evening peak around 20:00 as on the Kenyan grid.
+pub fn load_shape(h: f64) -> f64 {
+    0.52 + 0.22 * (-(h - 8.5).powi(2) / 5.0).exp() + 0.48 * (-(h - 20.0).powi(2) / 4.0).exp()
+}
+
+fn inside(e: &Event, s: &DemoSensor, t: DateTime<Utc>) -> bool {
+    e.substation == s.substation && t >= e.start && t < e.end
+}
+
+/// The calibrated value a sensor shows at minute `m` of the day (`None`: nothing sent).
+pub fn value(s: &DemoSensor, index: usize, day_start: DateTime<Utc>, m: i64, events: &[Event]) -> f64 {
+    let t = day_start + Duration::minutes(m);
+    let h = m as f64 / 60.0;
+    let n = noise(index as u64, m as u64);
+    let shape = load_shape(h);
+    let ev = |kind: &str| events.iter().find(|e| e.kind == kind && inside(e, s, t));
+    let western_dip = events
+        .iter()
+        .any(|e| e.kind == "frequency_excursion" && s.zone == e.zone && t >= e.start && t < e.end);
+    let out = ev("outage").is_some();
+    match s.sensor.sensor_type {
+        SensorType::Load if out => 0.0,
+        SensorType::Load => s.nominal * shape * (1.0 + 0.01 * n),
+        SensorType::Voltage if out => 0.0,
+        SensorType::Voltage if ev("voltage_sag").is_some() && s.sensor.sensor_id.ends_with("V-BUS") => {
+            s.nominal * (0.82 + 0.005 * n)
+        }
+        SensorType::Voltage => s.nominal * (1.0 + 0.012 * (h / 24.0 * std::f64::consts::TAU).sin() + 0.003 * n),
+        SensorType::Frequency if western_dip => 49.2 + 0.02 * n,
+        SensorType::Frequency => 50.0 + 0.04 * (h * 1.3).sin() + 0.015 * n,
+        SensorType::Current if out => 0.0,
+        SensorType::Current => s.nominal * shape * (1.0 + 0.02 * n),
+        SensorType::PowerFactor => 0.95 + 0.01 * n,
+        SensorType::Temperature => 55.0 + 25.0 * shape + 0.5 * n,
+        SensorType::TransformerOil => {
+            let base = 45.0 + 20.0 * shape + 0.3 * n;
+            match ev("overheating") {
+                // Rises over the first hour to about 103 °C, then holds until the fans return.
+                Some(e) => base + (103.0 + 0.3 * n - base) * ((t - e.start).num_minutes() as f64 / 60.0).min(1.0),
+                None => base,
+            }
+        }
+        SensorType::Vibration => 2.0 + 0.2 * n,
+    }
+}
+
+/// The raw readings of the whole day, minute by minute, as a SCADA front end would send
+/// them: raw values (before calibration), garbage included.
+pub fn readings<'a>(grid: &'a DemoGrid, day_start: DateTime<Utc>, events: &'a [Event]) -> impl Iterator<Item = Reading> + 'a {
+    (0..1440i64).flat_map(move |m| {
+        grid.sensors.iter().enumerate().map(move |(i, s)| {
+            let t = day_start + Duration::minutes(m);
+            let mut v = value(s, i, day_start, m, events);
+            let bad = events.iter().find(|e| e.kind == "bad_sensor" && inside(e, s, t) && s.sensor.sensor_type == SensorType::PowerFactor);
+            if let Some(e) = bad {
+                let minutes = (t - e.start).num_minutes();
+                v = if minutes < 30 {
+                    if minutes % 2 == 0 { f64::NAN } else { f64::INFINITY }
+                } else if minutes >= 60 {
+                    0.9137 // stuck
+                } else {
+                    v
+                };
+            }
+            let raw = (v - s.sensor.calibration_offset) / s.sensor.calibration_scale;
+            Reading::new(s.sensor.id, t, raw)
+        })
+    })
+}

@@ -14,15 +14,15 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use grid_demo::{DemoOptions, prepare, run};
-use grid_testdb::{Cluster, ClusterOptions, best_local_mode};
+use grid_testdb::{database_url_or_throwaway, redact};
 
 fn main() -> anyhow::Result<()> {
     let mut opts = DemoOptions {
         date: None,
-        svg_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sentinel-load-by-zone.svg"),
+        svg_path: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/sentinel-load-by-zone.svg"),
         force: false,
         progress: true,
     };
@@ -30,38 +30,28 @@ fn main() -> anyhow::Result<()> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--force" => opts.force = true,
-            "--date" => opts.date = Some(args.next().context("--date needs YYYY-MM-DD")?.parse().context("--date")?),
+            "--date" => {
+                opts.date = Some(
+                    args.next()
+                        .context("--date needs YYYY-MM-DD")?
+                        .parse()
+                        .context("--date")?,
+                )
+            }
             "--svg" => opts.svg_path = args.next().context("--svg needs a path")?.into(),
             "--no-progress" => opts.progress = false,
             "--help" | "-h" => {
-                println!("usage: sentinel [--date YYYY-MM-DD] [--svg PATH] [--force] [--no-progress]");
+                println!(
+                    "usage: sentinel [--date YYYY-MM-DD] [--svg PATH] [--force] [--no-progress]"
+                );
                 return Ok(());
             }
             other => bail!("unknown argument {other:?} (try --help)"),
         }
     }
-    let (_cluster, url) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => {
-            println!("Using the database in DATABASE_URL ({})", redact(&url));
-            (None, url)
-        }
-        _ => {
-            let mode = best_local_mode().context("no PostgreSQL server binaries: run scripts/install-deps")?;
-            let cluster = Cluster::start(&ClusterOptions { mode, timescaledb_background_workers: 8 })
-                .context("starting the embedded PostgreSQL (run scripts/install-deps first)")?;
-            println!(
-                "No DATABASE_URL: started a throwaway PostgreSQL {} ({mode}) on 127.0.0.1:{}; it is removed when this program ends",
-                cluster.install().major,
-                cluster.port()
-            );
-            let url = cluster.url("postgres");
-            if mode.has_timescaledb() {
-                PgConnection::establish(&url)?.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
-            }
-            (Some(cluster), url)
-        }
-    };
-    let mut conn = PgConnection::establish(&url).with_context(|| format!("connecting to {}", redact(&url)))?;
+    let (_cluster, url) = database_url_or_throwaway()?;
+    let mut conn =
+        PgConnection::establish(&url).with_context(|| format!("connecting to {}", redact(&url)))?;
     let applied = prepare(&mut conn).context("migrating and setting up")?;
     println!("Migrations applied now: {}", applied.len());
     if let Some(dir) = opts.svg_path.parent() {
@@ -72,15 +62,4 @@ fn main() -> anyhow::Result<()> {
     println!("\n{}", summary.report);
     println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = url[s + 3..at].split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
 }

@@ -63,8 +63,15 @@ pub enum AlertEvent {
 enum State {
     Normal,
     /// Past the limit since `since`, not raised yet (minimum duration).
-    Pending { condition: Condition, since: DateTime<Utc>, value: f64 },
-    Active { condition: Condition, worst: f64 },
+    Pending {
+        condition: Condition,
+        since: DateTime<Utc>,
+        value: f64,
+    },
+    Active {
+        condition: Condition,
+        worst: f64,
+    },
 }
 
 /// Applies a [`ThresholdRule`] to one sensor's readings in time order.
@@ -77,7 +84,10 @@ pub struct Detector {
 impl Detector {
     /// A detector in the normal state.
     pub fn new(rule: ThresholdRule) -> Detector {
-        Detector { rule, state: State::Normal }
+        Detector {
+            rule,
+            state: State::Normal,
+        }
     }
 
     /// Whether a condition is active.
@@ -113,19 +123,44 @@ impl Detector {
             State::Normal => {
                 let (condition, threshold) = self.crossed(v)?;
                 if self.rule.min_duration <= Duration::zero() {
-                    self.state = State::Active { condition, worst: v };
-                    Some(AlertEvent::Raise { condition, at, value: v, threshold })
+                    self.state = State::Active {
+                        condition,
+                        worst: v,
+                    };
+                    Some(AlertEvent::Raise {
+                        condition,
+                        at,
+                        value: v,
+                        threshold,
+                    })
                 } else {
-                    self.state = State::Pending { condition, since: at, value: v };
+                    self.state = State::Pending {
+                        condition,
+                        since: at,
+                        value: v,
+                    };
                     None
                 }
             }
-            State::Pending { condition, since, value } => match self.crossed(v) {
+            State::Pending {
+                condition,
+                since,
+                value,
+            } => match self.crossed(v) {
                 Some((c, threshold)) if c == condition => {
                     if at - since >= self.rule.min_duration {
-                        let worst = if condition == Condition::High { value.max(v) } else { value.min(v) };
+                        let worst = if condition == Condition::High {
+                            value.max(v)
+                        } else {
+                            value.min(v)
+                        };
                         self.state = State::Active { condition, worst };
-                        Some(AlertEvent::Raise { condition, at: since, value, threshold })
+                        Some(AlertEvent::Raise {
+                            condition,
+                            at: since,
+                            value,
+                            threshold,
+                        })
                     } else {
                         None
                     }
@@ -138,9 +173,18 @@ impl Detector {
             State::Active { condition, worst } => {
                 if self.cleared(condition, v) {
                     self.state = State::Normal;
-                    Some(AlertEvent::Clear { condition, at, value: v, worst })
+                    Some(AlertEvent::Clear {
+                        condition,
+                        at,
+                        value: v,
+                        worst,
+                    })
                 } else {
-                    let worst = if condition == Condition::High { worst.max(v) } else { worst.min(v) };
+                    let worst = if condition == Condition::High {
+                        worst.max(v)
+                    } else {
+                        worst.min(v)
+                    };
                     self.state = State::Active { condition, worst };
                     None
                 }
@@ -162,7 +206,12 @@ pub struct StuckDetector {
 
 impl StuckDetector {
     /// Feeds one reading; returns `(start, value)` when a run reaches `min_repeats`.
-    pub fn observe(&mut self, at: DateTime<Utc>, v: f64, min_repeats: usize) -> Option<(DateTime<Utc>, f64)> {
+    pub fn observe(
+        &mut self,
+        at: DateTime<Utc>,
+        v: f64,
+        min_repeats: usize,
+    ) -> Option<(DateTime<Utc>, f64)> {
         if !v.is_finite() {
             return None;
         }
@@ -196,7 +245,12 @@ mod tests {
     }
 
     fn rule() -> ThresholdRule {
-        ThresholdRule { min: Some(49.5), max: Some(50.5), hysteresis: 0.1, min_duration: Duration::zero() }
+        ThresholdRule {
+            min: Some(49.5),
+            max: Some(50.5),
+            hysteresis: 0.1,
+            min_duration: Duration::zero(),
+        }
     }
 
     #[test]
@@ -212,8 +266,12 @@ mod tests {
         events.extend(d.observe(at(200), 50.0));
         events.extend(d.observe(at(201), 50.0));
         assert_eq!(events.len(), 2, "{events:?}");
-        assert!(matches!(events[0], AlertEvent::Raise { condition: Condition::High, value, threshold, .. } if value == 50.55 && threshold == 50.5));
-        assert!(matches!(events[1], AlertEvent::Clear { condition: Condition::High, worst, .. } if worst == 50.55));
+        assert!(
+            matches!(events[0], AlertEvent::Raise { condition: Condition::High, value, threshold, .. } if value == 50.55 && threshold == 50.5)
+        );
+        assert!(
+            matches!(events[1], AlertEvent::Clear { condition: Condition::High, worst, .. } if worst == 50.55)
+        );
         assert_eq!(d.active(), None);
     }
 
@@ -221,9 +279,21 @@ mod tests {
     fn low_side_and_garbage() {
         let mut d = Detector::new(rule());
         assert_eq!(d.observe(at(0), f64::NAN), None);
-        assert!(matches!(d.observe(at(1), 49.2), Some(AlertEvent::Raise { condition: Condition::Low, .. })));
-        assert_eq!(d.observe(at(2), 49.55), None, "inside the band but not by the margin");
-        assert!(matches!(d.observe(at(3), 49.7), Some(AlertEvent::Clear { condition: Condition::Low, worst, .. }) if worst == 49.2));
+        assert!(matches!(
+            d.observe(at(1), 49.2),
+            Some(AlertEvent::Raise {
+                condition: Condition::Low,
+                ..
+            })
+        ));
+        assert_eq!(
+            d.observe(at(2), 49.55),
+            None,
+            "inside the band but not by the margin"
+        );
+        assert!(
+            matches!(d.observe(at(3), 49.7), Some(AlertEvent::Clear { condition: Condition::Low, worst, .. }) if worst == 49.2)
+        );
     }
 
     #[test]
@@ -231,7 +301,11 @@ mod tests {
         let mut d = StuckDetector::default();
         let mut hits = Vec::new();
         for i in 0..100 {
-            let v = if (10..70).contains(&i) { 0.9137 } else { 0.95 + i as f64 * 1e-4 };
+            let v = if (10..70).contains(&i) {
+                0.9137
+            } else {
+                0.95 + i as f64 * 1e-4
+            };
             hits.extend(d.observe(at(i), v, 30));
         }
         assert_eq!(hits, [(at(10), 0.9137)]);
@@ -239,12 +313,18 @@ mod tests {
 
     #[test]
     fn a_minimum_duration_ignores_a_single_stray_reading() {
-        let mut d = Detector::new(ThresholdRule { min_duration: Duration::minutes(2), ..rule() });
+        let mut d = Detector::new(ThresholdRule {
+            min_duration: Duration::minutes(2),
+            ..rule()
+        });
         assert_eq!(d.observe(at(0), 51.0), None);
         assert_eq!(d.observe(at(1), 50.0), None);
         assert_eq!(d.observe(at(2), 51.0), None);
         assert_eq!(d.observe(at(3), 51.2), None);
         let raised = d.observe(at(4), 51.1);
-        assert!(matches!(raised, Some(AlertEvent::Raise { at: t, .. }) if t == at(2)), "{raised:?}");
+        assert!(
+            matches!(raised, Some(AlertEvent::Raise { at: t, .. }) if t == at(2)),
+            "{raised:?}"
+        );
     }
 }

@@ -132,8 +132,17 @@ pub fn zone_load_curves(
     Ok(GridZone::ALL
         .iter()
         .map(|&zone| {
-            let subs: Vec<SubstationLoad> = load.remove(&zone).map(|m| m.into_values().collect()).unwrap_or_default();
-            let l = zone_load(start, end, config.load_step, &subs, config.max_interpolated_gap);
+            let subs: Vec<SubstationLoad> = load
+                .remove(&zone)
+                .map(|m| m.into_values().collect())
+                .unwrap_or_default();
+            let l = zone_load(
+                start,
+                end,
+                config.load_step,
+                &subs,
+                config.max_interpolated_gap,
+            );
             let curve = l
                 .curve
                 .into_iter()

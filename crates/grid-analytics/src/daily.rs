@@ -111,7 +111,11 @@ pub fn zone_load(
         },
         interpolated,
         substations: substations.len(),
-        curve: if substations.is_empty() { vec![None; n] } else { total },
+        curve: if substations.is_empty() {
+            vec![None; n]
+        } else {
+            total
+        },
     }
 }
 

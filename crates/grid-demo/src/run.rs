@@ -22,7 +22,9 @@ use crate::simulate::{Event, events, readings};
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     /// The database already holds a grid; the demo will not mix its data into it.
-    #[error("the database already holds {0} substations: the demo grid is only seeded into an empty database (pass --force to seed anyway)")]
+    #[error(
+        "the database already holds {0} substations: the demo grid is only seeded into an empty database (pass --force to seed anyway)"
+    )]
     NotEmpty(i64),
     /// The store refused something.
     #[error(transparent)]
@@ -102,7 +104,12 @@ fn rule_for(kind: SensorType, band: grid_timescale::Band, nominal: f64) -> Optio
         SensorType::TransformerOil | SensorType::Temperature => 2.0,
         _ => return None,
     };
-    Some(ThresholdRule { min: band.min, max: band.max, hysteresis, min_duration: Duration::zero() })
+    Some(ThresholdRule {
+        min: band.min,
+        max: band.max,
+        hysteresis,
+        min_duration: Duration::zero(),
+    })
 }
 
 fn alert_type(kind: SensorType, c: Condition) -> &'static str {
@@ -116,13 +123,17 @@ fn alert_type(kind: SensorType, c: Condition) -> &'static str {
 
 /// Runs the demo day on a migrated, set-up, empty database.
 pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, DemoError> {
-    let existing: i64 = grid_store::schema::grid_substations::table.count().get_result(conn)?;
+    let existing: i64 = grid_store::schema::grid_substations::table
+        .count()
+        .get_result(conn)?;
     if existing > 0 && !opts.force {
         return Err(DemoError::NotEmpty(existing));
     }
     let cfg = AnalyticsConfig::default();
     let limits = OperatingLimits::default();
-    let date = opts.date.unwrap_or_else(|| (Utc::now() + Duration::hours(3)).date_naive() - Duration::days(1));
+    let date = opts
+        .date
+        .unwrap_or_else(|| (Utc::now() + Duration::hours(3)).date_naive() - Duration::days(1));
     let (day_start, day_end) = day_bounds(conn, date, &cfg.time_zone)?;
     let grid = seed(conn)?;
     let events = events(day_start);
@@ -140,19 +151,29 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     let mut stuck: Vec<StuckDetector> = vec![StuckDetector::default(); grid.sensors.len()];
     let mut fired: Vec<(usize, AlertEvent)> = Vec::new();
     let mut stuck_found: Vec<(usize, DateTime<Utc>, f64)> = Vec::new();
-    let index: BTreeMap<uuid::Uuid, usize> = grid.sensors.iter().enumerate().map(|(i, s)| (s.sensor.id, i)).collect();
+    let index: BTreeMap<uuid::Uuid, usize> = grid
+        .sensors
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.sensor.id, i))
+        .collect();
 
     let mut ing = Ingester::new(
         conn,
         limits.clone(),
-        IngestOptions { time_policy: TimePolicy::backfill(day_start, day_end), ..Default::default() },
+        IngestOptions {
+            time_policy: TimePolicy::backfill(day_start, day_end),
+            ..Default::default()
+        },
     )?;
     let total = 1440 * grid.sensors.len() as u64;
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(total);
         b.set_style(
-            indicatif::ProgressStyle::with_template("  ingest {bar:40} {pos}/{len} readings {per_sec} ETA {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "  ingest {bar:40} {pos}/{len} readings {per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     } else {
@@ -185,29 +206,49 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     for (i, e) in fired {
         let s = &grid.sensors[i];
         match e {
-            AlertEvent::Raise { condition, at, value, threshold } => {
+            AlertEvent::Raise {
+                condition,
+                at,
+                value,
+                threshold,
+            } => {
                 let kind = alert_type(s.sensor.sensor_type, condition);
                 let severity = match kind {
                     "voltage_low" if value < 0.5 * s.nominal => AlertSeverity::Emergency,
                     "overheating" | "voltage_low" | "voltage_high" => AlertSeverity::Critical,
                     _ => AlertSeverity::Warning,
                 };
-                let mut d = AlertDraft::new(kind, severity, format!("{} {kind} on {}", s.substation, s.sensor.sensor_id));
+                let mut d = AlertDraft::new(
+                    kind,
+                    severity,
+                    format!("{} {kind} on {}", s.substation, s.sensor.sensor_id),
+                );
                 d.substation_id = Some(s.sensor.substation_id);
                 d.sensor_id = Some(s.sensor.id);
                 d.current_value = Some(value);
                 d.threshold_value = Some(threshold);
-                d.deviation_percentage = Some((value - threshold) / threshold.abs().max(1e-9) * 100.0);
+                d.deviation_percentage =
+                    Some((value - threshold) / threshold.abs().max(1e-9) * 100.0);
                 d.raised_at = at;
                 d.raised_by = Some("alerting-rule".into());
                 let a = conn.raise_alert(&NewAlert::new(d)?)?;
                 alerts_raised += 1;
-                if kind == "overheating" && s.sensor.sensor_type == SensorType::TransformerOil && overheating.is_none() {
+                if kind == "overheating"
+                    && s.sensor.sensor_type == SensorType::TransformerOil
+                    && overheating.is_none()
+                {
                     // An operator takes this one through the whole lifecycle.
-                    let ack = AlertTransition::now(AlertAction::Acknowledge, "wanjiku (control room)").at(at + Duration::minutes(4));
+                    let ack =
+                        AlertTransition::now(AlertAction::Acknowledge, "wanjiku (control room)")
+                            .at(at + Duration::minutes(4));
                     conn.transition_alert(a.id, &ack)?;
-                    let work = AlertTransition::now(AlertAction::StartWork { assignee: "Rabai maintenance crew 4".into() }, "wanjiku (control room)")
-                        .at(at + Duration::minutes(12));
+                    let work = AlertTransition::now(
+                        AlertAction::StartWork {
+                            assignee: "Rabai maintenance crew 4".into(),
+                        },
+                        "wanjiku (control room)",
+                    )
+                    .at(at + Duration::minutes(12));
                     overheating = Some(conn.transition_alert(a.id, &work)?);
                 }
                 open.insert(i, a);
@@ -215,13 +256,19 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
             AlertEvent::Clear { at, worst, .. } => {
                 if let Some(a) = open.remove(&i) {
                     let (actor, notes) = match &overheating {
-                        Some(o) if o.id == a.id => ("Rabai maintenance crew 4", format!("cooling fans restored; worst {worst:.1}")),
+                        Some(o) if o.id == a.id => (
+                            "Rabai maintenance crew 4",
+                            format!("cooling fans restored; worst {worst:.1}"),
+                        ),
                         _ => ("system", format!("cleared; worst value {worst:.2}")),
                     };
-                    let step = AlertTransition::now(AlertAction::Resolve { notes: Some(notes) }, actor).at(at);
+                    let step =
+                        AlertTransition::now(AlertAction::Resolve { notes: Some(notes) }, actor)
+                            .at(at);
                     conn.transition_alert(a.id, &step)?;
                     if overheating.as_ref().is_some_and(|o| o.id == a.id) {
-                        let close = AlertTransition::now(AlertAction::Close, "shift supervisor").at(at + Duration::minutes(30));
+                        let close = AlertTransition::now(AlertAction::Close, "shift supervisor")
+                            .at(at + Duration::minutes(30));
                         conn.transition_alert(a.id, &close)?;
                     }
                 }
@@ -231,14 +278,24 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     // The outage, as protection reports it: its start, the customers, its restoration.
     for e in events.iter().filter(|e| e.kind == "outage") {
         let s = grid.substation(e.substation);
-        let mut d = AlertDraft::new("outage", AlertSeverity::Emergency, format!("Supply lost at {}", s.name));
+        let mut d = AlertDraft::new(
+            "outage",
+            AlertSeverity::Emergency,
+            format!("Supply lost at {}", s.name),
+        );
         d.substation_id = Some(s.id);
         d.affected_customers = e.customers;
         d.raised_at = e.start;
         d.raised_by = Some("protection".into());
         d.description = Some(e.description.into());
         let a = conn.raise_alert(&NewAlert::new(d)?)?;
-        let r = AlertTransition::now(AlertAction::Resolve { notes: Some("feeder re-energised".into()) }, "control room").at(e.end);
+        let r = AlertTransition::now(
+            AlertAction::Resolve {
+                notes: Some("feeder re-energised".into()),
+            },
+            "control room",
+        )
+        .at(e.end);
         conn.transition_alert(a.id, &r)?;
         alerts_raised += 1;
     }
@@ -253,12 +310,23 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
 
     let statistics = compute_days(conn, &cfg, date, date, day_end + Duration::hours(1))?;
     let curves = zone_load_curves(conn, &cfg, date)?;
-    let picture = svg(&format!("Load by zone, {date} (Africa/Nairobi)"), day_start, &curves, &events);
-    std::fs::write(&opts.svg_path, picture).map_err(|source| DemoError::Io { path: opts.svg_path.clone(), source })?;
+    let picture = svg(
+        &format!("Load by zone, {date} (Africa/Nairobi)"),
+        day_start,
+        &curves,
+        &events,
+    );
+    std::fs::write(&opts.svg_path, picture).map_err(|source| DemoError::Io {
+        path: opts.svg_path.clone(),
+        source,
+    })?;
 
     let caps = grid_timescale::capabilities::detect(conn)?;
     let mut report = String::new();
-    let _ = writeln!(report, "SmartGrid Sentinel — operator's report for {date} (Africa/Nairobi)");
+    let _ = writeln!(
+        report,
+        "SmartGrid Sentinel — operator's report for {date} (Africa/Nairobi)"
+    );
     let _ = writeln!(report, "Server: {caps}");
     let r = &ingest.report;
     let _ = writeln!(
@@ -275,16 +343,36 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     let _ = writeln!(report, "\nEvents of the day:");
     for e in &events {
         let local = e.start + Duration::hours(3);
-        let _ = writeln!(report, "  {} {:<20} {:<8} {}", local.format("%H:%M"), e.kind, e.substation, e.description);
+        let _ = writeln!(
+            report,
+            "  {} {:<20} {:<8} {}",
+            local.format("%H:%M"),
+            e.kind,
+            e.substation,
+            e.description
+        );
     }
     let _ = writeln!(
         report,
         "\n{:<9} {:>8} {:>6} {:>11} {:>6} {:>6} {:>7} {:>9} {:>9} {:>7}",
-        "zone", "peak MW", "at", "energy MWh", "V exc", "F exc", "outages", "SAIDI min", "SAIDI h", "SAIFI"
+        "zone",
+        "peak MW",
+        "at",
+        "energy MWh",
+        "V exc",
+        "F exc",
+        "outages",
+        "SAIDI min",
+        "SAIDI h",
+        "SAIFI"
     );
     for s in &statistics {
-        let at = s.peak_load_time.map(|t| (t + Duration::hours(3)).format("%H:%M").to_string()).unwrap_or_default();
-        let opt = |v: Option<f64>, p: usize| v.map(|v| format!("{v:.p$}")).unwrap_or_else(|| "—".into());
+        let at = s
+            .peak_load_time
+            .map(|t| (t + Duration::hours(3)).format("%H:%M").to_string())
+            .unwrap_or_default();
+        let opt =
+            |v: Option<f64>, p: usize| v.map(|v| format!("{v:.p$}")).unwrap_or_else(|| "—".into());
         let _ = writeln!(
             report,
             "{:<9} {:>8} {:>6} {:>11} {:>6} {:>6} {:>7} {:>9} {:>9} {:>7}",
@@ -301,9 +389,17 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         );
     }
     let risky = conn.transformers_at_risk(0.15, 60.0)?;
-    let _ = writeln!(report, "\nRiskiest transformers (7-day failure probability ≥ 0.15 or health ≤ 60):");
+    let _ = writeln!(
+        report,
+        "\nRiskiest transformers (7-day failure probability ≥ 0.15 or health ≤ 60):"
+    );
     for t in risky.iter().take(5) {
-        let sub = grid.substations.iter().find(|s| s.id == t.substation_id).map(|s| s.code.as_str()).unwrap_or("?");
+        let sub = grid
+            .substations
+            .iter()
+            .find(|s| s.id == t.substation_id)
+            .map(|s| s.code.as_str())
+            .unwrap_or("?");
         let _ = writeln!(
             report,
             "  {sub:<8} {:<3} {:>5.1} MVA {:<5} health {:>5.1}  P(fail 7 d) {:.2}",
@@ -319,10 +415,20 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     for a in &open_alerts {
         *by_severity.entry(a.severity.to_string()).or_default() += 1;
     }
-    let _ = writeln!(report, "\nAlerts raised: {alerts_raised} (one per condition); still open: {} {:?}", open_alerts.len(), by_severity);
+    let _ = writeln!(
+        report,
+        "\nAlerts raised: {alerts_raised} (one per condition); still open: {} {:?}",
+        open_alerts.len(),
+        by_severity
+    );
     let _ = writeln!(report, "Stuck sensors found: {}", stuck_found.len());
     for (i, t, v) in &stuck_found {
-        let _ = writeln!(report, "  {} repeats {v} since {}", grid.sensors[*i].sensor.sensor_id, (*t + Duration::hours(3)).format("%H:%M"));
+        let _ = writeln!(
+            report,
+            "  {} repeats {v} since {}",
+            grid.sensors[*i].sensor.sensor_id,
+            (*t + Duration::hours(3)).format("%H:%M")
+        );
     }
     let _ = writeln!(report, "Picture: {}", opts.svg_path.display());
 

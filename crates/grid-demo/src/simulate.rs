@@ -29,16 +29,51 @@ pub struct Event {
 pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
     let at = |h: i64, m: i64| day_start + Duration::hours(h) + Duration::minutes(m);
     vec![
-        Event { kind: "bad_sensor", substation: "ELD-KIT", zone: GridZone::Eldoret, start: at(2, 0), end: at(6, 0), customers: 0,
-                description: "power-factor meter sends NaN and infinities, then a stuck value" },
-        Event { kind: "voltage_sag", substation: "NRB-EMB", zone: GridZone::Nairobi, start: at(7, 42), end: at(7, 49), customers: 0,
-                description: "220 kV bus sags to 0.82 pu after a line fault" },
-        Event { kind: "outage", substation: "KSM-KIS", zone: GridZone::Kisumu, start: at(10, 15), end: at(11, 20), customers: 18_000,
-                description: "feeder breaker trip: supply lost, restored after 65 minutes" },
-        Event { kind: "overheating", substation: "MSA-RAB", zone: GridZone::Mombasa, start: at(13, 0), end: at(15, 30), customers: 0,
-                description: "transformer T1 top oil above 95 °C (cooling fan failure)" },
-        Event { kind: "frequency_excursion", substation: "WST-MUS", zone: GridZone::Western, start: at(18, 31), end: at(18, 35), customers: 0,
-                description: "frequency dips to 49.2 Hz after a generator trip" },
+        Event {
+            kind: "bad_sensor",
+            substation: "ELD-KIT",
+            zone: GridZone::Eldoret,
+            start: at(2, 0),
+            end: at(6, 0),
+            customers: 0,
+            description: "power-factor meter sends NaN and infinities, then a stuck value",
+        },
+        Event {
+            kind: "voltage_sag",
+            substation: "NRB-EMB",
+            zone: GridZone::Nairobi,
+            start: at(7, 42),
+            end: at(7, 49),
+            customers: 0,
+            description: "220 kV bus sags to 0.82 pu after a line fault",
+        },
+        Event {
+            kind: "outage",
+            substation: "KSM-KIS",
+            zone: GridZone::Kisumu,
+            start: at(10, 15),
+            end: at(11, 20),
+            customers: 18_000,
+            description: "feeder breaker trip: supply lost, restored after 65 minutes",
+        },
+        Event {
+            kind: "overheating",
+            substation: "MSA-RAB",
+            zone: GridZone::Mombasa,
+            start: at(13, 0),
+            end: at(15, 30),
+            customers: 0,
+            description: "transformer T1 top oil above 95 °C (cooling fan failure)",
+        },
+        Event {
+            kind: "frequency_excursion",
+            substation: "WST-MUS",
+            zone: GridZone::Western,
+            start: at(18, 31),
+            end: at(18, 35),
+            customers: 0,
+            description: "frequency dips to 49.2 Hz after a generator trip",
+        },
     ]
 }
 
@@ -62,7 +97,13 @@ fn inside(e: &Event, s: &DemoSensor, t: DateTime<Utc>) -> bool {
 }
 
 /// The calibrated value a sensor shows at minute `m` of the day (`None`: nothing sent).
-pub fn value(s: &DemoSensor, index: usize, day_start: DateTime<Utc>, m: i64, events: &[Event]) -> f64 {
+pub fn value(
+    s: &DemoSensor,
+    index: usize,
+    day_start: DateTime<Utc>,
+    m: i64,
+    events: &[Event],
+) -> f64 {
     let t = day_start + Duration::minutes(m);
     let h = m as f64 / 60.0;
     let n = noise(index as u64, m as u64);
@@ -76,10 +117,14 @@ pub fn value(s: &DemoSensor, index: usize, day_start: DateTime<Utc>, m: i64, eve
         SensorType::Load if out => 0.0,
         SensorType::Load => s.nominal * shape * (1.0 + 0.01 * n),
         SensorType::Voltage if out => 0.0,
-        SensorType::Voltage if ev("voltage_sag").is_some() && s.sensor.sensor_id.ends_with("V-BUS") => {
+        SensorType::Voltage
+            if ev("voltage_sag").is_some() && s.sensor.sensor_id.ends_with("V-BUS") =>
+        {
             s.nominal * (0.82 + 0.005 * n)
         }
-        SensorType::Voltage => s.nominal * (1.0 + 0.012 * (h / 24.0 * std::f64::consts::TAU).sin() + 0.003 * n),
+        SensorType::Voltage => {
+            s.nominal * (1.0 + 0.012 * (h / 24.0 * std::f64::consts::TAU).sin() + 0.003 * n)
+        }
         SensorType::Frequency if western_dip => 49.2 + 0.02 * n,
         SensorType::Frequency => 50.0 + 0.04 * (h * 1.3).sin() + 0.015 * n,
         SensorType::Current if out => 0.0,
@@ -90,7 +135,10 @@ pub fn value(s: &DemoSensor, index: usize, day_start: DateTime<Utc>, m: i64, eve
             let base = 45.0 + 20.0 * shape + 0.3 * n;
             match ev("overheating") {
                 // Rises over the first hour to about 103 °C, then holds until the fans return.
-                Some(e) => base + (103.0 + 0.3 * n - base) * ((t - e.start).num_minutes() as f64 / 60.0).min(1.0),
+                Some(e) => {
+                    base + (103.0 + 0.3 * n - base)
+                        * ((t - e.start).num_minutes() as f64 / 60.0).min(1.0)
+                }
                 None => base,
             }
         }
@@ -100,16 +148,28 @@ pub fn value(s: &DemoSensor, index: usize, day_start: DateTime<Utc>, m: i64, eve
 
 /// The raw readings of the whole day, minute by minute, as a SCADA front end would send
 /// them: raw values (before calibration), garbage included.
-pub fn readings<'a>(grid: &'a DemoGrid, day_start: DateTime<Utc>, events: &'a [Event]) -> impl Iterator<Item = Reading> + 'a {
+pub fn readings<'a>(
+    grid: &'a DemoGrid,
+    day_start: DateTime<Utc>,
+    events: &'a [Event],
+) -> impl Iterator<Item = Reading> + 'a {
     (0..1440i64).flat_map(move |m| {
         grid.sensors.iter().enumerate().map(move |(i, s)| {
             let t = day_start + Duration::minutes(m);
             let mut v = value(s, i, day_start, m, events);
-            let bad = events.iter().find(|e| e.kind == "bad_sensor" && inside(e, s, t) && s.sensor.sensor_type == SensorType::PowerFactor);
+            let bad = events.iter().find(|e| {
+                e.kind == "bad_sensor"
+                    && inside(e, s, t)
+                    && s.sensor.sensor_type == SensorType::PowerFactor
+            });
             if let Some(e) = bad {
                 let minutes = (t - e.start).num_minutes();
                 v = if minutes < 30 {
-                    if minutes % 2 == 0 { f64::NAN } else { f64::INFINITY }
+                    if minutes % 2 == 0 {
+                        f64::NAN
+                    } else {
+                        f64::INFINITY
+                    }
                 } else if minutes >= 60 {
                     0.9137 // stuck
                 } else {

@@ -348,6 +348,48 @@ pub fn ensure_mode_available(mode: Mode) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A database for a program (examples, tools): `DATABASE_URL` when set, otherwise a
+/// throwaway cluster in the best mode installed (TimescaleDB created in its `postgres`
+/// database), kept as long as the returned [`Cluster`] lives — and removed when the process
+/// ends, however it ends. Says which on standard output, without the password.
+pub fn database_url_or_throwaway() -> anyhow::Result<(Option<Cluster>, String)> {
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && !url.trim().is_empty()
+    {
+        println!("Using the database in DATABASE_URL ({})", redact(&url));
+        return Ok((None, url));
+    }
+    let mode =
+        best_local_mode().context("no PostgreSQL server binaries: run scripts/install-deps")?;
+    let cluster = Cluster::start(&ClusterOptions {
+        mode,
+        timescaledb_background_workers: 8,
+    })
+    .context("starting the embedded PostgreSQL (run scripts/install-deps first)")?;
+    println!(
+        "No DATABASE_URL: started a throwaway PostgreSQL {} ({mode}) on 127.0.0.1:{}; it is removed when this program ends",
+        cluster.install().major,
+        cluster.port()
+    );
+    let url = cluster.url("postgres");
+    if mode.has_timescaledb() {
+        PgConnection::establish(&url)?
+            .batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
+    }
+    Ok((Some(cluster), url))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Runs `sql` and returns the SQLSTATE it failed with, or `None` if it succeeded. Diesel does
 /// not expose SQLSTATE codes, so the statement runs inside a PL/pgSQL block that catches the
 /// error (and therefore inside a transaction: use forms that allow one).
@@ -477,6 +519,15 @@ pub fn schema_snapshot(conn: &mut PgConnection) -> std::collections::BTreeSet<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
 
     #[test]
     fn with_database_keeps_everything_but_the_path() {

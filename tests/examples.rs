@@ -1,0 +1,173 @@
+//! Every example runs against the test server (through `DATABASE_URL`), and the main job's
+//! picture holds what it claims.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use grid_model::GridZone;
+use grid_testdb::{EMPTY, TestDb};
+
+/// The example binary cargo built beside this test (`cargo test` builds the examples).
+fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let bin = deps.parent().unwrap().join("examples").join(name);
+    assert!(
+        bin.is_file(),
+        "{} is not built: run `cargo build --examples` (cargo test does)",
+        bin.display()
+    );
+    bin
+}
+
+fn run(name: &str, db: &TestDb, args: &[&str]) -> Output {
+    Command::new(example(name))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn quickstart_runs() {
+    let db = TestDb::new(&EMPTY);
+    let o = run("quickstart", &db, &[]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("Ingested 180 readings (0 rejected)"), "{out}");
+    assert!(out.contains("Latest QS-RUA-HZ"), "{out}");
+    assert!(out.contains("Hourly series (HourlyRollup)"), "{out}");
+}
+
+#[test]
+fn alert_workflow_runs() {
+    let db = TestDb::new(&EMPTY);
+    let o = run("alert_workflow", &db, &[]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for step in ["acknowledged", "in_progress", "resolved", "closed"] {
+        assert!(out.contains(step), "{step}: {out}");
+    }
+    assert!(
+        out.contains("refused:    an alert cannot go from closed to acknowledged"),
+        "{out}"
+    );
+}
+
+#[test]
+fn ingest_csv_reports_bad_rows_by_line() {
+    let db = TestDb::new(&EMPTY);
+    let o = run("ingest_csv", &db, &[]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("inserted 2880"), "{out}");
+    for line in [
+        "line 2882: bad timestamp",
+        "line 2883: NonFiniteValue",
+        "line 2884: UnknownSensor",
+        "line 2885: BadQuality",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+}
+
+/// The value of `attr="…"` in an SVG element's text.
+fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = element[start..].find('"')? + start;
+    Some(&element[start..end])
+}
+
+#[test]
+fn sentinel_reports_the_day_and_draws_it() {
+    let db = TestDb::new(&EMPTY);
+    let svg_path = std::env::temp_dir().join(format!("sentinel-{}.svg", db.name()));
+    let svg_arg = svg_path.display().to_string();
+    let o = run(
+        "sentinel",
+        &db,
+        &["--date", "2026-03-10", "--svg", &svg_arg, "--no-progress"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("operator's report for 2026-03-10"), "{out}");
+    assert!(
+        out.contains("Alerts raised: 9 (one per condition); still open: 0"),
+        "{out}"
+    );
+    assert!(out.contains("Stuck sensors found: 1"), "{out}");
+    for zone in GridZone::ALL {
+        assert!(
+            out.lines().any(|l| l.starts_with(zone.as_str())),
+            "no report line for {zone}: {out}"
+        );
+    }
+    // The password of DATABASE_URL never shows.
+    let url = db.url();
+    let password = url.split(':').nth(2).unwrap().split('@').next().unwrap();
+    assert!(!out.contains(password), "the password was printed");
+
+    // The picture: one curve per zone with a point per minute, markers at the events.
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let curves: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.contains("<polyline class=\"load\""))
+        .collect();
+    assert_eq!(curves.len(), 8);
+    for (curve, zone) in curves.iter().zip(GridZone::ALL) {
+        assert_eq!(attr(curve, "data-zone"), Some(zone.as_str()));
+        assert_eq!(
+            attr(curve, "points").unwrap().split(' ').count(),
+            1440,
+            "{zone}"
+        );
+    }
+    let markers: Vec<(String, String)> = svg
+        .lines()
+        .filter(|l| l.contains("<line class=\"event\""))
+        .map(|l| {
+            (
+                attr(l, "data-kind").unwrap().to_owned(),
+                attr(l, "data-time").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // 2026-03-10 in Nairobi begins at 2026-03-09 21:00 UTC.
+    let expected = [
+        ("bad_sensor", "2026-03-09T23:00:00+00:00"),
+        ("voltage_sag", "2026-03-10T04:42:00+00:00"),
+        ("outage", "2026-03-10T07:15:00+00:00"),
+        ("overheating", "2026-03-10T10:00:00+00:00"),
+        ("frequency_excursion", "2026-03-10T15:31:00+00:00"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, t)| (k.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(markers, expected);
+    let _ = std::fs::remove_file(&svg_path);
+
+    // A database that already holds a grid is not seeded again without --force.
+    let again = run(
+        "sentinel",
+        &db,
+        &["--date", "2026-03-10", "--svg", &svg_arg, "--no-progress"],
+    );
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("already holds 23 substations"),
+        "{}",
+        text(&again)
+    );
+}

@@ -57,6 +57,26 @@ pub struct Indices {
     pub maifi_e: Option<f64>,
 }
 
+impl Indices {
+    /// No interruption yet, for an area of `customers_served`.
+    pub fn none(customers_served: i64) -> Indices {
+        Indices {
+            customers_served,
+            sustained: 0,
+            sustained_minutes: 0.0,
+            momentary: 0,
+            customer_minutes: 0.0,
+            customer_interruptions: 0.0,
+            customer_momentary_events: 0.0,
+            saidi: None,
+            saifi: None,
+            caidi: None,
+            asai: None,
+            maifi_e: None,
+        }
+    }
+}
+
 /// Computes the indices of `interruptions` for an area of `customers_served` over a period of
 /// `period_hours`, with `sustained_after` as the sustained threshold (strictly longer).
 pub fn indices(
@@ -66,20 +86,7 @@ pub fn indices(
     sustained_after: Duration,
     now: DateTime<Utc>,
 ) -> Indices {
-    let mut ix = Indices {
-        customers_served,
-        sustained: 0,
-        sustained_minutes: 0.0,
-        momentary: 0,
-        customer_minutes: 0.0,
-        customer_interruptions: 0.0,
-        customer_momentary_events: 0.0,
-        saidi: None,
-        saifi: None,
-        caidi: None,
-        asai: None,
-        maifi_e: None,
-    };
+    let mut ix = Indices::none(customers_served);
     for i in interruptions {
         let d = i.duration(now);
         let minutes = d.num_milliseconds() as f64 / 60_000.0;
@@ -123,24 +130,12 @@ pub struct DailyIndices {
 /// normalised by its own N_T (as IEEE 1366's daily SAIDI is), so SAIDI and SAIFI are sums of
 /// the daily values. `None` indices when no day had customers.
 pub fn period(days: &[DailyIndices], period_hours: f64) -> Indices {
-    let mut ix = Indices {
-        customers_served: days
-            .iter()
+    let mut ix = Indices::none(
+        days.iter()
             .map(|d| d.indices.customers_served)
             .max()
             .unwrap_or(0),
-        sustained: 0,
-        sustained_minutes: 0.0,
-        momentary: 0,
-        customer_minutes: 0.0,
-        customer_interruptions: 0.0,
-        customer_momentary_events: 0.0,
-        saidi: None,
-        saifi: None,
-        caidi: None,
-        asai: None,
-        maifi_e: None,
-    };
+    );
     // Each index sums over the days that define it (a day without customers defines none).
     let sum = |f: fn(&Indices) -> Option<f64>| -> Option<f64> {
         days.iter()
@@ -160,20 +155,7 @@ pub fn period(days: &[DailyIndices], period_hours: f64) -> Indices {
 /// Grid-wide indices from zones' indices of the same day: customer-weighted (Σ customer
 /// minutes / Σ N_T), never an average of the zones' values.
 pub fn combine(zones: &[Indices], period_hours: f64) -> Indices {
-    let mut ix = Indices {
-        customers_served: 0,
-        sustained: 0,
-        sustained_minutes: 0.0,
-        momentary: 0,
-        customer_minutes: 0.0,
-        customer_interruptions: 0.0,
-        customer_momentary_events: 0.0,
-        saidi: None,
-        saifi: None,
-        caidi: None,
-        asai: None,
-        maifi_e: None,
-    };
+    let mut ix = Indices::none(0);
     for z in zones {
         ix.customers_served += z.customers_served;
         ix.sustained += z.sustained;

@@ -309,27 +309,29 @@ fn conflict_changed(now: &Alert, expected: AlertStatus) -> StoreError {
 
 /// Open, acknowledged and in-progress alerts of a substation: most severe first, then oldest.
 pub fn open_by_substation(conn: &mut PgConnection, substation_id: Uuid) -> StoreResult<Vec<Alert>> {
-    Ok(grid_alerts::table
-        .filter(grid_alerts::substation_id.eq(substation_id))
-        .filter(grid_alerts::status.eq_any(ACTIVE))
-        .order((grid_alerts::severity.desc(), grid_alerts::created_at.asc()))
-        .select(AlertRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    load_open(conn, Some(substation_id))
 }
 
 /// Every open, acknowledged or in-progress alert: most severe first, then oldest.
 pub fn open(conn: &mut PgConnection) -> StoreResult<Vec<Alert>> {
-    Ok(grid_alerts::table
+    load_open(conn, None)
+}
+
+fn load_open(conn: &mut PgConnection, substation_id: Option<Uuid>) -> StoreResult<Vec<Alert>> {
+    let mut q = grid_alerts::table
         .filter(grid_alerts::status.eq_any(ACTIVE))
-        .order((grid_alerts::severity.desc(), grid_alerts::created_at.asc()))
-        .select(AlertRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+        .into_boxed();
+    if let Some(id) = substation_id {
+        q = q.filter(grid_alerts::substation_id.eq(id));
+    }
+    Ok(
+        q.order((grid_alerts::severity.desc(), grid_alerts::created_at.asc()))
+            .select(AlertRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
 }
 
 const ACTIVE: [DbAlertStatus; 3] = [

@@ -214,10 +214,7 @@ impl ScadaConfig {
     /// Parses and validates a TOML configuration.
     pub fn from_toml(text: &str) -> Result<ScadaConfig, ConfigError> {
         let config: ScadaConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             ConfigError::Syntax {
                 line,
                 column,
@@ -263,18 +260,30 @@ impl ScadaConfig {
                     return Err(bad(at("sensor"), "must name a sensor tag"));
                 }
                 if !sensors.insert(pt.sensor.clone()) {
-                    return Err(bad(at("sensor"), "feeds a sensor another point already feeds"));
+                    return Err(bad(
+                        at("sensor"),
+                        "feeds a sensor another point already feeds",
+                    ));
                 }
                 if u32::from(pt.address) + u32::from(pt.data_type.words()) > 65_536 {
-                    return Err(bad(at("address"), "the value would run past register 65535"));
+                    return Err(bad(
+                        at("address"),
+                        "the value would run past register 65535",
+                    ));
                 }
                 match (pt.data_type, pt.scale_factor_address) {
                     (DataType::SunspecI16, None) => {
-                        return Err(bad(at("scale_factor_address"), "sunspec_i16 needs the scale factor's register"));
+                        return Err(bad(
+                            at("scale_factor_address"),
+                            "sunspec_i16 needs the scale factor's register",
+                        ));
                     }
                     (DataType::SunspecI16, Some(_)) | (_, None) => {}
                     (_, Some(_)) => {
-                        return Err(bad(at("scale_factor_address"), "only sunspec_i16 takes a scale factor"));
+                        return Err(bad(
+                            at("scale_factor_address"),
+                            "only sunspec_i16 takes a scale factor",
+                        ));
                     }
                 }
             }
@@ -286,7 +295,10 @@ impl ScadaConfig {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
@@ -323,13 +335,17 @@ scale_factor_address = 11
         assert_eq!(c.batch.max_readings, 100);
         assert_eq!(c.batch.max_delay_ms, 1000);
         let d = &c.devices[0];
-        assert_eq!((d.unit_id, d.poll_interval_ms, d.word_order), (1, 1000, WordOrder::CDAB));
+        assert_eq!(
+            (d.unit_id, d.poll_interval_ms, d.word_order),
+            (1, 1000, WordOrder::CDAB)
+        );
         assert_eq!(d.points[1].data_type, DataType::SunspecI16);
     }
 
     #[test]
     fn syntax_and_type_errors_name_the_line() {
-        let err = ScadaConfig::from_toml(&GOOD.replace("type = \"f32\"", "type = \"f64\"")).unwrap_err();
+        let err =
+            ScadaConfig::from_toml(&GOOD.replace("type = \"f32\"", "type = \"f64\"")).unwrap_err();
         match err {
             ConfigError::Syntax { line, message, .. } => {
                 assert_eq!(line, 14, "{message}");
@@ -337,18 +353,38 @@ scale_factor_address = 11
             }
             e => panic!("{e}"),
         }
-        let err = ScadaConfig::from_toml(&GOOD.replace("unit", "unti").replace("word_order", "word_ordr")).unwrap_err();
+        let err = ScadaConfig::from_toml(
+            &GOOD
+                .replace("unit", "unti")
+                .replace("word_order", "word_ordr"),
+        )
+        .unwrap_err();
         assert!(matches!(err, ConfigError::Syntax { line: 8, .. }), "{err}");
     }
 
     #[test]
     fn invalid_values_name_the_field() {
         let cases = [
-            (GOOD.replace("127.0.0.1:5020", "nowhere"), "device[0].address"),
-            (GOOD.replace("scale_factor_address = 11", ""), "device[0].point[1].scale_factor_address"),
-            (GOOD.replace("\"S-2\"", "\"S-1\""), "device[0].point[1].sensor"),
-            (GOOD.replace("address = 0", "address = 65535"), "device[0].point[0].address"),
-            (GOOD.replace("max_readings = 100", "max_readings = 0"), "batch.max_readings"),
+            (
+                GOOD.replace("127.0.0.1:5020", "nowhere"),
+                "device[0].address",
+            ),
+            (
+                GOOD.replace("scale_factor_address = 11", ""),
+                "device[0].point[1].scale_factor_address",
+            ),
+            (
+                GOOD.replace("\"S-2\"", "\"S-1\""),
+                "device[0].point[1].sensor",
+            ),
+            (
+                GOOD.replace("address = 0", "address = 65535"),
+                "device[0].point[0].address",
+            ),
+            (
+                GOOD.replace("max_readings = 100", "max_readings = 0"),
+                "batch.max_readings",
+            ),
         ];
         for (text, field) in cases {
             match ScadaConfig::from_toml(&text) {

@@ -82,37 +82,103 @@ mod tests {
     #[test]
     fn the_reference_float() {
         // DOMAIN.md: 230.5 → [0x4366, 0x8000] in ABCD.
-        assert_eq!(decode(&[0x4366, 0x8000], DataType::F32, WordOrder::ABCD, None), Some(230.5));
+        assert_eq!(
+            decode(&[0x4366, 0x8000], DataType::F32, WordOrder::ABCD, None),
+            Some(230.5)
+        );
         assert_eq!(encode_f32(230.5, WordOrder::ABCD), [0x4366, 0x8000]);
         assert_eq!(encode_f32(230.5, WordOrder::CDAB), [0x8000, 0x4366]);
         assert_eq!(encode_f32(230.5, WordOrder::BADC), [0x6643, 0x0080]);
         assert_eq!(encode_f32(230.5, WordOrder::DCBA), [0x0080, 0x6643]);
-        for order in [WordOrder::ABCD, WordOrder::CDAB, WordOrder::BADC, WordOrder::DCBA] {
+        for order in [
+            WordOrder::ABCD,
+            WordOrder::CDAB,
+            WordOrder::BADC,
+            WordOrder::DCBA,
+        ] {
             let w = encode_f32(-49.875, order);
-            assert_eq!(decode(&w, DataType::F32, order, None), Some(-49.875), "{order:?}");
+            assert_eq!(
+                decode(&w, DataType::F32, order, None),
+                Some(-49.875),
+                "{order:?}"
+            );
         }
     }
 
     #[test]
     fn integers_and_markers() {
-        assert_eq!(decode(&[0xFFFE], DataType::I16, WordOrder::ABCD, None), Some(-2.0));
-        assert_eq!(decode(&[0xFFFE], DataType::U16, WordOrder::ABCD, None), Some(65534.0));
-        assert_eq!(decode(&[0x8000], DataType::I16, WordOrder::ABCD, None), None);
-        assert_eq!(decode(&[0xFFFF], DataType::U16, WordOrder::ABCD, None), None);
-        assert_eq!(decode(&[0x0001, 0x0002], DataType::U32, WordOrder::ABCD, None), Some(65538.0));
-        assert_eq!(decode(&[0x0002, 0x0001], DataType::U32, WordOrder::CDAB, None), Some(65538.0));
-        assert_eq!(decode(&[0xFFFF, 0xFFFE], DataType::I32, WordOrder::ABCD, None), Some(-2.0));
-        assert_eq!(decode(&[0x7FC0, 0x0000], DataType::F32, WordOrder::ABCD, None), None);
-        assert_eq!(decode(&[0x7F80, 0x0000], DataType::F32, WordOrder::ABCD, None), None, "infinity");
-        assert_eq!(decode(&[0x0001], DataType::U32, WordOrder::ABCD, None), None, "short");
+        assert_eq!(
+            decode(&[0xFFFE], DataType::I16, WordOrder::ABCD, None),
+            Some(-2.0)
+        );
+        assert_eq!(
+            decode(&[0xFFFE], DataType::U16, WordOrder::ABCD, None),
+            Some(65534.0)
+        );
+        assert_eq!(
+            decode(&[0x8000], DataType::I16, WordOrder::ABCD, None),
+            None
+        );
+        assert_eq!(
+            decode(&[0xFFFF], DataType::U16, WordOrder::ABCD, None),
+            None
+        );
+        assert_eq!(
+            decode(&[0x0001, 0x0002], DataType::U32, WordOrder::ABCD, None),
+            Some(65538.0)
+        );
+        assert_eq!(
+            decode(&[0x0002, 0x0001], DataType::U32, WordOrder::CDAB, None),
+            Some(65538.0)
+        );
+        assert_eq!(
+            decode(&[0xFFFF, 0xFFFE], DataType::I32, WordOrder::ABCD, None),
+            Some(-2.0)
+        );
+        assert_eq!(
+            decode(&[0x7FC0, 0x0000], DataType::F32, WordOrder::ABCD, None),
+            None
+        );
+        assert_eq!(
+            decode(&[0x7F80, 0x0000], DataType::F32, WordOrder::ABCD, None),
+            None,
+            "infinity"
+        );
+        assert_eq!(
+            decode(&[0x0001], DataType::U32, WordOrder::ABCD, None),
+            None,
+            "short"
+        );
     }
 
     #[test]
     fn sunspec_scale_factors() {
         // 2305 × 10^-1 = 230.5; −5 × 10^2 = −500.
-        assert_eq!(decode(&[2305], DataType::SunspecI16, WordOrder::ABCD, Some((-1i16) as u16)), Some(230.5));
-        assert_eq!(decode(&[(-5i16) as u16], DataType::SunspecI16, WordOrder::ABCD, Some(2)), Some(-500.0));
-        assert_eq!(decode(&[2305], DataType::SunspecI16, WordOrder::ABCD, Some(0x8000)), None);
-        assert_eq!(decode(&[0x8000], DataType::SunspecI16, WordOrder::ABCD, Some(1)), None);
+        assert_eq!(
+            decode(
+                &[2305],
+                DataType::SunspecI16,
+                WordOrder::ABCD,
+                Some((-1i16) as u16)
+            ),
+            Some(230.5)
+        );
+        assert_eq!(
+            decode(
+                &[(-5i16) as u16],
+                DataType::SunspecI16,
+                WordOrder::ABCD,
+                Some(2)
+            ),
+            Some(-500.0)
+        );
+        assert_eq!(
+            decode(&[2305], DataType::SunspecI16, WordOrder::ABCD, Some(0x8000)),
+            None
+        );
+        assert_eq!(
+            decode(&[0x8000], DataType::SunspecI16, WordOrder::ABCD, Some(1)),
+            None
+        );
     }
 }

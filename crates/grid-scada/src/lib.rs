@@ -1,7 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod client;
 pub mod config;
 pub mod decode;
 pub mod plan;
+pub mod poll;
 
-pub use config::{ConfigError, DataType, DeviceConfig, PointConfig, RegisterKind, ScadaConfig, WordOrder};
+pub use config::{
+    ConfigError, DataType, DeviceConfig, PointConfig, RegisterKind, ScadaConfig, WordOrder,
+};

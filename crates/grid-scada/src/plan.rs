@@ -51,7 +51,11 @@ pub fn plan(points: &[PointConfig]) -> Vec<Read> {
             last.count = (end.max(last.end()) - u32::from(last.start)) as u16;
             continue;
         }
-        reads.push(Read { kind, start, count: words });
+        reads.push(Read {
+            kind,
+            start,
+            count: words,
+        });
     }
     reads
 }
@@ -65,7 +69,10 @@ pub fn registers<'a>(
     addr: u16,
     words: u16,
 ) -> Option<&'a [u16]> {
-    let (i, r) = reads.iter().enumerate().find(|(_, r)| r.covers(kind, addr, words))?;
+    let (i, r) = reads
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.covers(kind, addr, words))?;
     let data = answers.get(i)?.as_ref()?;
     let from = usize::from(addr - r.start);
     data.get(from..from + usize::from(words))
@@ -77,7 +84,13 @@ mod tests {
     use crate::config::DataType;
 
     fn p(kind: RegisterKind, address: u16, data_type: DataType, sf: Option<u16>) -> PointConfig {
-        PointConfig { sensor: format!("S{address}"), register: kind, address, data_type, scale_factor_address: sf }
+        PointConfig {
+            sensor: format!("S{address}"),
+            register: kind,
+            address,
+            data_type,
+            scale_factor_address: sf,
+        }
     }
 
     #[test]
@@ -96,23 +109,51 @@ mod tests {
         assert_eq!(
             reads,
             vec![
-                Read { kind: Holding, start: 0, count: 5 },
-                Read { kind: Holding, start: 10, count: 2 },
-                Read { kind: Input, start: 0, count: 3 },
+                Read {
+                    kind: Holding,
+                    start: 0,
+                    count: 5
+                },
+                Read {
+                    kind: Holding,
+                    start: 10,
+                    count: 2
+                },
+                Read {
+                    kind: Input,
+                    start: 0,
+                    count: 3
+                },
             ]
         );
         let answers = vec![Some(vec![1, 2, 3, 4, 5]), None, Some(vec![7, 8, 9])];
-        assert_eq!(registers(&reads, &answers, Holding, 3, 1), Some(&[4u16][..]));
-        assert_eq!(registers(&reads, &answers, Holding, 10, 2), None, "its read failed");
-        assert_eq!(registers(&reads, &answers, Input, 1, 2), Some(&[8u16, 9][..]));
+        assert_eq!(
+            registers(&reads, &answers, Holding, 3, 1),
+            Some(&[4u16][..])
+        );
+        assert_eq!(
+            registers(&reads, &answers, Holding, 10, 2),
+            None,
+            "its read failed"
+        );
+        assert_eq!(
+            registers(&reads, &answers, Input, 1, 2),
+            Some(&[8u16, 9][..])
+        );
     }
 
     #[test]
     fn no_read_exceeds_125_registers() {
-        let points: Vec<PointConfig> = (0..200u16).map(|a| p(RegisterKind::Holding, a * 2, DataType::F32, None)).collect();
+        let points: Vec<PointConfig> = (0..200u16)
+            .map(|a| p(RegisterKind::Holding, a * 2, DataType::F32, None))
+            .collect();
         let reads = plan(&points);
         assert_eq!(reads.len(), 4); // 400 registers: 124 + 124 + 124 + 28 (f32s never split)
-        assert!(reads.iter().all(|r| r.count <= MAX_REGISTERS && r.count % 2 == 0));
+        assert!(
+            reads
+                .iter()
+                .all(|r| r.count <= MAX_REGISTERS && r.count % 2 == 0)
+        );
         assert_eq!(reads.iter().map(|r| u32::from(r.count)).sum::<u32>(), 400);
     }
 }

@@ -1,0 +1,100 @@
+//! A Modbus TCP client that can only read.
+//!
+//! [`ReadOnlyClient`] holds the `tokio-modbus` context privately and exposes reads of
+//! holding and input registers and nothing else: no write function code can be sent
+//! through it, by construction.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio_modbus::client::{Context, Reader};
+use tokio_modbus::prelude::*;
+
+use crate::config::RegisterKind;
+use crate::plan::Read;
+
+/// Why a read failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The device answered with a Modbus exception (e.g. illegal data address): the device
+    /// is there, the request was wrong for it.
+    #[error("device exception {code} for {count} {kind:?} registers at {start}")]
+    Exception {
+        /// The exception, e.g. `Illegal data address`.
+        code: String,
+        /// The table read.
+        kind: RegisterKind,
+        /// First register.
+        start: u16,
+        /// How many.
+        count: u16,
+    },
+    /// No answer in time.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The connection failed or broke.
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl ReadError {
+    /// Whether the device is unreachable (as opposed to refusing a request).
+    pub fn is_transport(&self) -> bool {
+        !matches!(self, ReadError::Exception { .. })
+    }
+}
+
+/// A read-only Modbus TCP connection to one unit.
+pub struct ReadOnlyClient {
+    ctx: Context,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for ReadOnlyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOnlyClient")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ReadOnlyClient {
+    /// Connects to `addr`, unit `unit`, with `timeout` for the connection and each read.
+    pub async fn connect(
+        addr: SocketAddr,
+        unit: u8,
+        timeout: Duration,
+    ) -> Result<ReadOnlyClient, ReadError> {
+        let ctx = tokio::time::timeout(timeout, tcp::connect_slave(addr, Slave(unit)))
+            .await
+            .map_err(|_| ReadError::Timeout(timeout))?
+            .map_err(|e| ReadError::Transport(e.to_string()))?;
+        Ok(ReadOnlyClient { ctx, timeout })
+    }
+
+    /// Reads the registers of `r`.
+    pub async fn read(&mut self, r: &Read) -> Result<Vec<u16>, ReadError> {
+        let call = async {
+            match r.kind {
+                RegisterKind::Holding => self.ctx.read_holding_registers(r.start, r.count).await,
+                RegisterKind::Input => self.ctx.read_input_registers(r.start, r.count).await,
+            }
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Err(_) => Err(ReadError::Timeout(self.timeout)),
+            Ok(Err(e)) => Err(ReadError::Transport(e.to_string())),
+            Ok(Ok(Err(code))) => Err(ReadError::Exception {
+                code: code.to_string(),
+                kind: r.kind,
+                start: r.start,
+                count: r.count,
+            }),
+            Ok(Ok(Ok(words))) if words.len() == usize::from(r.count) => Ok(words),
+            Ok(Ok(Ok(words))) => Err(ReadError::Transport(format!(
+                "asked for {} registers, got {}",
+                r.count,
+                words.len()
+            ))),
+        }
+    }
+}

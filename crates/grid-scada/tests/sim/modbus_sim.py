@@ -1,0 +1,75 @@
+"""A Modbus TCP device for grid-scada's tests (pymodbus, pinned by scripts/install-deps).
+
+    python modbus_sim.py --port PORT --spec SPEC.json --writes WRITES.log
+
+SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...}}: blocks of
+registers by start address; any other address answers exception 2 (illegal data address).
+Every write request a client sends is appended to WRITES (the poller must never send one).
+"""
+import argparse
+import asyncio
+import json
+
+from pymodbus.datastore import (
+    ModbusSequentialDataBlock,
+    ModbusServerContext,
+    ModbusSlaveContext,
+)
+from pymodbus.datastore.store import BaseModbusDataBlock
+from pymodbus.server import StartAsyncTcpServer
+
+
+class SparseBlock(BaseModbusDataBlock):
+    """Several address ranges; writes from clients are logged."""
+
+    def __init__(self, ranges, writes):
+        self.ranges = {int(a): list(v) for a, v in ranges.items()}
+        self.writes = writes
+        self.address = 0
+        self.default_value = 0
+        self.values = {}
+
+    def _find(self, address, count):
+        for start, vals in self.ranges.items():
+            if start <= address and address + count <= start + len(vals):
+                return start, vals
+        return None
+
+    def validate(self, address, count=1):
+        return self._find(address, count) is not None
+
+    def getValues(self, address, count=1):
+        start, vals = self._find(address, count)
+        return vals[address - start : address - start + count]
+
+    def setValues(self, address, values):
+        with open(self.writes, "a", encoding="utf-8") as f:
+            f.write(f"write {address} {values}\n")
+        found = self._find(address, len(values) if isinstance(values, list) else 1)
+        if found:
+            start, vals = found
+            vals[address - start : address - start + len(values)] = values
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--spec", required=True)
+    p.add_argument("--writes", required=True)
+    a = p.parse_args()
+    with open(a.spec, encoding="utf-8") as f:
+        spec = json.load(f)
+    empty = ModbusSequentialDataBlock(0, [0])
+    slave = ModbusSlaveContext(
+        di=empty,
+        co=empty,
+        hr=SparseBlock(spec.get("holding", {}), a.writes),
+        ir=SparseBlock(spec.get("input", {}), a.writes),
+        zero_mode=True,
+    )
+    context = ModbusServerContext(slaves={spec.get("unit", 1): slave}, single=False)
+    await StartAsyncTcpServer(context=context, address=("127.0.0.1", a.port))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

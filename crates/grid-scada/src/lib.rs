@@ -5,6 +5,7 @@ pub mod config;
 pub mod decode;
 pub mod plan;
 pub mod poll;
+pub mod runtime;
 pub mod spool;
 
 pub use config::{

@@ -1,74 +1,16 @@
 //! Against a real Modbus TCP peer: a pymodbus server (installed by scripts/install-deps into
 //! target/scada-venv), started by the test.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod sim;
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use grid_scada::client::{ReadError, ReadOnlyClient};
 use grid_scada::config::{DataType, DeviceConfig, PointConfig, RegisterKind, WordOrder};
 use grid_scada::decode::encode_f32;
 use grid_scada::poll::{PlannedDevice, poll_once};
-
-struct Sim {
-    child: Child,
-    addr: SocketAddr,
-    writes: PathBuf,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/scada-venv/bin/python");
-    assert!(
-        p.is_file(),
-        "{} is missing: run scripts/install-deps (it installs pymodbus)",
-        p.display()
-    );
-    p
-}
-
-fn start_sim(spec: serde_json::Value) -> Sim {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("gs-modbus-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let spec_path = dir.join("spec.json");
-    std::fs::write(&spec_path, spec.to_string()).unwrap();
-    let writes = dir.join("writes.log");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sim/modbus_sim.py");
-    let child = Command::new(python())
-        .arg(script)
-        .args(["--port", &port.to_string()])
-        .arg("--spec")
-        .arg(&spec_path)
-        .arg("--writes")
-        .arg(&writes)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting the pymodbus simulator");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "the simulator did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Sim {
-        child,
-        addr,
-        writes,
-    }
-}
+use sim::{Sim, start_sim};
 
 fn point(
     sensor: &str,

@@ -324,6 +324,29 @@ impl Cluster {
     pub fn watchdog(&self) -> &Watchdog {
         &self.watchdog
     }
+
+    /// Stops the server (fast shutdown), as an outage would; [`Cluster::restart`] brings it
+    /// back on the same port. For tests of what clients do while the database is away.
+    pub fn stop(&self) -> anyhow::Result<()> {
+        run(self
+            .as_server_user(&self.install.bin("pg_ctl"))
+            .arg("-D")
+            .arg(self.base.join("data"))
+            .args(["stop", "-m", "fast", "-w", "-t", "60"]))
+    }
+
+    /// Starts the server again after [`Cluster::stop`], on the same port.
+    pub fn restart(&self) -> anyhow::Result<()> {
+        run(self
+            .as_server_user(&self.install.bin("pg_ctl"))
+            .arg("-D")
+            .arg(self.base.join("data"))
+            .arg("-l")
+            .arg(self.base.join("server.log"))
+            .args(["-w", "-t", "60", "-o"])
+            .arg(format!("-p {}", self.port))
+            .arg("start"))
+    }
 }
 
 fn read_postmaster_pid(data: &Path) -> Option<u32> {

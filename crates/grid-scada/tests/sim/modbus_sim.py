@@ -2,8 +2,10 @@
 
     python modbus_sim.py --port PORT --spec SPEC.json --writes WRITES.log
 
-SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...}}: blocks of
-registers by start address; any other address answers exception 2 (illegal data address).
+SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...},
+"counters": [address, ...]}: blocks of registers by start address; any other address answers
+exception 2 (illegal data address). A holding register listed in "counters" counts up by one
+each time it is read, so every poll sees a new value.
 Every write request a client sends is appended to WRITES (the poller must never send one).
 """
 import argparse
@@ -22,9 +24,10 @@ from pymodbus.server import StartAsyncTcpServer
 class SparseBlock(BaseModbusDataBlock):
     """Several address ranges; writes from clients are logged."""
 
-    def __init__(self, ranges, writes):
+    def __init__(self, ranges, writes, counters=()):
         self.ranges = {int(a): list(v) for a, v in ranges.items()}
         self.writes = writes
+        self.counters = set(counters)
         self.address = 0
         self.default_value = 0
         self.values = {}
@@ -40,7 +43,11 @@ class SparseBlock(BaseModbusDataBlock):
 
     def getValues(self, address, count=1):
         start, vals = self._find(address, count)
-        return vals[address - start : address - start + count]
+        out = vals[address - start : address - start + count]
+        for c in self.counters:
+            if address <= c < address + count:
+                vals[c - start] = (vals[c - start] + 1) % 65536
+        return out
 
     def setValues(self, address, values):
         with open(self.writes, "a", encoding="utf-8") as f:
@@ -63,7 +70,7 @@ async def main():
     slave = ModbusSlaveContext(
         di=empty,
         co=empty,
-        hr=SparseBlock(spec.get("holding", {}), a.writes),
+        hr=SparseBlock(spec.get("holding", {}), a.writes, spec.get("counters", [])),
         ir=SparseBlock(spec.get("input", {}), a.writes),
         zero_mode=True,
     )

@@ -4,5 +4,6 @@
 
 pub use grid_analytics as analytics;
 pub use grid_model as model;
+pub use grid_scada as scada;
 pub use grid_store as store;
 pub use grid_timescale as timescale;

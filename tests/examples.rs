@@ -82,6 +82,22 @@ fn ingest_csv_reports_bad_rows_by_line() {
     }
 }
 
+#[test]
+fn scada_poll_stores_what_it_polls() {
+    let db = TestDb::new(&EMPTY);
+    let o = run("scada_poll", &db, &[]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("polls_failed=0"), "{out}");
+    for tag in ["RUA-HZ", "RUA-I-1", "RUA-OIL", "RUA-V-BUS"] {
+        assert!(out.contains(&format!("  {tag}")), "{tag}: {out}");
+    }
+    // About 25 polls of 4 points in 5 s; every value read was stored.
+    let read: u64 = out.split("values_read=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let stored: u64 = out.split("readings_stored=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(read >= 60 && stored == read, "{out}");
+}
+
 /// The value of `attr="…"` in an SVG element's text.
 fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
     let start = element.find(&format!(" {name}=\""))? + name.len() + 3;

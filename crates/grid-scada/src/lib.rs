@@ -6,6 +6,8 @@ pub mod decode;
 pub mod plan;
 pub mod poll;
 pub mod runtime;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 pub mod spool;
 
 pub use config::{

@@ -58,6 +58,52 @@ pub struct Counters {
     pub alerts_raised: AtomicU64,
     /// Communication alerts resolved.
     pub alerts_resolved: AtomicU64,
+    /// Poll-to-commit latency of every stored reading.
+    pub latency: LatencyHistogram,
+}
+
+/// A fixed-size histogram of latencies in 10 ms buckets up to 60 s (memory never grows).
+#[derive(Debug)]
+pub struct LatencyHistogram {
+    buckets: std::sync::Mutex<Vec<u64>>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            buckets: std::sync::Mutex::new(vec![0; 6001]),
+        }
+    }
+}
+
+impl LatencyHistogram {
+    const BUCKET_MS: u64 = 10;
+
+    /// Records `n` readings that took `latency` from poll to commit.
+    pub fn record(&self, latency: Duration, n: u64) {
+        let i = ((latency.as_millis() as u64) / Self::BUCKET_MS).min(6000) as usize;
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        b[i] += n;
+    }
+
+    /// The latency below which a fraction `q` of readings fell (bucket upper bound), or
+    /// `None` before any reading.
+    pub fn quantile(&self, q: f64) -> Option<Duration> {
+        let b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let total: u64 = b.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let target = (q * total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, n) in b.iter().enumerate() {
+            seen += n;
+            if seen >= target {
+                return Some(Duration::from_millis((i as u64 + 1) * Self::BUCKET_MS));
+            }
+        }
+        None
+    }
 }
 
 impl Counters {
@@ -416,6 +462,20 @@ fn write(
             counters
                 .readings_stored
                 .fetch_add(r.inserted, Ordering::Relaxed);
+            // Readings of one poll share a timestamp: record per poll, not per reading.
+            let now = Utc::now();
+            let mut i = 0;
+            while i < readings.len() {
+                let t = readings[i].timestamp;
+                let n = readings[i..]
+                    .iter()
+                    .take_while(|x| x.timestamp == t)
+                    .count();
+                counters
+                    .latency
+                    .record((now - t).to_std().unwrap_or_default(), n as u64);
+                i += n;
+            }
             if r.rejected > 0 {
                 tracing::warn!(rejected = r.rejected, reasons = ?r.rejected_by_reason, "readings refused by ingest");
             }

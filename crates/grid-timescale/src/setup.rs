@@ -183,7 +183,9 @@ fn setup_locked(
                      value             double precision NOT NULL,
                      quality_indicator double precision NOT NULL,
                      is_out_of_range   boolean NOT NULL,
-                     is_anomaly        boolean NOT NULL);
+                     is_anomaly        boolean NOT NULL)
+                     -- Every batch rewrites these rows: leave room for HOT updates.
+                     WITH (fillfactor = 70);
                  INSERT INTO sensor_latest_readings
                  SELECT DISTINCT ON (sensor_id) sensor_id, \"timestamp\", value,
                         quality_indicator, is_out_of_range, is_anomaly

@@ -93,8 +93,24 @@ fn scada_poll_stores_what_it_polls() {
         assert!(out.contains(&format!("  {tag}")), "{tag}: {out}");
     }
     // About 25 polls of 4 points in 5 s; every value read was stored.
-    let read: u64 = out.split("values_read=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
-    let stored: u64 = out.split("readings_stored=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let read: u64 = out
+        .split("values_read=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stored: u64 = out
+        .split("readings_stored=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(read >= 60 && stored == read, "{out}");
 }
 

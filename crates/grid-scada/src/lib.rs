@@ -9,6 +9,7 @@ pub mod runtime;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod spool;
+pub mod store_devices;
 
 pub use config::{
     ConfigError, DataType, DeviceConfig, PointConfig, RegisterKind, ScadaConfig, WordOrder,

@@ -123,6 +123,10 @@ type = "u16"
     tokio::time::sleep(Duration::from_millis(2500)).await;
     stop_tx.send(true).unwrap();
     poller.await.unwrap().unwrap();
+    // Read-only: neither device ever saw a write request.
+    for sim in [&a, &b] {
+        assert!(!sim.writes.exists() || std::fs::read_to_string(&sim.writes).unwrap().is_empty());
+    }
     drop((a, b));
 
     // One alert for the outage, resolved when the device answered again.
@@ -160,4 +164,70 @@ type = "u16"
             >= 3
     );
     let _ = std::fs::remove_dir_all(spool);
+}
+
+#[test]
+fn devices_can_come_from_the_sensors_in_the_store() {
+    use grid_scada::store_devices::devices_from_store;
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let d = SubstationDraft::new(
+        "Thika Substation",
+        "SC-THI",
+        GridZone::Central,
+        (-1.0, 37.0),
+        66,
+        90.0,
+    );
+    let s = conn
+        .insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap();
+    let add = |conn: &mut PgConnection,
+               tag: &str,
+               ip: Option<&str>,
+               meta: serde_json::Value,
+               rate: f64| {
+        let mut d = SensorDraft::new(s.id, tag, SensorType::Voltage);
+        d.protocol = Some("Modbus TCP".into());
+        d.ip_address = ip.map(|i| i.parse().unwrap());
+        d.port = ip.map(|_| 502);
+        d.metadata = meta;
+        d.sampling_rate_hz = rate;
+        conn.insert_sensor(&NewSensor::new(d).unwrap()).unwrap();
+    };
+    let point = |a: u16| serde_json::json!({"modbus": {"register": "holding", "address": a, "type": "f32", "word_order": "CDAB"}});
+    add(conn, "T-V1", Some("10.1.0.5"), point(0), 1.0);
+    add(conn, "T-V2", Some("10.1.0.5"), point(2), 2.0);
+    add(conn, "T-V3", Some("10.1.0.6"), point(0), 1.0);
+    add(
+        conn,
+        "T-NOMAP",
+        Some("10.1.0.6"),
+        serde_json::json!({}),
+        1.0,
+    );
+    add(conn, "T-NOIP", None, point(4), 1.0);
+    let (devices, skipped) = devices_from_store(conn).unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[0].address, "10.1.0.5:502");
+    assert_eq!(
+        devices[0]
+            .points
+            .iter()
+            .map(|p| p.sensor.as_str())
+            .collect::<Vec<_>>(),
+        ["T-V1", "T-V2"]
+    );
+    assert_eq!(
+        (devices[0].poll_interval_ms, devices[0].word_order),
+        (500, grid_scada::WordOrder::CDAB)
+    );
+    let tags: Vec<&str> = skipped.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(tags, ["T-NOIP", "T-NOMAP"]);
+    ScadaConfig {
+        batch: Default::default(),
+        devices,
+    }
+    .validate()
+    .unwrap();
 }

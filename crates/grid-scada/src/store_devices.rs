@@ -30,10 +30,13 @@ struct ModbusPoint {
     scale_factor_address: Option<u16>,
 }
 
-/// The devices, and the Modbus sensors left out with the reason (tag, why).
+/// A Modbus sensor left out, and why: `(tag, reason)`.
+pub type Skipped = (String, String);
+
+/// The devices, and the Modbus sensors left out with the reason.
 pub fn devices_from_store(
     conn: &mut diesel::PgConnection,
-) -> StoreResult<(Vec<DeviceConfig>, Vec<(String, String)>)> {
+) -> StoreResult<(Vec<DeviceConfig>, Vec<Skipped>)> {
     let mut devices: BTreeMap<(String, u8), (DeviceConfig, f64)> = BTreeMap::new();
     let mut skipped = Vec::new();
     for s in conn.sensors()? {

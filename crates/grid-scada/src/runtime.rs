@@ -276,7 +276,15 @@ async fn poll_device(
     let mut alerted = false;
     let mut backoff = Duration::from_millis(100);
     let mut client: Option<ReadOnlyClient> = None;
-    let mut ticker = tokio::time::interval(interval);
+    // Devices start at spread-out offsets within their interval, so that a hundred devices
+    // do not all answer in the same millisecond and queue behind one another.
+    let offset = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        cfg.name.hash(&mut h);
+        Duration::from_millis(h.finish() % cfg.poll_interval_ms.max(1))
+    };
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -29,7 +29,10 @@ const POINTS: usize = 250;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let seconds = args.first().copied().unwrap_or(30);
     let interval_ms = args.get(1).copied().unwrap_or(1000);
     let offered = (DEVICES * POINTS) as f64 * 1000.0 / interval_ms as f64;

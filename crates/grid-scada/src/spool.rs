@@ -266,6 +266,7 @@ mod tests {
         }
         assert!(s.oldest().is_none());
         assert!(!d.join("00000000000000000099.tmp").exists());
+        let _ = fs::remove_dir_all(&d);
     }
 
     #[test]
@@ -292,6 +293,7 @@ mod tests {
             }
         );
         assert_eq!(s.oldest().unwrap().1, batch(1, 10), "batch 0 went");
+        let _ = fs::remove_dir_all(&d);
     }
 
     #[test]
@@ -306,5 +308,6 @@ mod tests {
         assert_eq!(s.oldest().unwrap().1, batch(1, 5));
         assert_eq!(s.corrupt_total(), 1);
         assert!(first.with_extension("corrupt").exists());
+        let _ = fs::remove_dir_all(&d);
     }
 }

@@ -17,6 +17,9 @@ impl Drop for Sim {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = self.writes.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

@@ -64,7 +64,7 @@ async fn a_device_outage_raises_one_alert_resolved_on_return_and_others_keep_the
     let s = conn
         .insert_substation(&NewSubstation::new(d).unwrap())
         .unwrap();
-    for tag in ["A-CNT", "B-CNT"] {
+    for tag in ["A-CNT", "B-CNT", "B-MISSING"] {
         conn.insert_sensor(&NewSensor::new(SensorDraft::new(s.id, tag, SensorType::Load)).unwrap())
             .unwrap();
     }
@@ -97,6 +97,11 @@ timeout_ms = 300
 sensor = "B-CNT"
 register = "holding"
 address = 0
+type = "u16"
+[[device.point]]
+sensor = "B-MISSING"
+register = "holding"
+address = 500
 type = "u16"
 "#,
         a.addr, b.addr
@@ -141,6 +146,10 @@ type = "u16"
     assert_eq!(alerts[0].metadata["device"], "rtu-a");
     assert!(alerts[0].created_at >= outage_start && alerts[0].created_at < outage_end);
     assert!(alerts[0].resolved_at.unwrap() > outage_end);
+
+    // B's register 500 does not exist: the device answers with an exception every poll, and
+    // that point never yields a reading (while B's other point is polled as usual).
+    assert!(series(conn, "B-MISSING").is_empty());
 
     // B kept its schedule through A's outage: no gap longer than a few intervals.
     let b_series = series(conn, "B-CNT");

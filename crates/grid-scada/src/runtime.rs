@@ -273,7 +273,8 @@ async fn poll_device(
         .map(|s| s.substation_id);
     let mut failures = 0u32;
     let mut first_failure: Option<DateTime<Utc>> = None;
-    let mut alerted = false;
+    // `true` at start: the first answer also clears an alert a previous run left open.
+    let mut alerted = true;
     let mut backoff = Duration::from_millis(100);
     let mut client: Option<ReadOnlyClient> = None;
     // Devices start at spread-out offsets within their interval, so that a hundred devices
@@ -529,7 +530,24 @@ fn flush_alerts(
         detail,
     }) = alerts.first()
     {
-        let done = if *raise {
+        let already = if *raise && !open.contains_key(device) {
+            match open_alert_of(conn, device) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "alert not written yet");
+                    return false;
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(id) = already {
+            // A previous run of the poller raised it and the device is still silent.
+            open.insert(device.clone(), id);
+        }
+        let done = if *raise && open.contains_key(device) {
+            Ok(())
+        } else if *raise {
             let mut d = AlertDraft::new(
                 "device_communication",
                 AlertSeverity::Warning,
@@ -548,8 +566,14 @@ fn flush_alerts(
                     counters.alerts_raised.fetch_add(1, Ordering::Relaxed);
                 })
         } else {
-            match open.remove(device) {
-                Some(id) => {
+            let known = match open.remove(device) {
+                Some(id) => Ok(Some(id)),
+                None => open_alert_of(conn, device),
+            };
+            match known {
+                Err(e) => Err(e),
+                Ok(None) => Ok(()),
+                Ok(Some(id)) => {
                     let step = AlertTransition::now(
                         AlertAction::Resolve {
                             notes: Some(detail.clone()),
@@ -561,7 +585,6 @@ fn flush_alerts(
                         counters.alerts_resolved.fetch_add(1, Ordering::Relaxed);
                     })
                 }
-                None => Ok(()),
             }
         };
         match done {
@@ -575,4 +598,13 @@ fn flush_alerts(
         }
     }
     true
+}
+
+/// The open communication alert of `device`, raised by this or an earlier run.
+fn open_alert_of(conn: &mut PgConnection, device: &str) -> grid_store::StoreResult<Option<Uuid>> {
+    Ok(conn
+        .open_alerts()?
+        .into_iter()
+        .find(|a| a.alert_type == "device_communication" && a.metadata["device"] == device)
+        .map(|a| a.id))
 }

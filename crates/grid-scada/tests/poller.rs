@@ -240,3 +240,55 @@ fn devices_can_come_from_the_sensors_in_the_store() {
     .validate()
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answers() {
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let d = SubstationDraft::new(
+        "Musaga Substation",
+        "SC-MUS",
+        GridZone::Western,
+        (0.57, 34.6),
+        132,
+        90.0,
+    );
+    let s = conn
+        .insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap();
+    conn.insert_sensor(&NewSensor::new(SensorDraft::new(s.id, "M-CNT", SensorType::Load)).unwrap())
+        .unwrap();
+    // As if a poller had raised it and then crashed.
+    let mut a = AlertDraft::new(
+        "device_communication",
+        AlertSeverity::Warning,
+        "No answer from SCADA device rtu-m",
+    );
+    a.substation_id = Some(s.id);
+    a.metadata = serde_json::json!({"device": "rtu-m"});
+    a.raised_at = Utc::now() - chrono::Duration::minutes(10);
+    let stale = conn.raise_alert(&NewAlert::new(a).unwrap()).unwrap();
+
+    let sim = start_sim(counter_spec());
+    let config = ScadaConfig::from_toml(&format!(
+        "[[device]]\nname = \"rtu-m\"\naddress = \"{}\"\npoll_interval_ms = 100\n[[device.point]]\nsensor = \"M-CNT\"\nregister = \"holding\"\naddress = 0\ntype = \"u16\"\n",
+        sim.addr
+    ))
+    .unwrap();
+    let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
+    let opts = PollerOptions {
+        database_url: db.url(),
+        spool_dir: spool.clone(),
+        spool_max_bytes: 1 << 20,
+        limits: Default::default(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let poller = tokio::spawn(run(config, opts, stop_rx, Arc::new(Counters::default())));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop_tx.send(true).unwrap();
+    poller.await.unwrap().unwrap();
+    let after = conn.alert(stale.id).unwrap();
+    assert_eq!(after.status, AlertStatus::Resolved);
+    assert_eq!(after.resolved_by.as_deref(), Some("scada-poller"));
+    let _ = std::fs::remove_dir_all(spool);
+}

@@ -154,9 +154,10 @@ type = "u16"
     // B kept its schedule through A's outage: no gap longer than a few intervals.
     let b_series = series(conn, "B-CNT");
     assert!(b_series.len() > 40, "{}", b_series.len());
+    // (A's outage lasted 2 s; a bound of 1 s leaves room for a loaded machine.)
     let worst = b_series.windows(2).map(|w| w[1].0 - w[0].0).max().unwrap();
     assert!(
-        worst < chrono::Duration::milliseconds(400),
+        worst < chrono::Duration::milliseconds(1000),
         "B waited {worst}"
     );
     // Every counter value B served was stored once (the counter moves on each read).

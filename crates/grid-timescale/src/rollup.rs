@@ -167,7 +167,6 @@ pub(crate) fn initial_refresh(
          SELECT DISTINCT date_bin(INTERVAL '1 hour', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00+00')
            FROM sensor_readings",
     )?;
-    let _ = kind;
     refresh(conn)
 }
 

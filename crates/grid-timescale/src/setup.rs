@@ -248,7 +248,7 @@ fn setup_locked(
             })?;
             // Materialise what is already there (continuous aggregates refresh outside a
             // transaction block).
-            crate::rollup::initial_refresh(conn, kind)?;
+            crate::rollup::initial_refresh(conn)?;
             applied.push("rollups".to_owned());
             kind
         }

@@ -157,10 +157,7 @@ pub(crate) fn drop(conn: &mut PgConnection, kind: RollupKind) -> TsResult<()> {
     Ok(())
 }
 
-pub(crate) fn initial_refresh(
-    conn: &mut PgConnection,
-    kind: RollupKind,
-) -> TsResult<RefreshReport> {
+pub(crate) fn initial_refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     // Every hour that holds readings is out of date in a new rollup.
     conn.batch_execute(
         "INSERT INTO grid_timescale_invalidations (hour)

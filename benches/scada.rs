@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     ))
     .get_result(&mut conn)?;
     if ts {
-        conn.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
+        grid_testdb::create_timescaledb(&mut conn)?;
     }
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &Default::default())?;

@@ -84,7 +84,7 @@ fn prepare(server: &Server, name: &str) -> anyhow::Result<(String, Vec<Uuid>)> {
     ))
     .get_result(&mut conn)?;
     if preloaded {
-        conn.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
+        grid_testdb::create_timescaledb(&mut conn)?;
     }
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &TimescaleConfig::default())?;
@@ -526,7 +526,7 @@ fn bench_daily(server: &Server, mode: &str) -> anyhow::Result<()> {
     let url = with_database(&server.admin_url, name);
     let mut conn = PgConnection::establish(&url)?;
     if mode != "plain" {
-        conn.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
+        grid_testdb::create_timescaledb(&mut conn)?;
     }
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &TimescaleConfig::default())?;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Double;
 use grid_model::*;
@@ -31,8 +30,7 @@ fn cluster_with_sensor() -> (Cluster, String) {
     let url = cluster.url("postgres");
     let mut conn = PgConnection::establish(&url).unwrap();
     if mode.has_timescaledb() {
-        conn.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-            .unwrap();
+        grid_testdb::create_timescaledb(&mut conn).unwrap();
     }
     grid_store::migrations::run_pending(&mut conn).unwrap();
     grid_timescale::setup(&mut conn, &Default::default()).unwrap();

@@ -25,6 +25,8 @@ use crate::mode::Mode;
 
 /// Directory-name prefix of every cluster this crate makes under the temp directory.
 const BASE_PREFIX: &str = "gridsentinel-pg-";
+/// How many free-probed ports a start tries before giving up.
+const PORT_ATTEMPTS: usize = 20;
 /// The database superuser of a throwaway cluster.
 pub const SUPERUSER: &str = "postgres";
 /// The unprivileged OS user the server runs as when the caller is root (initdb refuses root).
@@ -220,27 +222,35 @@ impl Cluster {
         conf.write_all(cluster.settings(options, &sock).as_bytes())?;
         drop(conf);
 
-        let mut last_err = None;
-        for _ in 0..5 {
+        // The port is probed free, then bound by the server: should another process take it
+        // in between, the server says "Address already in use" and we try another. Any other
+        // failure is final.
+        let log_path = cluster.base.join("server.log");
+        for _ in 0..PORT_ATTEMPTS {
             cluster.port = free_loopback_port()?;
-            match run(cluster
+            let log_before = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+            let started = run(cluster
                 .as_server_user(&cluster.install.bin("pg_ctl"))
                 .arg("-D")
                 .arg(&data)
                 .arg("-l")
-                .arg(cluster.base.join("server.log"))
+                .arg(&log_path)
                 .args(["-w", "-t", "60", "-o"])
                 .arg(format!("-p {}", cluster.port))
-                .arg("start"))
-            {
-                Ok(()) => return Ok(cluster),
-                // Another process may have taken the port between our probe and the bind.
-                Err(e) => last_err = Some(e),
+                .arg("start"));
+            let Err(e) = started else {
+                return Ok(cluster);
+            };
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let this_attempt = log.get(log_before..).unwrap_or(&log);
+            if !this_attempt.contains("Address already in use") {
+                return Err(e).with_context(|| format!("starting PostgreSQL; server log:\n{log}"));
             }
+            tracing::debug!(port = cluster.port, "port taken meanwhile; trying another");
         }
-        let log = std::fs::read_to_string(cluster.base.join("server.log")).unwrap_or_default();
-        Err(last_err.unwrap_or_else(|| anyhow::anyhow!("pg_ctl start failed")))
-            .with_context(|| format!("starting PostgreSQL; server log:\n{log}"))
+        bail!(
+            "starting PostgreSQL: {PORT_ATTEMPTS} ports in a row were taken before the server could bind them"
+        )
     }
 
     fn settings(&self, options: &ClusterOptions, sock: &Path) -> String {

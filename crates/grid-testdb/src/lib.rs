@@ -146,7 +146,7 @@ impl Server {
         {
             let mut conn = PgConnection::establish(&self.url(&name))?;
             if self.mode.has_timescaledb() {
-                conn.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                create_timescaledb(&mut conn)
                     .context("CREATE EXTENSION timescaledb in the template")?;
             }
             (spec.setup)(&mut conn)
@@ -184,6 +184,45 @@ impl Server {
         }
         unreachable!()
     }
+}
+
+/// Creates TimescaleDB in the connected database when the server preloads it, at the version
+/// the server's mode runs (see [`PgInstall::timescaledb_version_for`]: under the apache licence
+/// Debian's Apache-only build where installed, under the community licence the newest build
+/// with the TSL module); on a server whose versions this machine does not know, the control
+/// file's default. Returns the version now installed, `None` without TimescaleDB.
+pub fn create_timescaledb(conn: &mut PgConnection) -> anyhow::Result<Option<String>> {
+    if !server_preloads_timescaledb(conn)? {
+        return Ok(None);
+    }
+    let license = text(
+        conn,
+        "SELECT coalesce(current_setting('timescaledb.license', true), 'timescale') AS v",
+    );
+    let mode = if license == "apache" {
+        Mode::Apache
+    } else {
+        Mode::Community
+    };
+    let wanted = PgInstall::locate()
+        .ok()
+        .and_then(|i| i.timescaledb_version_for(mode));
+    // Only a version this server has scripts for (an external server is another install).
+    let wanted = wanted.filter(|v| {
+        count(
+            conn,
+            &format!(
+                "SELECT count(*) AS n FROM pg_available_extension_versions
+                  WHERE name = 'timescaledb' AND version = '{}'",
+                v.replace('\'', "''")
+            ),
+        ) > 0
+    });
+    conn.batch_execute(&install::create_timescaledb_sql(wanted.as_deref()))?;
+    Ok(Some(text(
+        conn,
+        "SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'",
+    )))
 }
 
 fn server_preloads_timescaledb(conn: &mut PgConnection) -> anyhow::Result<bool> {
@@ -373,8 +412,7 @@ pub fn database_url_or_throwaway() -> anyhow::Result<(Option<Cluster>, String)> 
     );
     let url = cluster.url("postgres");
     if mode.has_timescaledb() {
-        PgConnection::establish(&url)?
-            .batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")?;
+        create_timescaledb(&mut PgConnection::establish(&url)?)?;
     }
     Ok((Some(cluster), url))
 }

@@ -1,6 +1,7 @@
 //! `grid-testdb`: throwaway servers from the command line.
 //!
 //! - `grid-testdb modes`: the server modes this machine can run, one per line.
+//! - `grid-testdb version MODE`: the TimescaleDB version that mode runs (`-` for plain).
 //! - `grid-testdb serve [plain|apache|community]`: starts a throwaway cluster, prints its
 //!   URL, postmaster and watchdog pids and directory, and keeps it until standard input
 //!   closes (Ctrl-D) or the process is killed; then the watchdog removes it.
@@ -8,7 +9,9 @@
 use std::io::Read;
 
 use anyhow::Context;
-use grid_testdb::{Cluster, ClusterOptions, Mode, best_local_mode, ensure_mode_available};
+use grid_testdb::{
+    Cluster, ClusterOptions, Mode, PgInstall, best_local_mode, ensure_mode_available,
+};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +22,20 @@ fn main() -> anyhow::Result<()> {
                     println!("{mode}");
                 }
             }
+            Ok(())
+        }
+        Some("version") => {
+            let mode: Mode = args
+                .get(1)
+                .context("usage: grid-testdb version MODE")?
+                .parse()?;
+            let install = PgInstall::locate()?;
+            println!(
+                "{}",
+                install
+                    .timescaledb_version_for(mode)
+                    .unwrap_or_else(|| "-".to_owned())
+            );
             Ok(())
         }
         Some("serve") => {
@@ -41,6 +58,8 @@ fn main() -> anyhow::Result<()> {
             std::io::stdin().read_to_end(&mut sink)?;
             Ok(())
         }
-        _ => anyhow::bail!("usage: grid-testdb modes | grid-testdb serve [plain|apache|community]"),
+        _ => anyhow::bail!(
+            "usage: grid-testdb modes | grid-testdb version MODE | grid-testdb serve [plain|apache|community]"
+        ),
     }
 }

@@ -3,7 +3,7 @@
 
 mod sim;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use grid_scada::client::{ReadError, ReadOnlyClient};
@@ -165,12 +165,10 @@ async fn an_illegal_address_is_a_typed_device_exception_and_yields_no_reading() 
 
 #[tokio::test]
 async fn a_device_that_is_not_there_is_a_transport_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // A port held bound but not listening: nothing else can take it, and a connection to
+    // it is refused (a port merely found free could be taken by a parallel test meanwhile).
+    let held = sim::reserve_port();
+    let addr: SocketAddr = format!("127.0.0.1:{}", held.port).parse().unwrap();
     let err = ReadOnlyClient::connect(addr, 1, Duration::from_secs(2))
         .await
         .unwrap_err();

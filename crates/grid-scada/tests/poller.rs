@@ -14,7 +14,7 @@ use grid_scada::ScadaConfig;
 use grid_scada::runtime::{Counters, PollerOptions, run};
 use grid_store::{AlertRepository, SensorRepository, SubstationRepository};
 use grid_testdb::{Template, TestDb};
-use sim::{start_sim, start_sim_on};
+use sim::{reserve_port, start_sim, start_sim_on};
 
 const READY: Template = Template {
     name: "ready",
@@ -68,7 +68,9 @@ async fn a_device_outage_raises_one_alert_resolved_on_return_and_others_keep_the
         conn.insert_sensor(&NewSensor::new(SensorDraft::new(s.id, tag, SensorType::Load)).unwrap())
             .unwrap();
     }
-    let a = start_sim(counter_spec());
+    // Device a goes away and comes back on the same port, held reserved meanwhile.
+    let a_port = reserve_port();
+    let a = start_sim_on(&a_port, counter_spec());
     let b = start_sim(counter_spec());
     let config = ScadaConfig::from_toml(&format!(
         r#"
@@ -119,12 +121,11 @@ type = "u16"
     let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let a_port = a.port;
     drop(a); // the device goes away
     let outage_start = Utc::now();
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let outage_end = Utc::now();
-    let a = start_sim_on(a_port, counter_spec()); // and comes back where it was
+    let a = start_sim_on(&a_port, counter_spec()); // and comes back where it was
     tokio::time::sleep(Duration::from_millis(2500)).await;
     stop_tx.send(true).unwrap();
     poller.await.unwrap().unwrap();

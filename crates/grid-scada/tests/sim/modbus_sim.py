@@ -1,6 +1,11 @@
 """A Modbus TCP device for grid-scada's tests (pymodbus, pinned by scripts/install-deps).
 
-    python modbus_sim.py --port PORT --spec SPEC.json --writes WRITES.log
+    python modbus_sim.py --port PORT [--reuse-port] --spec SPEC.json --writes WRITES.log
+
+PORT 0 lets the system pick a free port; the port listened on is printed as `port=N` on
+standard output once the device accepts connections (so no test guesses a free port).
+--reuse-port sets SO_REUSEPORT, so the device can listen on a port the test holds reserved
+(bound with SO_REUSEPORT, not listening) while the device is away.
 
 SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...},
 "counters": [address, ...]}: blocks of registers by start address; any other address answers
@@ -11,6 +16,7 @@ Every write request a client sends is appended to WRITES (the poller must never 
 import argparse
 import asyncio
 import json
+from functools import partial
 
 from pymodbus.datastore import (
     ModbusSequentialDataBlock,
@@ -18,7 +24,7 @@ from pymodbus.datastore import (
     ModbusSlaveContext,
 )
 from pymodbus.datastore.store import BaseModbusDataBlock
-from pymodbus.server import StartAsyncTcpServer
+from pymodbus.server import ModbusTcpServer
 
 
 class SparseBlock(BaseModbusDataBlock):
@@ -61,6 +67,7 @@ class SparseBlock(BaseModbusDataBlock):
 async def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--reuse-port", action="store_true")
     p.add_argument("--spec", required=True)
     p.add_argument("--writes", required=True)
     a = p.parse_args()
@@ -75,7 +82,21 @@ async def main():
         zero_mode=True,
     )
     context = ModbusServerContext(slaves={spec.get("unit", 1): slave}, single=False)
-    await StartAsyncTcpServer(context=context, address=("127.0.0.1", a.port))
+    server = ModbusTcpServer(context=context, address=("127.0.0.1", a.port))
+    # pymodbus binds through loop.create_server; the same call, with SO_REUSEPORT when asked.
+    server.call_create = partial(
+        asyncio.get_running_loop().create_server,
+        server.handle_new_connection,
+        "127.0.0.1",
+        a.port,
+        reuse_address=True,
+        reuse_port=a.reuse_port,
+        start_serving=True,
+    )
+    if not await server.listen():
+        raise SystemExit(f"cannot listen on port {a.port}")
+    print(f"port={server.transport.sockets[0].getsockname()[1]}", flush=True)
+    await server.serving
 
 
 if __name__ == "__main__":

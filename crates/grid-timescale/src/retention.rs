@@ -9,8 +9,16 @@
 //! The horizon is aligned down to UTC midnight, the boundary of the 1-day chunks, so every
 //! mode drops exactly the same readings. Before anything is dropped the rollups are brought
 //! up to date over the window, and the horizon is recorded: no later refresh recomputes a
-//! bucket before it (refreshing a continuous aggregate over dropped raw data would erase its
-//! history), and ingest refuses readings older than it.
+//! bucket that *begins* before it, whatever its width or time zone (refreshing a bucket over
+//! partly dropped raw data would erase its history, as a continuous aggregate's refresh
+//! would), and ingest refuses readings older than it.
+//!
+//! A local day (the daily rollup's bucket) can straddle the horizon: in Africa/Nairobi the
+//! day that begins at 21:00 UTC the evening before. Its raw readings before the horizon are
+//! gone, so it can never be recomputed; readings for it that arrive late would be stored but
+//! never reach the daily rollup. Ingest therefore also refuses readings before
+//! [`frozen_before`], the first local midnight at or after the horizon, with their own
+//! reason ([`crate::ingest::RejectReason::DayBeforeRetentionHorizon`]).
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::connection::SimpleConnection;
@@ -40,6 +48,9 @@ pub struct RetentionReport {
     pub method: RetentionMethod,
     /// Chunks dropped or rows deleted.
     pub removed: u64,
+    /// Readings before this instant are refused from now on: the first local midnight at or
+    /// after the horizon (see the module docs).
+    pub frozen_before: DateTime<Utc>,
     /// The refresh that preceded it.
     pub refreshed: RefreshReport,
 }
@@ -71,6 +82,31 @@ pub fn horizon(conn: &mut PgConnection) -> TsResult<Option<DateTime<Utc>>> {
         None
     };
     Ok(recorded.max(policy))
+}
+
+/// The first local midnight (of the daily rollup's time zone) at or after the horizon in
+/// force: no bucket of either rollup that begins before it can change again, so ingest
+/// refuses readings before it. `None` while no horizon is set.
+pub fn frozen_before(conn: &mut PgConnection) -> TsResult<Option<DateTime<Utc>>> {
+    let Some(h) = horizon(conn)? else {
+        return Ok(None);
+    };
+    #[derive(QueryableByName)]
+    struct F {
+        #[diesel(sql_type = Timestamptz)]
+        f: DateTime<Utc>,
+    }
+    // The local day holding the instant just before `h` ends at the first local midnight
+    // at or after `h` (at `h` itself when `h` is a local midnight).
+    let f = diesel::sql_query(
+        "SELECT (date_trunc('day', ($1 - INTERVAL '1 microsecond') AT TIME ZONE time_zone)
+                  + INTERVAL '1 day') AT TIME ZONE time_zone AS f
+           FROM grid_timescale_rollup_state",
+    )
+    .bind::<Timestamptz, _>(h)
+    .get_result::<F>(conn)?
+    .f;
+    Ok(Some(f.max(h)))
 }
 
 /// Drops raw readings older than `keep` before `now` (see the module docs).
@@ -129,10 +165,12 @@ pub fn apply_retention(
             (RetentionMethod::DropChunks, n as u64)
         }
     };
+    let frozen_before = frozen_before(conn)?.unwrap_or(horizon);
     Ok(RetentionReport {
         horizon,
         method,
         removed,
+        frozen_before,
         refreshed,
     })
 }

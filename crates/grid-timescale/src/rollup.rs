@@ -16,8 +16,8 @@
 //! Late readings for an already rolled-up hour land in the log like any other, so the next
 //! refresh picks them up.
 //!
-//! History is never erased: no refresh recomputes a bucket older than the retention horizon
-//! (raw data there may be gone), so the rollups keep it.
+//! History is never erased: no refresh recomputes a bucket that begins before the retention
+//! horizon (raw data there may be gone), so the rollups keep it.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::connection::SimpleConnection;
@@ -310,12 +310,9 @@ fn refresh_tables_step(
     report.hours += hours.len();
 
     // The local days those hours fall in.
-    let days = local_days(conn, &hours, &st.time_zone)?;
+    let days = days_from_horizon(local_days(conn, &hours, &st.time_zone)?, horizon);
     for (a, b) in day_runs(&days) {
         // (a, b): local-midnight instants of the first day and of the day after the last.
-        if !st.daily_from_hourly && horizon.is_some_and(|hz| a < hz) {
-            continue; // raw data of a partly dropped day: keep the rollup's history
-        }
         diesel::sql_query("DELETE FROM sensor_readings_daily WHERE bucket >= $1 AND bucket < $2")
             .bind::<Timestamptz, _>(a)
             .bind::<Timestamptz, _>(b)
@@ -375,6 +372,17 @@ fn local_days(
     Ok(rows.into_iter().map(|d| (d.start, d.end)).collect())
 }
 
+/// The days that begin at or after the horizon: a day that began before it has lost raw
+/// readings to retention, and the rollup keeps its history (see [`crate::retention`]).
+fn days_from_horizon(
+    days: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    horizon: Option<DateTime<Utc>>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    days.into_iter()
+        .filter(|(start, _)| horizon.is_none_or(|hz| *start >= hz))
+        .collect()
+}
+
 /// Merges adjacent days into runs: (start of the first, end of the last).
 fn day_runs(days: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
@@ -395,7 +403,7 @@ fn refresh_caggs_step(conn: &mut PgConnection, report: &mut RefreshReport) -> Ts
     let st = rollup_state(conn)?;
     let horizon = crate::retention::horizon(conn)?;
     let hours = split_at_horizon(hours, horizon, report);
-    let days = local_days(conn, &hours, &st.time_zone)?;
+    let days = days_from_horizon(local_days(conn, &hours, &st.time_zone)?, horizon);
     // refresh_continuous_aggregate cannot run in a transaction block: one CALL per run, and
     // never over a window that starts before the horizon (that would erase history).
     for (a, b) in runs(&hours) {
@@ -405,8 +413,9 @@ fn refresh_caggs_step(conn: &mut PgConnection, report: &mut RefreshReport) -> Ts
             literal(&(b + Duration::hours(1)).to_rfc3339())
         ))?;
     }
+    // Whole local days only: a refresh window that starts inside a bucket may be widened to
+    // the whole bucket, and a day that began before the horizon must never be recomputed.
     for (a, b) in day_runs(&days) {
-        let a = horizon.map_or(a, |hz| a.max(hz));
         conn.batch_execute(&format!(
             "CALL refresh_continuous_aggregate('sensor_readings_daily', {}, {})",
             literal(&a.to_rfc3339()),

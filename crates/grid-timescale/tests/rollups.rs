@@ -276,14 +276,23 @@ fn rollups_equal_raw_aggregates_through_late_data_duplicates_and_retention() {
 
     // 4. More data after the horizon, and late data before it (refused), then refresh:
     // history before the horizon is untouched.
+    // The local (Nairobi) day that straddles the UTC-midnight horizon began at 21:00 UTC the
+    // evening before: readings for it are refused too, since its daily bucket is history now.
+    assert_eq!(report.frozen_before, report.horizon + Duration::hours(21));
     let mut after = Vec::new();
+    let mut in_straddling_day = 0;
     for i in 0..500 {
         let sid = sensors[i % sensors.len()];
         let ts = report.horizon + Duration::seconds(rng.below(2 * 86_400) as i64);
         let v = rng.value();
-        model.entry((sid, ts)).or_insert(v);
+        if ts < report.frozen_before {
+            in_straddling_day += 1;
+        } else {
+            model.entry((sid, ts)).or_insert(v);
+        }
         after.push(Reading::new(sid, ts, v));
     }
+    assert!(in_straddling_day > 0);
     after.push(Reading::new(sensors[0], d0 + Duration::hours(2), 1.0));
     ing.reload_sensors(conn).unwrap();
     let r = ing.ingest_batch(conn, after).unwrap();
@@ -291,6 +300,11 @@ fn rollups_equal_raw_aggregates_through_late_data_duplicates_and_retention() {
         r.rejected_by_reason
             .get(&RejectReason::BeforeRetentionHorizon),
         Some(&1)
+    );
+    assert_eq!(
+        r.rejected_by_reason
+            .get(&RejectReason::DayBeforeRetentionHorizon),
+        Some(&in_straddling_day)
     );
     let refreshed = refresh(conn).unwrap();
     assert!(refreshed.hours > 0);

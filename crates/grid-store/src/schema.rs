@@ -316,6 +316,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    sensor_readings_quarantine (sensor_id, timestamp) {
+        sensor_id -> Uuid,
+        timestamp -> Timestamptz,
+        value -> Float8,
+        value_raw -> Nullable<Float8>,
+        quality_indicator -> Float8,
+        is_anomaly -> Bool,
+        anomaly_score -> Nullable<Float8>,
+        is_out_of_range -> Bool,
+        metadata -> Nullable<Jsonb>,
+        quarantined_at -> Timestamptz,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
     transformers (id) {
         id -> Uuid,
         substation_id -> Uuid,
@@ -369,5 +385,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     load_forecasts,
     maintenance_records,
     sensor_readings,
+    sensor_readings_quarantine,
     transformers,
 );

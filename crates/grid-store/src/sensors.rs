@@ -306,10 +306,15 @@ pub fn advance_last_reading_at(
         return Ok(0);
     }
     let (ids, times): (Vec<Uuid>, Vec<DateTime<Utc>>) = latest.iter().copied().unzip();
+    // Rows are locked in id order (LockRows sits above the sort), the order every writer
+    // uses, so concurrent writers queue instead of deadlocking.
     diesel::sql_query(
-        "UPDATE grid_sensors AS s SET last_reading_at = v.ts
-           FROM (SELECT id, max(ts) AS ts FROM unnest($1, $2) AS u(id, ts) GROUP BY id) AS v
-          WHERE s.id = v.id AND (s.last_reading_at IS NULL OR s.last_reading_at < v.ts)",
+        "WITH v AS (SELECT id, max(ts) AS ts FROM unnest($1, $2) AS u(id, ts) GROUP BY id),
+              locked AS (SELECT s.id, v.ts FROM grid_sensors s JOIN v ON v.id = s.id
+                          WHERE s.last_reading_at IS NULL OR s.last_reading_at < v.ts
+                          ORDER BY s.id FOR NO KEY UPDATE OF s)
+         UPDATE grid_sensors AS s SET last_reading_at = locked.ts
+           FROM locked WHERE s.id = locked.id AND (s.last_reading_at IS NULL OR s.last_reading_at < locked.ts)",
     )
     .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
     .bind::<Array<Timestamptz>, _>(times)

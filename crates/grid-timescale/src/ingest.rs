@@ -12,7 +12,8 @@
 //!
 //! Per reading: the sensor must be known and not `inactive`; the raw value, the calibrated
 //! value (`raw × calibration_scale + calibration_offset`) and the quality (in [0, 1]) must be
-//! finite; the timestamp must lie in the call's [`TimePolicy`]. Readings of `faulty` and
+//! finite; the raw value within ±[`MAX_ABS_VALUE`] and the calibrated one within the
+//! sensor's [`PhysicalBounds`]; the timestamp must lie in the call's [`TimePolicy`]. Readings of `faulty` and
 //! `maintenance` sensors are stored (they are evidence for whoever investigates) and counted
 //! apart in the report. `is_out_of_range` follows the configured [`OperatingLimits`].
 //! Within one batch the first reading of a key counts; later ones are duplicates or
@@ -40,6 +41,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::bounds::{InvalidBounds, MAX_ABS_VALUE, PhysicalBounds};
+use crate::chunks::{KnownChunks, Probe};
 use crate::error::TsResult;
 use crate::limits::{Band, OperatingLimits};
 use crate::relations::sensor_readings_staging;
@@ -131,6 +134,14 @@ pub enum RejectReason {
     NonFiniteValue,
     /// Calibration made the value NaN or infinite.
     NonFiniteCalibratedValue,
+    /// The raw value's magnitude exceeds [`crate::bounds::MAX_ABS_VALUE`].
+    RawValueOutOfBounds,
+    /// The calibrated value lies outside the sensor's physical bounds
+    /// ([`crate::bounds::PhysicalBounds`]): no such value can be real.
+    OutsidePhysicalBounds,
+    /// The sensor's own `metadata.physical_bounds` is invalid: its readings are refused
+    /// until the configuration is fixed.
+    InvalidSensorBounds,
     /// Quality is not a number in [0, 1].
     BadQuality,
     /// No such sensor.
@@ -142,6 +153,9 @@ pub enum RejectReason {
     /// The timestamp is older than the retention horizon (raw data there is dropped and the
     /// rollups keep its history).
     BeforeRetentionHorizon,
+    /// The timestamp is after the retention horizon but in a local day that began before it:
+    /// that day's daily bucket can no longer be recomputed (see [`crate::retention`]).
+    DayBeforeRetentionHorizon,
 }
 
 /// One refused reading.
@@ -192,6 +206,8 @@ pub struct IngestReport {
     pub from_degraded_sensors: u64,
     /// How the last batch was written.
     pub path: WritePath,
+    /// Batches tried again after a deadlock or serialization failure (see [`RetryPolicy`]).
+    pub retries: u64,
 }
 
 impl IngestReport {
@@ -211,6 +227,7 @@ impl IngestReport {
         self.out_of_range += other.out_of_range;
         self.from_degraded_sensors += other.from_degraded_sensors;
         self.path = other.path;
+        self.retries += other.retries;
     }
 }
 
@@ -225,6 +242,61 @@ pub struct IngestOptions {
     pub max_rejection_details: usize,
     /// How long the sensor cache is trusted.
     pub sensor_cache_ttl: std::time::Duration,
+    /// Values outside these are refused.
+    pub physical_bounds: PhysicalBounds,
+    /// Retries of a batch rolled back by a deadlock or a serialization failure.
+    pub retry: RetryPolicy,
+}
+
+/// How often a batch rolled back by a deadlock or a serialization failure is tried again.
+/// The batch keeps its validated rows for the retry (so a batch's memory is bounded by its
+/// size, whatever the retries); a retry is safe because a batch is one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: none).
+    pub max_retries: u32,
+    /// The first wait; each retry doubles it, with up to 50 % random extra (so two writers
+    /// that collided do not collide again in step).
+    pub base_delay: std::time::Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 retries, from 20 ms (at most about 1 s of waiting in all).
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: std::time::Duration::from_millis(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: the first deadlock is returned as an error.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }
+    }
+
+    fn delay(&self, retry: u32) -> std::time::Duration {
+        let base = self.base_delay * 2u32.saturating_pow(retry.saturating_sub(1).min(16));
+        let jitter = f64::from(Uuid::new_v4().as_bytes()[0]) / 255.0 * 0.5;
+        base.mul_f64(1.0 + jitter)
+    }
+}
+
+/// Deadlocks and serialization failures: the server rolled the transaction back, and the
+/// same transaction may succeed when tried again. Diesel reports a deadlock (SQLSTATE 40P01)
+/// only by its message, which servers send in English unless `lc_messages` says otherwise.
+fn is_transient(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        diesel::result::Error::DatabaseError(_, info) => {
+            info.message().contains("deadlock detected")
+        }
+        _ => false,
+    }
 }
 
 impl Default for IngestOptions {
@@ -234,6 +306,8 @@ impl Default for IngestOptions {
             conflicts: ConflictPolicy::KeepFirst,
             max_rejection_details: 100,
             sensor_cache_ttl: std::time::Duration::from_secs(60),
+            physical_bounds: PhysicalBounds::default(),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -244,6 +318,8 @@ struct SensorInfo {
     scale: f64,
     offset: f64,
     band: Band,
+    /// Physical bounds, or why the sensor's own are unusable.
+    bounds: Result<Band, InvalidBounds>,
 }
 
 /// A validated row, as it is written.
@@ -265,6 +341,10 @@ pub struct Ingester {
     options: IngestOptions,
     sensors: HashMap<Uuid, SensorInfo>,
     horizon: Option<DateTime<Utc>>,
+    frozen_before: Option<DateTime<Utc>>,
+    /// Whether `sensor_readings` is a hypertable (its chunks are made before a batch).
+    hypertable: bool,
+    chunks: KnownChunks,
     loaded_at: Instant,
 }
 
@@ -275,12 +355,17 @@ impl Ingester {
         limits: OperatingLimits,
         options: IngestOptions,
     ) -> TsResult<Ingester> {
-        crate::setup::state(conn)?;
+        let st = crate::setup::state(conn)?;
+        let hypertable = st.hypertable;
+        let community = st.capabilities.mode == crate::ServerMode::Community;
         let mut me = Ingester {
             limits,
             options,
             sensors: HashMap::new(),
             horizon: None,
+            frozen_before: None,
+            hypertable,
+            chunks: KnownChunks::new(community),
             loaded_at: Instant::now(),
         };
         me.reload_sensors(conn)?;
@@ -300,6 +385,8 @@ impl Ingester {
     /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
         self.horizon = crate::retention::horizon(conn)?;
+        self.frozen_before = crate::retention::frozen_before(conn)?;
+        self.chunks.clear();
         let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =
             grid_sensors::table
                 .inner_join(grid_substations::table)
@@ -322,11 +409,22 @@ impl Ingester {
                 let band = self
                     .limits
                     .band_for(kind, nominal, OperatingLimits::own_band(&meta));
+                let bounds = PhysicalBounds::own_band(&meta).map(|own| {
+                    self.options.physical_bounds.band_for(
+                        kind,
+                        Some(OperatingLimits::nominal_kv(&meta, kv)),
+                        own,
+                    )
+                });
+                if let Err(e) = &bounds {
+                    tracing::warn!(sensor = %id, error = %e, "sensor's readings will be refused");
+                }
                 let info = SensorInfo {
                     status: status.into(),
                     scale,
                     offset,
                     band,
+                    bounds,
                 };
                 (id, info)
             })
@@ -360,51 +458,70 @@ impl Ingester {
             self.reload_sensors(conn)?;
         }
         let (from, to) = self.options.time_policy.window(Utc::now());
-        let batch = RefCell::new(Batch {
+        let mut batch = Batch {
             readings: readings.into_iter(),
             index: first_index,
             window: (from, to),
             horizon: self.horizon,
+            frozen_before: self.frozen_before,
             sensors: &self.sensors,
             cap: self.options.max_rejection_details,
             seen: HashMap::new(),
             rows: Vec::new(),
             report: IngestReport::default(),
-        });
+        };
+        batch.drain();
+        let Batch {
+            mut rows,
+            report: validated,
+            ..
+        } = batch;
+        // One lock order for everything a batch touches: readings, latest values and sensors
+        // all in (sensor, time) order, so concurrent batches queue instead of deadlocking.
+        rows.sort_unstable_by_key(|r| (r.sensor_id, r.timestamp));
+        if rows.is_empty() {
+            return Ok(validated);
+        }
+        if self.hypertable {
+            // A chunk created inside the batch would take a lock on grid_sensors (its foreign
+            // key) while the batch holds others: create the batch's chunks first, on their own.
+            let days = rows_days(&rows);
+            // One row per day, for the Apache edition's probes.
+            let probes: Vec<Probe> = days
+                .iter()
+                .filter_map(|d| {
+                    let r = rows.iter().find(|r| day_of(r.timestamp) == *d)?;
+                    Some(Probe {
+                        sensor_id: r.sensor_id,
+                        timestamp: r.timestamp,
+                        value: r.value,
+                    })
+                })
+                .collect();
+            self.chunks.ensure(conn, &days, &probes)?;
+        }
         let policy = self.options.conflicts;
-        conn.transaction(|c| {
-            let path = match policy {
-                ConflictPolicy::KeepFirst => {
-                    let direct = c.transaction(|c| copy_streaming(c, &batch, Target::Readings));
-                    match direct {
-                        Ok(n) => {
-                            batch.borrow_mut().report.inserted = n as u64;
-                            WritePath::Direct
-                        }
-                        Err(diesel::result::Error::DatabaseError(
-                            DatabaseErrorKind::UniqueViolation,
-                            _,
-                        )) => {
-                            batch.borrow_mut().drain();
-                            c.batch_execute(STAGING_DDL)?;
-                            copy_buffered(c, &batch)?;
-                            merge(c, &batch, policy)?;
-                            WritePath::Staged
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
+        let retry = self.options.retry;
+        let mut retries = 0u32;
+        loop {
+            let attempt = conn.transaction(|c| write_batch(c, &rows, policy));
+            match attempt {
+                Ok(outcome) => {
+                    let mut report = validated;
+                    outcome.apply(&mut report, policy, rows.len() as u64);
+                    report.retries = u64::from(retries);
+                    return Ok(report);
                 }
-                ConflictPolicy::Replace => {
-                    c.batch_execute(STAGING_DDL)?;
-                    copy_streaming(c, &batch, Target::Staging)?;
-                    merge(c, &batch, policy)?;
-                    WritePath::Staged
+                // The batch is atomic: a retry after a deadlock or serialization failure
+                // writes it whole or not at all.
+                Err(e) if retries < retry.max_retries && is_transient(&e) => {
+                    retries += 1;
+                    tracing::debug!(retries, error = %e, "batch rolled back; retrying");
+                    std::thread::sleep(retry.delay(retries));
                 }
-            };
-            after_write(c, &batch.borrow(), policy)?;
-            batch.borrow_mut().report.path = path;
-            Ok(batch.borrow().report.clone())
-        })
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Ingests a stream as a sequence of atomic batches of `batch_size` readings, in bounded
@@ -471,11 +588,12 @@ struct Batch<'a, I> {
     index: u64,
     window: (DateTime<Utc>, DateTime<Utc>),
     horizon: Option<DateTime<Utc>>,
+    frozen_before: Option<DateTime<Utc>>,
     sensors: &'a HashMap<Uuid, SensorInfo>,
     cap: usize,
     /// Key → calibrated value of its first reading in this batch.
     seen: HashMap<(Uuid, DateTime<Utc>), f64>,
-    /// Accepted rows, kept for the staging path.
+    /// Accepted rows.
     rows: Vec<Row>,
     report: IngestReport,
 }
@@ -513,6 +631,14 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 self.reject(&r, index, RejectReason::NonFiniteValue);
                 continue;
             }
+            if r.value_raw.abs() > MAX_ABS_VALUE {
+                self.reject(&r, index, RejectReason::RawValueOutOfBounds);
+                continue;
+            }
+            let Ok(bounds) = &sensor.bounds else {
+                self.reject(&r, index, RejectReason::InvalidSensorBounds);
+                continue;
+            };
             if !(r.quality.is_finite() && (0.0..=1.0).contains(&r.quality)) {
                 self.reject(&r, index, RejectReason::BadQuality);
                 continue;
@@ -525,9 +651,17 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 self.reject(&r, index, RejectReason::BeforeRetentionHorizon);
                 continue;
             }
+            if self.frozen_before.is_some_and(|f| r.timestamp < f) {
+                self.reject(&r, index, RejectReason::DayBeforeRetentionHorizon);
+                continue;
+            }
             let value = r.value_raw * sensor.scale + sensor.offset;
             if !value.is_finite() {
                 self.reject(&r, index, RejectReason::NonFiniteCalibratedValue);
+                continue;
+            }
+            if bounds.excludes(value) {
+                self.reject(&r, index, RejectReason::OutsidePhysicalBounds);
                 continue;
             }
             // PostgreSQL keeps microseconds: two readings within one microsecond are one key.
@@ -553,7 +687,7 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
             ) {
                 self.report.from_degraded_sensors += 1;
             }
-            let row = Row {
+            return Some(Row {
                 sensor_id: r.sensor_id,
                 timestamp: ts,
                 value,
@@ -561,15 +695,15 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 quality: r.quality,
                 out_of_range,
                 metadata: r.metadata,
-            };
-            self.rows.push(row.clone());
-            return Some(row);
+            });
         }
     }
 
-    /// Consumes what the input still holds (after a COPY that stopped early).
+    /// Validates the whole input into `rows`.
     fn drain(&mut self) {
-        while self.next_row().is_some() {}
+        while let Some(row) = self.next_row() {
+            self.rows.push(row);
+        }
     }
 }
 
@@ -648,23 +782,11 @@ fn write_rows(
     Ok(())
 }
 
-/// COPY of the batch's input as it is read and validated.
-fn copy_streaming<I: Iterator<Item = Reading>>(
-    conn: &mut PgConnection,
-    batch: &RefCell<Batch<'_, I>>,
-    target: Target,
-) -> QueryResult<usize> {
-    let callback = |out: &mut dyn Write| write_rows(out, || batch.borrow_mut().next_row());
-    run_copy(conn, target, callback)
-}
-
-/// COPY of the rows already accepted, into staging.
-fn copy_buffered<I>(conn: &mut PgConnection, batch: &RefCell<Batch<'_, I>>) -> QueryResult<usize> {
-    let b = batch.borrow();
-    let mut rows = b.rows.iter().cloned();
-    let rows = RefCell::new(&mut rows);
-    run_copy(conn, Target::Staging, |out: &mut dyn Write| {
-        write_rows(out, || rows.borrow_mut().next())
+/// COPY of validated rows into `target`.
+fn copy_rows(conn: &mut PgConnection, target: Target, rows: &[Row]) -> QueryResult<usize> {
+    let next = RefCell::new(rows.iter());
+    run_copy(conn, target, |out: &mut dyn Write| {
+        write_rows(out, || next.borrow_mut().next().cloned())
     })
 }
 
@@ -718,12 +840,79 @@ fn run_copy(
 const COLUMNS: &str = "sensor_id, \"timestamp\", value, value_raw, quality_indicator, \
                        is_anomaly, is_out_of_range, metadata";
 
-/// Moves staged rows into the table, counting what happened to each.
-fn merge<I>(
+/// What writing a batch's rows did.
+struct Outcome {
+    path: WritePath,
+    inserted: u64,
+    /// Stored with another value: kept (conflicts) or replaced, per the policy.
+    changed: u64,
+}
+
+impl Outcome {
+    fn apply(&self, report: &mut IngestReport, policy: ConflictPolicy, rows: u64) {
+        report.path = self.path;
+        report.inserted = self.inserted;
+        match policy {
+            ConflictPolicy::KeepFirst => report.conflicts += self.changed,
+            ConflictPolicy::Replace => report.replaced += self.changed,
+        }
+        report.duplicates += rows - self.inserted - self.changed;
+    }
+}
+
+/// One attempt at writing a batch's rows, sorted by (sensor, time), in the caller's
+/// transaction: straight COPY under a savepoint (the fast path) or, when a key is already
+/// stored, staging and a merge; then the side effects.
+fn write_batch(
     conn: &mut PgConnection,
-    batch: &RefCell<Batch<'_, I>>,
+    rows: &[Row],
     policy: ConflictPolicy,
-) -> QueryResult<()> {
+) -> QueryResult<Outcome> {
+    let outcome = match policy {
+        ConflictPolicy::KeepFirst => {
+            match conn.transaction(|c| copy_rows(c, Target::Readings, rows)) {
+                Ok(n) => Outcome {
+                    path: WritePath::Direct,
+                    inserted: n as u64,
+                    changed: 0,
+                },
+                Err(diesel::result::Error::DatabaseError(
+                    DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    conn.batch_execute(STAGING_DDL)?;
+                    copy_rows(conn, Target::Staging, rows)?;
+                    merge(conn, policy)?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        ConflictPolicy::Replace => {
+            conn.batch_execute(STAGING_DDL)?;
+            copy_rows(conn, Target::Staging, rows)?;
+            merge(conn, policy)?
+        }
+    };
+    after_write(conn, rows, policy)?;
+    Ok(outcome)
+}
+
+/// The UTC day (a 1-day chunk's start) of `t`.
+fn day_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    let d = t.timestamp().div_euclid(86_400) * 86_400;
+    Utc.timestamp_opt(d, 0).single().unwrap_or(t)
+}
+
+/// The UTC days (chunk starts) the rows fall in, sorted.
+fn rows_days(rows: &[Row]) -> Vec<DateTime<Utc>> {
+    let mut days: Vec<DateTime<Utc>> = rows.iter().map(|r| day_of(r.timestamp)).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Moves staged rows into the table, counting what happened to each.
+fn merge(conn: &mut PgConnection, policy: ConflictPolicy) -> QueryResult<Outcome> {
     #[derive(QueryableByName)]
     struct Counts {
         #[diesel(sql_type = BigInt)]
@@ -736,7 +925,8 @@ fn merge<I>(
         // exactly the stored readings whose value differs from the staged one.
         ConflictPolicy::KeepFirst => format!(
             "WITH ins AS (
-                 INSERT INTO sensor_readings ({COLUMNS}) SELECT {COLUMNS} FROM sensor_readings_staging
+                 INSERT INTO sensor_readings ({COLUMNS})
+                 SELECT {COLUMNS} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
                  ON CONFLICT (sensor_id, \"timestamp\") DO NOTHING RETURNING 1)
              SELECT (SELECT count(*) FROM ins) AS inserted,
                     (SELECT count(*) FROM sensor_readings_staging s
@@ -745,7 +935,8 @@ fn merge<I>(
         ),
         ConflictPolicy::Replace => format!(
             "WITH up AS (
-                 INSERT INTO sensor_readings ({COLUMNS}) SELECT {COLUMNS} FROM sensor_readings_staging
+                 INSERT INTO sensor_readings ({COLUMNS})
+                 SELECT {COLUMNS} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
                  ON CONFLICT (sensor_id, \"timestamp\") DO UPDATE
                     SET value = excluded.value, value_raw = excluded.value_raw,
                         quality_indicator = excluded.quality_indicator,
@@ -757,31 +948,21 @@ fn merge<I>(
         ),
     };
     let counts: Counts = diesel::sql_query(sql).get_result(conn)?;
-    let mut b = batch.borrow_mut();
-    let staged = b.rows.len() as u64;
-    let inserted = counts.inserted as u64;
-    let changed = counts.changed as u64;
-    b.report.inserted = inserted;
-    match policy {
-        ConflictPolicy::KeepFirst => b.report.conflicts += changed,
-        ConflictPolicy::Replace => b.report.replaced += changed,
-    }
-    b.report.duplicates += staged - inserted - changed;
-    Ok(())
+    Ok(Outcome {
+        path: WritePath::Staged,
+        inserted: counts.inserted as u64,
+        changed: counts.changed as u64,
+    })
 }
 
 /// The batch's side effects: latest values, `last_reading_at`, the invalidation log.
-fn after_write<I>(
-    conn: &mut PgConnection,
-    batch: &Batch<'_, I>,
-    policy: ConflictPolicy,
-) -> QueryResult<()> {
-    if batch.rows.is_empty() {
+fn after_write(conn: &mut PgConnection, rows: &[Row], policy: ConflictPolicy) -> QueryResult<()> {
+    if rows.is_empty() {
         return Ok(());
     }
     let mut latest: HashMap<Uuid, &Row> = HashMap::new();
     let mut hours: HashSet<i64> = HashSet::new();
-    for row in &batch.rows {
+    for row in rows {
         let e = latest.entry(row.sensor_id).or_insert(row);
         if row.timestamp > e.timestamp {
             *e = row;

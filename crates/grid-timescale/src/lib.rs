@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bounds;
 pub mod capabilities;
+mod chunks;
 pub mod compression;
 pub mod error;
 pub mod ingest;
@@ -11,6 +13,7 @@ pub mod retention;
 pub mod rollup;
 pub mod setup;
 
+pub use bounds::PhysicalBounds;
 pub use capabilities::{Capabilities, ServerMode};
 pub use error::{TimescaleError, TsResult};
 pub use limits::{Band, OperatingLimits};

@@ -2,11 +2,11 @@
 
 mod common;
 
-use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use common::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use grid_model::*;
 use grid_store::SensorRepository;
@@ -217,35 +217,6 @@ fn late_data_never_moves_last_reading_at_back() {
     assert!(latest.starts_with("2026-04-03 05:00:00"), "{latest}");
 }
 
-/// Yields `n` readings, blocking after `k` until told to go on.
-struct Blocking {
-    sensor: Uuid,
-    from: chrono::DateTime<chrono::Utc>,
-    i: i64,
-    n: i64,
-    k: i64,
-    reached: Option<mpsc::Sender<()>>,
-    go: Option<mpsc::Receiver<()>>,
-}
-
-impl Iterator for Blocking {
-    type Item = Reading;
-    fn next(&mut self) -> Option<Reading> {
-        if self.i == self.k {
-            if let (Some(tx), Some(rx)) = (self.reached.take(), self.go.take()) {
-                tx.send(()).unwrap();
-                let _ = rx.recv();
-            }
-        }
-        if self.i >= self.n {
-            return None;
-        }
-        let r = Reading::new(self.sensor, self.from + Duration::seconds(self.i), 50.0);
-        self.i += 1;
-        Some(r)
-    }
-}
-
 #[test]
 fn a_batch_interrupted_by_a_database_error_leaves_nothing_and_a_retry_lands_it_all() {
     let db = ready();
@@ -253,48 +224,47 @@ fn a_batch_interrupted_by_a_database_error_leaves_nothing_and_a_retry_lands_it_a
     let s = substation(conn, "INT-1", GridZone::Nakuru, 132);
     let f = sensor(conn, &s, "INT-F", SensorType::Frequency);
     let from = t(2026, 4, 4, 0, 0);
-    let (n, k) = (20_000, 12_000);
+    let n = 20_000;
 
-    let (reached_tx, reached_rx) = mpsc::channel();
-    let (go_tx, go_rx) = mpsc::channel();
+    // Another session holds the latest-value table, so the batch stops after its COPY,
+    // with every reading written but not committed; then its backend is killed.
+    let mut blocker = db.conn();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE sensor_latest_readings IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
     let url = db.url();
     let sensor_id = f.id;
     let worker = std::thread::spawn(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
         let mut ing =
             Ingester::new(&mut conn, OperatingLimits::default(), backfill(from, 1)).unwrap();
-        let it = Blocking {
-            sensor: sensor_id,
-            from,
-            i: 0,
-            n,
-            k,
-            reached: Some(reached_tx),
-            go: Some(go_rx),
-        };
-        ing.ingest_batch(&mut conn, it)
+        let all = (0..n).map(|i| Reading::new(sensor_id, from + Duration::seconds(i), 50.0));
+        ing.ingest_batch(&mut conn, all)
     });
-    reached_rx
-        .recv_timeout(StdDuration::from_secs(60))
-        .expect("the iterator never reached k");
-    // The worker's backend is inside COPY, waiting for the rest of the data.
     #[derive(QueryableByName)]
     struct Pid {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         pid: i32,
     }
-    let in_copy: Vec<Pid> = diesel::sql_query(
-        "SELECT pid FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid()
-            AND query LIKE 'COPY%' AND state = 'active'",
-    )
-    .load(conn)
-    .unwrap();
-    assert_eq!(in_copy.len(), 1, "exactly one backend in COPY");
-    diesel::sql_query(format!("SELECT pg_terminate_backend({})", in_copy[0].pid))
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(60);
+    let waiting = loop {
+        let w: Vec<Pid> = diesel::sql_query(
+            "SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'
+                AND query LIKE '%sensor_latest_readings%'",
+        )
+        .load(conn)
+        .unwrap();
+        if w.len() == 1 || std::time::Instant::now() > deadline {
+            break w;
+        }
+        std::thread::sleep(StdDuration::from_millis(20));
+    };
+    assert_eq!(waiting.len(), 1, "exactly one batch waiting after its COPY");
+    diesel::sql_query(format!("SELECT pg_terminate_backend({})", waiting[0].pid))
         .execute(conn)
         .unwrap();
-    go_tx.send(()).unwrap();
+    blocker.batch_execute("ROLLBACK").unwrap();
     let result = worker.join().unwrap();
     assert!(
         result.is_err(),

@@ -921,18 +921,34 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy) -> QueryResult<Outcome
         changed: i64,
     }
     let sql = match policy {
-        // The outer SELECT sees the table as it was before this statement, so the join finds
-        // exactly the stored readings whose value differs from the staged one.
-        ConflictPolicy::KeepFirst => format!(
-            "WITH ins AS (
-                 INSERT INTO sensor_readings ({COLUMNS})
+        ConflictPolicy::KeepFirst => {
+            let inserted = diesel::sql_query(format!(
+                "INSERT INTO sensor_readings ({COLUMNS})
                  SELECT {COLUMNS} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
-                 ON CONFLICT (sensor_id, \"timestamp\") DO NOTHING RETURNING 1)
-             SELECT (SELECT count(*) FROM ins) AS inserted,
-                    (SELECT count(*) FROM sensor_readings_staging s
-                       JOIN sensor_readings r USING (sensor_id, \"timestamp\")
-                      WHERE r.value IS DISTINCT FROM s.value) AS changed"
-        ),
+                 ON CONFLICT (sensor_id, \"timestamp\") DO NOTHING"
+            ))
+            .execute(conn)?;
+            // A statement of its own, with a new snapshot: a key another writer committed
+            // while the INSERT ran conflicted there, but that INSERT's snapshot could not
+            // see it. Now every key that conflicted is visible, and the batch's own rows
+            // hold the staged values.
+            #[derive(QueryableByName)]
+            struct Changed {
+                #[diesel(sql_type = BigInt)]
+                changed: i64,
+            }
+            let changed: Changed = diesel::sql_query(
+                "SELECT count(*) AS changed FROM sensor_readings_staging s
+                   JOIN sensor_readings r USING (sensor_id, \"timestamp\")
+                  WHERE r.value IS DISTINCT FROM s.value",
+            )
+            .get_result(conn)?;
+            return Ok(Outcome {
+                path: WritePath::Staged,
+                inserted: inserted as u64,
+                changed: changed.changed as u64,
+            });
+        }
         ConflictPolicy::Replace => format!(
             "WITH up AS (
                  INSERT INTO sensor_readings ({COLUMNS})

@@ -8,14 +8,16 @@ pub mod error;
 pub mod ingest;
 pub mod limits;
 pub mod query;
+pub mod refresh;
 pub mod relations;
 pub mod retention;
 pub mod rollup;
+pub mod set_aside;
 pub mod setup;
 
 pub use bounds::PhysicalBounds;
 pub use capabilities::{Capabilities, ServerMode};
 pub use error::{TimescaleError, TsResult};
 pub use limits::{Band, OperatingLimits};
-pub use rollup::{RefreshReport, refresh};
+pub use refresh::{RefreshReport, refresh};
 pub use setup::{RollupKind, SetupReport, SetupState, TimescaleConfig, setup, state, teardown};

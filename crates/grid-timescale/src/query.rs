@@ -96,6 +96,10 @@ pub struct Series {
     pub width: Duration,
     /// The buckets, in time order.
     pub buckets: Vec<Bucket>,
+    /// Hours (UTC) in the series' range whose rollup refresh failed and is set aside
+    /// ([`crate::set_aside`]): their readings are left out of every bucket here, so that the
+    /// series answers instead of failing on them. Empty in the normal case.
+    pub unavailable_hours: Vec<DateTime<Utc>>,
 }
 
 fn sensor_ids(conn: &mut PgConnection, target: SeriesTarget) -> QueryResult<Vec<Uuid>> {
@@ -139,12 +143,15 @@ pub fn series(
         )));
     }
     let (tz, pending) = rollup_context(conn, from, to)?;
+    // A margin of a day each side covers buckets widened to whole (local) days.
+    let unavailable =
+        crate::set_aside::in_range(conn, from - Duration::days(1), to + Duration::days(1))?;
     let ids = sensor_ids(conn, target)?;
     let daily = width == Duration::days(1);
     let hourly_ok = width.num_seconds() % 3600 == 0;
     let source = match prefer {
         SourcePreference::Raw => Source::Raw,
-        SourcePreference::Auto if (daily || hourly_ok) && !pending => {
+        SourcePreference::Auto if (daily || hourly_ok) && !pending && unavailable.is_empty() => {
             if daily {
                 Source::DailyRollup
             } else {
@@ -189,6 +196,8 @@ pub fn series(
                     (array_agg(value ORDER BY \"timestamp\" DESC, sensor_id))[1] AS last
                FROM sensor_readings, bounds
               WHERE sensor_id = ANY($1) AND \"timestamp\" >= bounds.lo AND \"timestamp\" < bounds.hi
+                AND date_bin(INTERVAL '1 hour', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00+00')
+                    <> ALL($5)
               GROUP BY 1",
             b = bucket_of("\"timestamp\""),
         ),
@@ -244,11 +253,22 @@ pub fn series(
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
         .bind::<Text, _>(&tz)
+        .bind::<Array<Timestamptz>, _>(&unavailable)
         .load(conn)?;
+    // Name the set-aside hours that overlap the buckets.
+    let lo = buckets.first().map(|b| b.start);
+    let hi = buckets.last().map(|b| b.start + width);
+    let unavailable_hours = unavailable
+        .into_iter()
+        .filter(|h| {
+            lo.is_some_and(|lo| *h + Duration::hours(1) > lo) && hi.is_some_and(|hi| *h < hi)
+        })
+        .collect();
     Ok(Series {
         source,
         width,
         buckets,
+        unavailable_hours,
     })
 }
 

@@ -27,7 +27,7 @@ use diesel::sql_types::{Nullable, Timestamptz};
 
 use crate::capabilities::{ServerMode, detect};
 use crate::error::{TimescaleError, TsResult};
-use crate::rollup::{RefreshReport, refresh};
+use crate::refresh::{RefreshReport, refresh};
 use crate::setup::literal;
 
 /// How readings were removed.

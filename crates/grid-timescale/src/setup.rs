@@ -5,7 +5,8 @@
 //! |---|---|---|---|
 //! | `latest_readings` | table kept by ingest | same | same |
 //! | `hypertable` | — (stays a plain table) | 1-day chunks, no default time index | same |
-//! | `rollups` | tables refreshed by [`crate::refresh`] | same | continuous aggregates, policies, real-time |
+//! | `rollups` | tables refreshed by [`crate::refresh()`] | same | continuous aggregates, policies, real-time |
+//! | `refresh_failures` | hours whose refresh failed, set aside ([`crate::set_aside`]) | same | same |
 //!
 //! Plain PostgreSQL keeps `sensor_readings` a plain table rather than natively partitioned:
 //! a table cannot be turned into a partitioned one in place, the `(sensor_id, timestamp)`
@@ -46,7 +47,7 @@ impl Default for TimescaleConfig {
 pub enum RollupKind {
     /// TimescaleDB continuous aggregates with refresh policies and real-time aggregation.
     ContinuousAggregates,
-    /// Tables refreshed incrementally by [`crate::refresh`].
+    /// Tables refreshed incrementally by [`crate::refresh()`].
     Tables,
 }
 
@@ -215,6 +216,16 @@ fn setup_locked(
         applied.push("hypertable".to_owned());
     }
 
+    // Before the rollups: their first refresh may set hours aside.
+    if !done.iter().any(|c| c == "refresh_failures") {
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            c.batch_execute(crate::set_aside::DDL)?;
+            record(c, "refresh_failures", 1, json!({}))?;
+            Ok(())
+        })?;
+        applied.push("refresh_failures".to_owned());
+    }
+
     let rollups = match ledger(conn)?.into_iter().find(|r| r.component == "rollups") {
         Some(row) => {
             let tz = row
@@ -328,6 +339,13 @@ pub fn teardown(conn: &mut PgConnection) -> TsResult<Vec<String>> {
     }
     let rows = ledger(conn)?;
     let mut reverted = Vec::new();
+    if rows.iter().any(|r| r.component == "refresh_failures") {
+        conn.batch_execute(
+            "DROP TABLE IF EXISTS grid_timescale_refresh_failures;
+             DELETE FROM grid_timescale_ledger WHERE component = 'refresh_failures';",
+        )?;
+        reverted.push("refresh_failures".to_owned());
+    }
     if rows.iter().any(|r| r.component == "compression") {
         crate::compression::disable(conn)?;
         reverted.push("compression".to_owned());

@@ -16,8 +16,13 @@ fn setup_is_idempotent_and_fits_the_mode() {
     let first = setup(conn, &TimescaleConfig::default()).unwrap();
     eprintln!("setup in mode {}: {:?}", db.mode(), first.applied);
     let expected: &[&str] = match db.mode() {
-        Mode::Plain => &["latest_readings", "rollups"],
-        _ => &["latest_readings", "hypertable", "rollups"],
+        Mode::Plain => &["latest_readings", "refresh_failures", "rollups"],
+        _ => &[
+            "latest_readings",
+            "hypertable",
+            "refresh_failures",
+            "rollups",
+        ],
     };
     assert_eq!(first.applied, expected);
     assert_eq!(first.hypertable, db.mode() != Mode::Plain);

@@ -1,27 +1,33 @@
-//! Bulk-loads a CSV file of readings with a progress bar and prints the ingest report; bad
-//! rows are reported with their line numbers.
+//! Bulk-loads a CSV file of readings with a progress bar and prints the ingest report; every
+//! refused line is counted by reason, the first shown with its line number, and all of them
+//! written to a report file beside the input (`<file>.refused.csv`).
 //!
 //! ```text
 //! cargo run --release --example ingest_csv -- readings.csv
 //! cargo run --example ingest_csv             # writes and loads a sample file with bad rows
 //! ```
 //!
-//! The file: a header, then `sensor_tag,timestamp,value[,quality]` (RFC 3339 timestamps,
-//! values as the device reports them, before calibration). The load is a backfill: every
-//! timestamp is accepted, and re-running the same file inserts nothing.
+//! The file: the header `sensor_tag,timestamp,value[,quality]`, then one reading per record
+//! (RFC 3339 timestamps, values as the device reports them, before calibration; fields may
+//! be quoted). The load is a backfill: every timestamp is accepted, and re-running the same
+//! file inserts nothing. See `grid_timescale::csv_load` for the format's rules.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use diesel::{Connection, PgConnection};
 use grid_model::*;
 use grid_store::{SensorRepository, SubstationRepository};
-use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
+use grid_timescale::csv_load::load_csv;
+use grid_timescale::ingest::{IngestOptions, Ingester, TimePolicy};
 use grid_timescale::{OperatingLimits, TimescaleConfig};
 use uuid::Uuid;
+
+/// Readings per atomic batch.
+const BATCH: usize = 50_000;
 
 fn main() -> anyhow::Result<()> {
     let (_server, url) = grid_testdb::database_url_or_throwaway()?;
@@ -39,105 +45,70 @@ fn main() -> anyhow::Result<()> {
         .map(|s| (s.sensor_id, s.id))
         .collect();
 
-    // Lines that cannot even be parsed are reported here and skipped; the readings keep
-    // their line numbers through `lines` so ingest refusals can be traced back too.
+    let size = std::fs::metadata(&path)
+        .with_context(|| format!("opening {}", path.display()))?
+        .len();
     let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    let total_lines = BufReader::new(std::fs::File::open(&path)?)
-        .lines()
-        .count()
-        .saturating_sub(1) as u64;
-    let mut unparsable: Vec<(u64, String)> = Vec::new();
-    let mut line_of: Vec<u64> = Vec::new();
-    let readings = BufReader::new(file)
-        .lines()
-        .enumerate()
-        .skip(1)
-        .filter_map(|(i, line)| {
-            let n = i as u64 + 1;
-            let parsed = line
-                .map_err(|e| e.to_string())
-                .and_then(|l| parse(&l, &tags));
-            match parsed {
-                Ok(r) => {
-                    line_of.push(n);
-                    Some(r)
-                }
-                Err(why) => {
-                    unparsable.push((n, why));
-                    None
-                }
-            }
-        });
+    let report_path = PathBuf::from(format!("{}.refused.csv", path.display()));
+    let mut report_file = std::io::BufWriter::new(
+        std::fs::File::create(&report_path)
+            .with_context(|| format!("creating {}", report_path.display()))?,
+    );
 
-    let bar = indicatif::ProgressBar::new(total_lines);
+    let bar = indicatif::ProgressBar::new(size);
     bar.set_style(indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} lines {per_sec}",
+        "{bar:40} {msg} readings",
     )?);
     let options = IngestOptions {
         time_policy: TimePolicy::backfill(
             Utc.timestamp_opt(0, 0).unwrap(),
             Utc::now() + Duration::days(1),
         ),
+        // Every refusal of a batch described, so that the report file lists them all.
+        max_rejection_details: BATCH,
         ..Default::default()
     };
     let mut ingester = Ingester::new(&mut conn, OperatingLimits::default(), options)?;
-    let result = ingester.ingest_stream(&mut conn, readings, 50_000, |p| {
-        bar.set_position(p.position)
-    });
+    let loaded = load_csv(
+        &mut conn,
+        &mut ingester,
+        std::io::BufReader::new(file),
+        &tags,
+        BATCH,
+        Some(&mut report_file),
+        |p| bar.set_message(p.position.to_string()),
+    );
     bar.finish_and_clear();
-    let totals = result
-        .map_err(|e| anyhow::anyhow!("{e} (resume after reading {})", e.committed.position))?;
+    report_file.flush()?;
+    let loaded = loaded.with_context(|| format!("loading {}", path.display()))?;
 
-    let r = &totals.report;
+    let r = &loaded.ingest.report;
     println!(
-        "{}: {} readings in {} batches",
+        "{}: {} records, {} readings in {} batches",
         path.display(),
+        loaded.records,
         r.received,
-        totals.batches
+        loaded.ingest.batches
     );
     println!(
         "  inserted {}, duplicates {}, conflicts {}, out of range {}",
         r.inserted, r.duplicates, r.conflicts, r.out_of_range
     );
     println!(
-        "  refused {} {:?}; unparsable lines {}",
-        r.rejected,
-        r.rejected_by_reason,
-        unparsable.len()
+        "  refused lines {}: {:?}",
+        loaded.refused, loaded.refused_by_reason
     );
-    for (line, why) in unparsable.iter().take(20) {
-        println!("  line {line}: {why}");
+    for l in &loaded.first_refused {
+        println!("  line {}: {} ({})", l.line, l.reason, l.detail);
     }
-    for x in &r.rejections {
-        let line = line_of.get(x.index as usize).copied().unwrap_or(0);
-        println!("  line {line}: {:?}", x.reason);
+    let more = loaded.refused - loaded.first_refused.len() as u64;
+    if more > 0 {
+        println!("  … and {more} more");
+    }
+    if loaded.refused > 0 {
+        println!("  every refused line: {}", report_path.display());
     }
     Ok(())
-}
-
-fn parse(line: &str, tags: &HashMap<String, Uuid>) -> Result<Reading, String> {
-    let mut f = line.split(',').map(str::trim);
-    let tag = f.next().filter(|t| !t.is_empty()).ok_or("no sensor tag")?;
-    let ts: DateTime<Utc> = f
-        .next()
-        .ok_or("no timestamp")?
-        .parse()
-        .map_err(|e| format!("bad timestamp: {e}"))?;
-    let value: f64 = f
-        .next()
-        .ok_or("no value")?
-        .parse()
-        .map_err(|e| format!("bad value: {e}"))?;
-    let quality = match f.next() {
-        Some(q) if !q.is_empty() => q.parse().map_err(|e| format!("bad quality: {e}"))?,
-        _ => 1.0,
-    };
-    // An unknown tag still becomes a reading, so that ingest reports it with its reason.
-    let sensor_id = tags.get(tag).copied().unwrap_or(Uuid::nil());
-    Ok(Reading {
-        quality,
-        ..Reading::new(sensor_id, ts, value)
-    })
 }
 
 /// A sample: two sensors, a day at 1-minute resolution, and a few bad rows.
@@ -179,5 +150,9 @@ fn write_sample(conn: &mut PgConnection) -> anyhow::Result<PathBuf> {
     writeln!(w, "CSV-LAN-V,{},NaN", start.to_rfc3339())?;
     writeln!(w, "NO-SUCH-SENSOR,{},1.0", start.to_rfc3339())?;
     writeln!(w, "CSV-LAN-HZ,{},50.0,1.7", start.to_rfc3339())?;
+    writeln!(w, "CSV-LAN-V,{},1e308", start.to_rfc3339())?;
+    writeln!(w, "CSV-LAN-V,{},132,1,extra", start.to_rfc3339())?;
+    // A quoted field, and a second value for a time already in the file: a conflict.
+    writeln!(w, "\"CSV-LAN-HZ\",\"{}\",\"49.9\"", start.to_rfc3339())?;
     Ok(path)
 }

@@ -73,13 +73,28 @@ fn ingest_csv_reports_bad_rows_by_line() {
     assert!(o.status.success(), "{out}");
     assert!(out.contains("inserted 2880"), "{out}");
     for line in [
-        "line 2882: bad timestamp",
+        "line 2882: bad_timestamp",
         "line 2883: NonFiniteValue",
-        "line 2884: UnknownSensor",
+        "line 2884: unknown_tag",
         "line 2885: BadQuality",
+        "line 2886: RawValueOutOfBounds",
+        "line 2887: extra_columns",
+        "line 2888: conflict",
+        "refused lines 7",
     ] {
         assert!(out.contains(line), "{line}: {out}");
     }
+    // Every refused line is in the report file too.
+    let report = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("every refused line: "))
+        .expect("the report file is named");
+    let listed = std::fs::read_to_string(report).unwrap();
+    assert_eq!(listed.lines().count(), 1 + 7, "{listed}");
+    assert!(
+        listed.lines().nth(7).unwrap().starts_with("2888,conflict,"),
+        "{listed}"
+    );
 }
 
 #[test]

@@ -171,6 +171,17 @@ pub struct Rejection {
     pub reason: RejectReason,
 }
 
+/// One reading whose key was already stored (or earlier in its batch) with another value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// Its position in the input (0-based, across a whole stream).
+    pub index: u64,
+    /// Its sensor.
+    pub sensor_id: Uuid,
+    /// Its timestamp.
+    pub timestamp: DateTime<Utc>,
+}
+
 /// How the rows of a batch reached the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WritePath {
@@ -200,6 +211,8 @@ pub struct IngestReport {
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
     /// The first refusals, with their index and reason.
     pub rejections: Vec<Rejection>,
+    /// The first conflicts (same key, another value, kept as stored), with their index.
+    pub conflict_details: Vec<Conflict>,
     /// Accepted readings outside their operating limits.
     pub out_of_range: u64,
     /// Accepted readings of `faulty` or `maintenance` sensors.
@@ -224,6 +237,9 @@ impl IngestReport {
         let room = cap.saturating_sub(self.rejections.len());
         self.rejections
             .extend(other.rejections.iter().take(room).cloned());
+        let room = cap.saturating_sub(self.conflict_details.len());
+        self.conflict_details
+            .extend(other.conflict_details.iter().take(room).cloned());
         self.out_of_range += other.out_of_range;
         self.from_degraded_sensors += other.from_degraded_sensors;
         self.path = other.path;
@@ -238,7 +254,8 @@ pub struct IngestOptions {
     pub time_policy: TimePolicy,
     /// Same key, different value: keep or replace.
     pub conflicts: ConflictPolicy,
-    /// At most this many rejections are described (all are counted).
+    /// At most this many rejections (and as many conflicts) are described per call, and per
+    /// batch of a stream (all are counted; a stream hands each batch's to its callback).
     pub max_rejection_details: usize,
     /// How long the sensor cache is trusted.
     pub sensor_cache_ttl: std::time::Duration,
@@ -325,6 +342,8 @@ struct SensorInfo {
 /// A validated row, as it is written.
 #[derive(Debug, Clone)]
 struct Row {
+    /// Position in the input (for the report; not stored).
+    index: u64,
     sensor_id: Uuid,
     timestamp: DateTime<Utc>,
     value: f64,
@@ -503,12 +522,13 @@ impl Ingester {
         let policy = self.options.conflicts;
         let retry = self.options.retry;
         let mut retries = 0u32;
+        let cap = self.options.max_rejection_details;
         loop {
-            let attempt = conn.transaction(|c| write_batch(c, &rows, policy));
+            let attempt = conn.transaction(|c| write_batch(c, &rows, policy, cap));
             match attempt {
                 Ok(outcome) => {
                     let mut report = validated;
-                    outcome.apply(&mut report, policy, rows.len() as u64);
+                    outcome.apply(&mut report, policy, &rows, cap);
                     report.retries = u64::from(retries);
                     return Ok(report);
                 }
@@ -547,6 +567,7 @@ impl Ingester {
                     totals.position += r.received;
                     totals.batches += 1;
                     totals.report.add(&r, cap);
+                    totals.last_batch = r;
                     progress(&totals);
                 }
                 Err(error) => {
@@ -568,8 +589,11 @@ pub struct StreamReport {
     pub position: u64,
     /// Batches committed.
     pub batches: u64,
-    /// The summed reports.
+    /// The summed reports (details capped at [`IngestOptions::max_rejection_details`]).
     pub report: IngestReport,
+    /// The report of the batch just committed, with its own details: a caller that must
+    /// list every refusal (a CSV load's report file) reads them here batch by batch.
+    pub last_batch: IngestReport,
 }
 
 /// A stream stopped by an error; everything before `committed.position` is stored.
@@ -673,6 +697,13 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 }
                 Some(_) => {
                     self.report.conflicts += 1;
+                    if self.report.conflict_details.len() < self.cap {
+                        self.report.conflict_details.push(Conflict {
+                            index,
+                            sensor_id: r.sensor_id,
+                            timestamp: ts,
+                        });
+                    }
                     continue;
                 }
                 None => {
@@ -688,6 +719,7 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 self.report.from_degraded_sensors += 1;
             }
             return Some(Row {
+                index,
                 sensor_id: r.sensor_id,
                 timestamp: ts,
                 value,
@@ -846,11 +878,34 @@ struct Outcome {
     inserted: u64,
     /// Stored with another value: kept (conflicts) or replaced, per the policy.
     changed: u64,
+    /// Keys of the first kept conflicts.
+    conflicting: Vec<(Uuid, DateTime<Utc>)>,
 }
 
 impl Outcome {
-    fn apply(&self, report: &mut IngestReport, policy: ConflictPolicy, rows: u64) {
+    fn apply(&self, report: &mut IngestReport, policy: ConflictPolicy, rows: &[Row], cap: usize) {
         report.path = self.path;
+        if !self.conflicting.is_empty() {
+            let index: HashMap<(Uuid, DateTime<Utc>), u64> = rows
+                .iter()
+                .map(|r| ((r.sensor_id, r.timestamp), r.index))
+                .collect();
+            let room = cap.saturating_sub(report.conflict_details.len());
+            report.conflict_details.extend(
+                self.conflicting
+                    .iter()
+                    .filter_map(|&(sensor_id, timestamp)| {
+                        Some(Conflict {
+                            index: *index.get(&(sensor_id, timestamp))?,
+                            sensor_id,
+                            timestamp,
+                        })
+                    })
+                    .take(room),
+            );
+            report.conflict_details.sort_by_key(|c| c.index);
+        }
+        let rows = rows.len() as u64;
         report.inserted = self.inserted;
         match policy {
             ConflictPolicy::KeepFirst => report.conflicts += self.changed,
@@ -867,6 +922,7 @@ fn write_batch(
     conn: &mut PgConnection,
     rows: &[Row],
     policy: ConflictPolicy,
+    cap: usize,
 ) -> QueryResult<Outcome> {
     let outcome = match policy {
         ConflictPolicy::KeepFirst => {
@@ -875,6 +931,7 @@ fn write_batch(
                     path: WritePath::Direct,
                     inserted: n as u64,
                     changed: 0,
+                    conflicting: Vec::new(),
                 },
                 Err(diesel::result::Error::DatabaseError(
                     DatabaseErrorKind::UniqueViolation,
@@ -882,7 +939,7 @@ fn write_batch(
                 )) => {
                     conn.batch_execute(STAGING_DDL)?;
                     copy_rows(conn, Target::Staging, rows)?;
-                    merge(conn, policy)?
+                    merge(conn, policy, cap)?
                 }
                 Err(e) => return Err(e),
             }
@@ -890,7 +947,7 @@ fn write_batch(
         ConflictPolicy::Replace => {
             conn.batch_execute(STAGING_DDL)?;
             copy_rows(conn, Target::Staging, rows)?;
-            merge(conn, policy)?
+            merge(conn, policy, cap)?
         }
     };
     after_write(conn, rows, policy)?;
@@ -912,7 +969,7 @@ fn rows_days(rows: &[Row]) -> Vec<DateTime<Utc>> {
 }
 
 /// Moves staged rows into the table, counting what happened to each.
-fn merge(conn: &mut PgConnection, policy: ConflictPolicy) -> QueryResult<Outcome> {
+fn merge(conn: &mut PgConnection, policy: ConflictPolicy, cap: usize) -> QueryResult<Outcome> {
     #[derive(QueryableByName)]
     struct Counts {
         #[diesel(sql_type = BigInt)]
@@ -932,21 +989,31 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy) -> QueryResult<Outcome
             // while the INSERT ran conflicted there, but that INSERT's snapshot could not
             // see it. Now every key that conflicted is visible, and the batch's own rows
             // hold the staged values.
+            // Only the first `cap` keys are fetched; the count is always exact.
             #[derive(QueryableByName)]
             struct Changed {
                 #[diesel(sql_type = BigInt)]
                 changed: i64,
+                #[diesel(sql_type = Array<diesel::sql_types::Uuid>)]
+                ids: Vec<Uuid>,
+                #[diesel(sql_type = Array<Timestamptz>)]
+                times: Vec<DateTime<Utc>>,
             }
             let changed: Changed = diesel::sql_query(
-                "SELECT count(*) AS changed FROM sensor_readings_staging s
-                   JOIN sensor_readings r USING (sensor_id, \"timestamp\")
-                  WHERE r.value IS DISTINCT FROM s.value",
+                "WITH c AS (SELECT s.sensor_id, s.\"timestamp\" FROM sensor_readings_staging s
+                              JOIN sensor_readings r USING (sensor_id, \"timestamp\")
+                             WHERE r.value IS DISTINCT FROM s.value)
+                 SELECT (SELECT count(*) FROM c) AS changed,
+                        coalesce((SELECT array_agg(sensor_id) FROM (SELECT * FROM c LIMIT $1) x), '{}') AS ids,
+                        coalesce((SELECT array_agg(\"timestamp\") FROM (SELECT * FROM c LIMIT $1) x), '{}') AS times",
             )
+            .bind::<BigInt, _>(i64::try_from(cap).unwrap_or(i64::MAX))
             .get_result(conn)?;
             return Ok(Outcome {
                 path: WritePath::Staged,
                 inserted: inserted as u64,
                 changed: changed.changed as u64,
+                conflicting: changed.ids.into_iter().zip(changed.times).collect(),
             });
         }
         ConflictPolicy::Replace => format!(
@@ -968,6 +1035,7 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy) -> QueryResult<Outcome
         path: WritePath::Staged,
         inserted: counts.inserted as u64,
         changed: counts.changed as u64,
+        conflicting: Vec::new(),
     })
 }
 

@@ -4,6 +4,7 @@ pub mod bounds;
 pub mod capabilities;
 mod chunks;
 pub mod compression;
+pub mod csv_load;
 pub mod error;
 pub mod ingest;
 pub mod limits;

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench --bench timescale               # everything
-//! cargo bench --bench timescale -- ingest     # 1M readings: ours vs psql vs Diesel INSERT
+//! cargo bench --bench timescale -- ingest     # 1M readings: ours (1 and 4 writers) vs psql vs Diesel INSERT
 //! cargo bench --bench timescale -- queries    # 10M readings over 31 daily chunks; peak RSS
 //! cargo bench --bench timescale -- daily      # daily statistics of 8 zones, 1.44M readings
 //! ```
@@ -39,6 +39,8 @@ use uuid::Uuid;
 
 const SENSORS: usize = 1_000;
 const REPS: usize = 5;
+/// Concurrent writers in the ingest benchmark's concurrent case.
+const WRITERS: usize = 4;
 
 struct Server {
     _cluster: Option<Cluster>,
@@ -226,6 +228,38 @@ fn bench_ingest(server: &Server, mode: &str) -> anyhow::Result<()> {
             }),
         ),
         (
+            "grid-timescale ingest, 4 writers at once, overlapping (~2.5 % of keys twice)",
+            Box::new(|_c: &mut PgConnection| {
+                // Writer w takes readings i with i % 4 == w, and every tenth of writer
+                // w + 1's as well: every key is written, some by two writers at once.
+                let handles: Vec<_> = (0..WRITERS as u64)
+                    .map(|w| {
+                        let (url, ids) = (url.clone(), ids_ref.clone());
+                        std::thread::spawn(move || -> anyhow::Result<()> {
+                            let mut c = PgConnection::establish(&url)?;
+                            let mut ing =
+                                Ingester::new(&mut c, OperatingLimits::default(), backfill())?;
+                            let mine = readings(N, &ids, step).enumerate().filter_map(|(i, r)| {
+                                let i = i as u64;
+                                let own = i % WRITERS as u64 == w;
+                                let shared =
+                                    i % WRITERS as u64 == (w + 1) % WRITERS as u64 && i % 10 == 0;
+                                (own || shared).then_some(r)
+                            });
+                            ing.ingest_stream(&mut c, mine, 100_000, |_| {})
+                                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                            Ok(())
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("a writer panicked"))??;
+                }
+                Ok(())
+            }),
+        ),
+        (
             "psql: binary \\copy to staging + INSERT ON CONFLICT DO NOTHING",
             Box::new(|_c: &mut PgConnection| {
                 let script = dir.join("staged.sql");
@@ -323,9 +357,13 @@ fn bench_ingest(server: &Server, mode: &str) -> anyhow::Result<()> {
         );
     }
     println!(
-        "  ratio (rows/s) ours / psql staging+ON CONFLICT = {:.2} (target >= 1.0); ours / psql CSV = {:.2} (target >= 0.9)",
-        med[1] / med[0],
-        med[2] / med[0]
+        "  ratio (rows/s) ours / psql staging+ON CONFLICT = {:.2} (target >= 1.0); ours / psql CSV = {:.2} (target >= 1.0)",
+        med[2] / med[0],
+        med[3] / med[0]
+    );
+    println!(
+        "  {WRITERS} overlapping writers at once / one writer (rows/s) = {:.2}",
+        med[0] / med[1]
     );
     let mut admin = PgConnection::establish(&server.admin_url)?;
     drop(conn);

@@ -22,18 +22,6 @@ const SENSORS: usize = 200;
 const TIMES: i64 = 1_000;
 const BATCH: usize = 10_000;
 
-/// splitmix64: a deterministic shuffle for each writer.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 type Key = (Uuid, DateTime<Utc>);
 
 /// Each writer's copy of the same 200,000 keys (200 sensors × 1,000 times, 5 minutes apart

@@ -20,25 +20,6 @@ use grid_timescale::refresh;
 use grid_timescale::retention::apply_retention;
 use uuid::Uuid;
 
-/// splitmix64: a small deterministic generator, so a failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn value(&mut self) -> f64 {
-        // Values with many significant digits, positive and negative.
-        (self.next() as f64 / u64::MAX as f64) * 200.0 - 50.0
-    }
-}
-
 type Key = (Uuid, DateTime<Utc>);
 type Model = BTreeMap<Key, f64>;
 

@@ -57,3 +57,22 @@ pub fn sensor(conn: &mut PgConnection, s: &Substation, tag: &str, kind: SensorTy
 pub fn sensor_with(conn: &mut PgConnection, draft: SensorDraft) -> Sensor {
     conn.insert_sensor(&NewSensor::new(draft).unwrap()).unwrap()
 }
+
+/// splitmix64: a small deterministic generator, so a failure can be replayed.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn value(&mut self) -> f64 {
+        // Values with many significant digits, positive and negative.
+        (self.next() as f64 / u64::MAX as f64) * 200.0 - 50.0
+    }
+}

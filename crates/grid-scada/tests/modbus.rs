@@ -174,3 +174,12 @@ async fn a_device_that_is_not_there_is_a_transport_error() {
         .unwrap_err();
     assert!(err.is_transport(), "{err}");
 }
+
+/// Defect 4 of the hardening issue: ports found free by binding `:0` and dropping the
+/// listener could be taken by a parallel test's server meanwhile. A held port cannot be.
+#[test]
+fn a_reserved_port_refuses_connections_and_nobody_else_can_take_it() {
+    let held = sim::reserve_port();
+    assert!(std::net::TcpListener::bind(("127.0.0.1", held.port)).is_err());
+    assert!(std::net::TcpStream::connect(("127.0.0.1", held.port)).is_err());
+}

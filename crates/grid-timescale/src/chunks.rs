@@ -15,8 +15,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Timestamptz};
 
-/// A reading that may stand in for its day while the chunk is made (Apache edition).
+/// A day a batch writes to, and one of its readings that may stand in for it while the
+/// chunk is made (Apache edition).
 pub(crate) struct Probe {
+    /// The UTC midnight starting the day.
+    pub(crate) day: DateTime<Utc>,
     pub(crate) sensor_id: uuid::Uuid,
     pub(crate) timestamp: DateTime<Utc>,
     pub(crate) value: f64,
@@ -38,18 +41,12 @@ impl KnownChunks {
         }
     }
 
-    /// Creates the 1-day chunks of `days` (UTC midnights) that do not exist yet; a chunk
-    /// another session creates meanwhile is found, not duplicated.
-    pub(crate) fn ensure(
-        &mut self,
-        conn: &mut PgConnection,
-        days: &[DateTime<Utc>],
-        probes: &[Probe],
-    ) -> QueryResult<()> {
-        let missing: Vec<DateTime<Utc>> = days
+    /// Creates the 1-day chunks of the probes' days that do not exist yet; a chunk another
+    /// session creates meanwhile is found, not duplicated.
+    pub(crate) fn ensure(&mut self, conn: &mut PgConnection, probes: &[Probe]) -> QueryResult<()> {
+        let missing: Vec<&Probe> = probes
             .iter()
-            .copied()
-            .filter(|d| !self.known.contains(&d.timestamp()))
+            .filter(|p| !self.known.contains(&p.day.timestamp()))
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -63,18 +60,13 @@ impl KnownChunks {
                              (extract(epoch FROM d.day) * 1000000)::bigint,
                              (extract(epoch FROM d.day + INTERVAL '1 day') * 1000000)::bigint)))",
             )
-            .bind::<Array<Timestamptz>, _>(&missing)
+            .bind::<Array<Timestamptz>, _>(missing.iter().map(|p| p.day).collect::<Vec<_>>())
             .execute(conn)?;
         } else {
             // The Apache edition refuses create_chunk: a probe row per day (one of the
             // batch's own), inserted and deleted again in a transaction of its own, makes
             // the chunk and leaves nothing else behind.
-            for day in &missing {
-                let Some(row) = probes.iter().find(|r| {
-                    r.timestamp.timestamp().div_euclid(86_400) * 86_400 == day.timestamp()
-                }) else {
-                    continue;
-                };
+            for row in &missing {
                 conn.transaction(|c| {
                     let inserted = diesel::sql_query(
                         "INSERT INTO sensor_readings (sensor_id, \"timestamp\", value)
@@ -96,7 +88,7 @@ impl KnownChunks {
                 })?;
             }
         }
-        self.known.extend(missing.iter().map(DateTime::timestamp));
+        self.known.extend(missing.iter().map(|p| p.day.timestamp()));
         Ok(())
     }
 

@@ -23,7 +23,6 @@
 //! [`IngestOptions::sensor_cache_ttl`], or on [`Ingester::reload_sensors`]): a sensor added
 //! since is reported as unknown until then.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
@@ -344,6 +343,8 @@ struct SensorInfo {
 struct Row {
     /// Position in the input (for the report; not stored).
     index: u64,
+    /// From a `faulty` or `maintenance` sensor (counted in the report; not stored).
+    degraded: bool,
     sensor_id: Uuid,
     timestamp: DateTime<Utc>,
     value: f64,
@@ -485,39 +486,26 @@ impl Ingester {
             frozen_before: self.frozen_before,
             sensors: &self.sensors,
             cap: self.options.max_rejection_details,
-            seen: HashMap::new(),
             rows: Vec::new(),
             report: IngestReport::default(),
         };
         batch.drain();
         let Batch {
-            mut rows,
+            rows,
             report: validated,
             ..
         } = batch;
-        // One lock order for everything a batch touches: readings, latest values and sensors
-        // all in (sensor, time) order, so concurrent batches queue instead of deadlocking.
-        rows.sort_unstable_by_key(|r| (r.sensor_id, r.timestamp));
+        // `rows` are in (sensor, time) order: one lock order for everything a batch touches
+        // (readings, latest values, sensors), so concurrent batches queue, not deadlock.
         if rows.is_empty() {
             return Ok(validated);
         }
         if self.hypertable {
             // A chunk created inside the batch would take a lock on grid_sensors (its foreign
             // key) while the batch holds others: create the batch's chunks first, on their own.
-            let days = rows_days(&rows);
-            // One row per day, for the Apache edition's probes.
-            let probes: Vec<Probe> = days
-                .iter()
-                .filter_map(|d| {
-                    let r = rows.iter().find(|r| day_of(r.timestamp) == *d)?;
-                    Some(Probe {
-                        sensor_id: r.sensor_id,
-                        timestamp: r.timestamp,
-                        value: r.value,
-                    })
-                })
-                .collect();
-            self.chunks.ensure(conn, &days, &probes)?;
+            // One row per day: the days, and a probe for each (Apache edition).
+            let probes = day_probes(&rows);
+            self.chunks.ensure(conn, &probes)?;
         }
         let policy = self.options.conflicts;
         let retry = self.options.retry;
@@ -615,8 +603,6 @@ struct Batch<'a, I> {
     frozen_before: Option<DateTime<Utc>>,
     sensors: &'a HashMap<Uuid, SensorInfo>,
     cap: usize,
-    /// Key → calibrated value of its first reading in this batch.
-    seen: HashMap<(Uuid, DateTime<Utc>), f64>,
     /// Accepted rows.
     rows: Vec<Row>,
     report: IngestReport,
@@ -690,51 +676,54 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
             }
             // PostgreSQL keeps microseconds: two readings within one microsecond are one key.
             let ts = truncate_to_micros(r.timestamp);
-            match self.seen.get(&(r.sensor_id, ts)) {
-                Some(first) if *first == value => {
-                    self.report.duplicates += 1;
-                    continue;
-                }
-                Some(_) => {
-                    self.report.conflicts += 1;
-                    if self.report.conflict_details.len() < self.cap {
-                        self.report.conflict_details.push(Conflict {
-                            index,
-                            sensor_id: r.sensor_id,
-                            timestamp: ts,
-                        });
-                    }
-                    continue;
-                }
-                None => {
-                    self.seen.insert((r.sensor_id, ts), value);
-                }
-            }
-            let out_of_range = sensor.band.excludes(value);
-            self.report.out_of_range += u64::from(out_of_range);
-            if matches!(
-                sensor.status,
-                SensorStatus::Faulty | SensorStatus::Maintenance
-            ) {
-                self.report.from_degraded_sensors += 1;
-            }
             return Some(Row {
                 index,
+                degraded: matches!(
+                    sensor.status,
+                    SensorStatus::Faulty | SensorStatus::Maintenance
+                ),
+                out_of_range: sensor.band.excludes(value),
                 sensor_id: r.sensor_id,
                 timestamp: ts,
                 value,
                 value_raw: r.value_raw,
                 quality: r.quality,
-                out_of_range,
                 metadata: r.metadata,
             });
         }
     }
 
-    /// Validates the whole input into `rows`.
+    /// Validates the whole input into `rows`, sorted by (sensor, time), one row per key:
+    /// within the batch the first reading of a key counts, later ones are duplicates (same
+    /// value) or conflicts. The stable sort keeps readings of one key in input order.
     fn drain(&mut self) {
         while let Some(row) = self.next_row() {
             self.rows.push(row);
+        }
+        self.rows.sort_by_key(|r| (r.sensor_id, r.timestamp));
+        let (report, cap) = (&mut self.report, self.cap);
+        self.rows.dedup_by(|later, first| {
+            if (later.sensor_id, later.timestamp) != (first.sensor_id, first.timestamp) {
+                return false;
+            }
+            if later.value == first.value {
+                report.duplicates += 1;
+            } else {
+                report.conflicts += 1;
+                if report.conflict_details.len() < cap {
+                    report.conflict_details.push(Conflict {
+                        index: later.index,
+                        sensor_id: later.sensor_id,
+                        timestamp: later.timestamp,
+                    });
+                }
+            }
+            true
+        });
+        report.conflict_details.sort_by_key(|c| c.index);
+        for r in &self.rows {
+            report.out_of_range += u64::from(r.out_of_range);
+            report.from_degraded_sensors += u64::from(r.degraded);
         }
     }
 }
@@ -795,15 +784,12 @@ fn copy_header(buf: &mut Vec<u8>) {
     buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
 }
 
-fn write_rows(
-    out: &mut dyn Write,
-    mut next: impl FnMut() -> Option<Row>,
-) -> Result<(), diesel::result::Error> {
+fn write_rows(out: &mut dyn Write, rows: &[Row]) -> Result<(), diesel::result::Error> {
     let io = |e: std::io::Error| diesel::result::Error::SerializationError(Box::new(e));
     let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
     copy_header(&mut buf);
-    while let Some(row) = next() {
-        encode_row(&mut buf, &row);
+    for row in rows {
+        encode_row(&mut buf, row);
         if buf.len() >= COPY_CHUNK {
             out.write_all(&buf).map_err(io)?;
             buf.clear();
@@ -816,10 +802,7 @@ fn write_rows(
 
 /// COPY of validated rows into `target`.
 fn copy_rows(conn: &mut PgConnection, target: Target, rows: &[Row]) -> QueryResult<usize> {
-    let next = RefCell::new(rows.iter());
-    run_copy(conn, target, |out: &mut dyn Write| {
-        write_rows(out, || next.borrow_mut().next().cloned())
-    })
+    run_copy(conn, target, |out: &mut dyn Write| write_rows(out, rows))
 }
 
 fn run_copy(
@@ -960,12 +943,23 @@ fn day_of(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_opt(d, 0).single().unwrap_or(t)
 }
 
-/// The UTC days (chunk starts) the rows fall in, sorted.
-fn rows_days(rows: &[Row]) -> Vec<DateTime<Utc>> {
-    let mut days: Vec<DateTime<Utc>> = rows.iter().map(|r| day_of(r.timestamp)).collect();
-    days.sort_unstable();
-    days.dedup();
-    days
+/// The first row of each UTC day (1-day chunk) the rows touch, as probes, in day order. A
+/// batch spans few days: a short list beats a map here.
+fn day_probes(rows: &[Row]) -> Vec<Probe> {
+    let mut probes: Vec<Probe> = Vec::new();
+    for r in rows {
+        let day = day_of(r.timestamp);
+        if !probes.iter().any(|p| p.day == day) {
+            probes.push(Probe {
+                day,
+                sensor_id: r.sensor_id,
+                timestamp: r.timestamp,
+                value: r.value,
+            });
+        }
+    }
+    probes.sort_by_key(|p| p.day);
+    probes
 }
 
 /// Moves staged rows into the table, counting what happened to each.

@@ -1,0 +1,421 @@
+//! Bulk ingest of raw readings: binary COPY, validation per reading, atomic and idempotent
+//! batches, streaming in bounded memory, any number of writers at once.
+//!
+//! A batch is validated whole (`validate`: each reading checked and calibrated; then the
+//! batch sorted by (sensor, time) with one row per key), its daily chunks are made before
+//! its transaction (see `crate::chunks`), and it is written in one transaction (`write`):
+//! binary `COPY` (`copy`) straight into `sensor_readings` under a savepoint (the fast path),
+//! or, if a key is already stored, through a temporary staging table and
+//! `INSERT … ON CONFLICT`, which counts duplicates (same key, same value) apart from
+//! conflicts (same key, different value; kept or replaced per [`ConflictPolicy`]). Either way
+//! the batch also moves the latest-value table, `grid_sensors.last_reading_at` (forward only)
+//! and the rollups' invalidation log, all in (sensor, time) order — one lock order for every
+//! writer. On any database error nothing of the batch is written, so a retry is always safe
+//! (a deadlock or serialization failure is retried here, per [`RetryPolicy`]), and a retry
+//! of a committed batch inserts nothing. What happened is in the [`IngestReport`] (`report`).
+//!
+//! Per reading: the sensor must be known and not `inactive`; the raw value, the calibrated
+//! value (`raw × calibration_scale + calibration_offset`) and the quality (in [0, 1]) must be
+//! finite; the raw value within ±[`MAX_ABS_VALUE`](crate::bounds::MAX_ABS_VALUE) and the calibrated one within the
+//! sensor's [`PhysicalBounds`]; the timestamp must lie in the call's [`TimePolicy`]. Readings of `faulty` and
+//! `maintenance` sensors are stored (they are evidence for whoever investigates) and counted
+//! apart in the report. `is_out_of_range` follows the configured [`OperatingLimits`].
+//! Within one batch the first reading of a key counts; later ones are duplicates or
+//! conflicts.
+//!
+//! The sensor table is cached by the [`Ingester`] (refreshed when older than
+//! [`IngestOptions::sensor_cache_ttl`], or on [`Ingester::reload_sensors`]): a sensor added
+//! since is reported as unknown until then.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use grid_model::SensorType;
+use grid_store::enums::{DbSensorStatus, DbSensorType};
+use grid_store::schema::{grid_sensors, grid_substations};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::bounds::PhysicalBounds;
+use crate::chunks::KnownChunks;
+use crate::error::TsResult;
+
+use crate::limits::OperatingLimits;
+
+mod copy;
+mod report;
+mod validate;
+mod write;
+
+pub use report::{
+    Conflict, IngestReport, RejectReason, Rejection, StreamError, StreamReport, WritePath,
+};
+
+use validate::{Batch, SensorInfo};
+use write::{day_probes, is_transient, write_batch};
+
+/// One raw reading from the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The sensor's id (`grid_sensors.id`).
+    pub sensor_id: Uuid,
+    /// When it was measured.
+    pub timestamp: DateTime<Utc>,
+    /// The value as the device reported it, before calibration.
+    pub value_raw: f64,
+    /// Data quality, 0–1 (default 1).
+    pub quality: f64,
+    /// Optional per-reading attributes (a JSON object).
+    pub metadata: Option<Value>,
+}
+
+impl Reading {
+    /// A reading of quality 1 without metadata.
+    pub fn new(sensor_id: Uuid, timestamp: DateTime<Utc>, value_raw: f64) -> Reading {
+        Reading {
+            sensor_id,
+            timestamp,
+            value_raw,
+            quality: 1.0,
+            metadata: None,
+        }
+    }
+}
+
+/// Which timestamps a call accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimePolicy {
+    /// Live data: from `max_age` before now to `max_ahead` after (clock skew).
+    Live {
+        /// How old a reading may be.
+        max_age: Duration,
+        /// How far in the future a reading may be.
+        max_ahead: Duration,
+    },
+    /// Backfill (CSV loads, replays after an outage, simulations): the stated range,
+    /// inclusive.
+    Backfill {
+        /// Earliest accepted time.
+        from: DateTime<Utc>,
+        /// Latest accepted time.
+        to: DateTime<Utc>,
+    },
+}
+
+impl TimePolicy {
+    /// Live data: up to 24 h old and 5 min ahead.
+    pub fn live() -> TimePolicy {
+        TimePolicy::Live {
+            max_age: Duration::hours(24),
+            max_ahead: Duration::minutes(5),
+        }
+    }
+
+    /// Backfill of `[from, to]`.
+    pub fn backfill(from: DateTime<Utc>, to: DateTime<Utc>) -> TimePolicy {
+        TimePolicy::Backfill { from, to }
+    }
+
+    fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        match *self {
+            TimePolicy::Live { max_age, max_ahead } => (now - max_age, now + max_ahead),
+            TimePolicy::Backfill { from, to } => (from, to),
+        }
+    }
+}
+
+/// What to do with a reading whose key is stored with a different value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConflictPolicy {
+    /// Keep the stored reading (count a conflict).
+    #[default]
+    KeepFirst,
+    /// Replace it with the new one (count it as replaced).
+    Replace,
+}
+
+/// How an [`Ingester`] works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestOptions {
+    /// Which timestamps are accepted.
+    pub time_policy: TimePolicy,
+    /// Same key, different value: keep or replace.
+    pub conflicts: ConflictPolicy,
+    /// At most this many rejections (and as many conflicts) are described per call, and per
+    /// batch of a stream (all are counted; a stream hands each batch's to its callback).
+    pub max_rejection_details: usize,
+    /// How long the sensor cache is trusted.
+    pub sensor_cache_ttl: std::time::Duration,
+    /// Values outside these are refused.
+    pub physical_bounds: PhysicalBounds,
+    /// Retries of a batch rolled back by a deadlock or a serialization failure.
+    pub retry: RetryPolicy,
+}
+
+/// How often a batch rolled back by a deadlock or a serialization failure is tried again.
+/// The batch keeps its validated rows for the retry (so a batch's memory is bounded by its
+/// size, whatever the retries); a retry is safe because a batch is one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: none).
+    pub max_retries: u32,
+    /// The first wait; each retry doubles it, with up to 50 % random extra (so two writers
+    /// that collided do not collide again in step).
+    pub base_delay: std::time::Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 retries, from 20 ms (at most about 1 s of waiting in all).
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: std::time::Duration::from_millis(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: the first deadlock is returned as an error.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }
+    }
+
+    fn delay(&self, retry: u32) -> std::time::Duration {
+        let base = self.base_delay * 2u32.saturating_pow(retry.saturating_sub(1).min(16));
+        let jitter = f64::from(Uuid::new_v4().as_bytes()[0]) / 255.0 * 0.5;
+        base.mul_f64(1.0 + jitter)
+    }
+}
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            time_policy: TimePolicy::live(),
+            conflicts: ConflictPolicy::KeepFirst,
+            max_rejection_details: 100,
+            sensor_cache_ttl: std::time::Duration::from_secs(60),
+            physical_bounds: PhysicalBounds::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Ingests readings into `sensor_readings`.
+#[derive(Debug)]
+pub struct Ingester {
+    limits: OperatingLimits,
+    options: IngestOptions,
+    sensors: HashMap<Uuid, SensorInfo>,
+    horizon: Option<DateTime<Utc>>,
+    frozen_before: Option<DateTime<Utc>>,
+    /// Whether `sensor_readings` is a hypertable (its chunks are made before a batch).
+    hypertable: bool,
+    chunks: KnownChunks,
+    loaded_at: Instant,
+}
+
+impl Ingester {
+    /// An ingester with the given limits and options; loads the sensor table.
+    pub fn new(
+        conn: &mut PgConnection,
+        limits: OperatingLimits,
+        options: IngestOptions,
+    ) -> TsResult<Ingester> {
+        let st = crate::setup::state(conn)?;
+        let hypertable = st.hypertable;
+        let community = st.capabilities.mode == crate::ServerMode::Community;
+        let mut me = Ingester {
+            limits,
+            options,
+            sensors: HashMap::new(),
+            horizon: None,
+            frozen_before: None,
+            hypertable,
+            chunks: KnownChunks::new(community),
+            loaded_at: Instant::now(),
+        };
+        me.reload_sensors(conn)?;
+        Ok(me)
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &IngestOptions {
+        &self.options
+    }
+
+    /// Changes the time policy (e.g. from live to backfill).
+    pub fn set_time_policy(&mut self, policy: TimePolicy) {
+        self.options.time_policy = policy;
+    }
+
+    /// Reloads the sensor cache (and the retention horizon) now.
+    pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
+        self.horizon = crate::retention::horizon(conn)?;
+        self.frozen_before = crate::retention::frozen_before(conn)?;
+        self.chunks.clear();
+        let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =
+            grid_sensors::table
+                .inner_join(grid_substations::table)
+                .select((
+                    grid_sensors::id,
+                    grid_sensors::status,
+                    grid_sensors::sensor_type,
+                    grid_sensors::calibration_scale,
+                    grid_sensors::calibration_offset,
+                    grid_sensors::metadata,
+                    grid_substations::voltage_level_kv,
+                ))
+                .load(conn)?;
+        self.sensors = rows
+            .into_iter()
+            .map(|(id, status, kind, scale, offset, meta, kv)| {
+                let kind: SensorType = kind.into();
+                let nominal =
+                    (kind == SensorType::Voltage).then(|| OperatingLimits::nominal_kv(&meta, kv));
+                let band = self
+                    .limits
+                    .band_for(kind, nominal, OperatingLimits::own_band(&meta));
+                let bounds = PhysicalBounds::own_band(&meta).map(|own| {
+                    self.options.physical_bounds.band_for(
+                        kind,
+                        Some(OperatingLimits::nominal_kv(&meta, kv)),
+                        own,
+                    )
+                });
+                if let Err(e) = &bounds {
+                    tracing::warn!(sensor = %id, error = %e, "sensor's readings will be refused");
+                }
+                let info = SensorInfo {
+                    status: status.into(),
+                    scale,
+                    offset,
+                    band,
+                    bounds,
+                };
+                (id, info)
+            })
+            .collect();
+        self.loaded_at = Instant::now();
+        Ok(())
+    }
+
+    /// Ingests one batch atomically. `first_index` numbers the readings in the report.
+    pub fn ingest_batch<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.ingest_batch_at(conn, readings, 0)
+    }
+
+    fn ingest_batch_at<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        first_index: u64,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        if self.loaded_at.elapsed() > self.options.sensor_cache_ttl {
+            self.reload_sensors(conn)?;
+        }
+        let (from, to) = self.options.time_policy.window(Utc::now());
+        let mut batch = Batch {
+            readings: readings.into_iter(),
+            index: first_index,
+            window: (from, to),
+            horizon: self.horizon,
+            frozen_before: self.frozen_before,
+            sensors: &self.sensors,
+            cap: self.options.max_rejection_details,
+            rows: Vec::new(),
+            report: IngestReport::default(),
+        };
+        batch.drain();
+        let Batch {
+            rows,
+            report: validated,
+            ..
+        } = batch;
+        // `rows` are in (sensor, time) order: one lock order for everything a batch touches
+        // (readings, latest values, sensors), so concurrent batches queue, not deadlock.
+        if rows.is_empty() {
+            return Ok(validated);
+        }
+        if self.hypertable {
+            // A chunk created inside the batch would take a lock on grid_sensors (its foreign
+            // key) while the batch holds others: create the batch's chunks first, on their own.
+            // One row per day: the days, and a probe for each (Apache edition).
+            let probes = day_probes(&rows);
+            self.chunks.ensure(conn, &probes)?;
+        }
+        let policy = self.options.conflicts;
+        let retry = self.options.retry;
+        let mut retries = 0u32;
+        let cap = self.options.max_rejection_details;
+        loop {
+            let attempt = conn.transaction(|c| write_batch(c, &rows, policy, cap));
+            match attempt {
+                Ok(outcome) => {
+                    let mut report = validated;
+                    outcome.apply(&mut report, policy, &rows, cap);
+                    report.retries = u64::from(retries);
+                    return Ok(report);
+                }
+                // The batch is atomic: a retry after a deadlock or serialization failure
+                // writes it whole or not at all.
+                Err(e) if retries < retry.max_retries && is_transient(&e) => {
+                    retries += 1;
+                    tracing::debug!(retries, error = %e, "batch rolled back; retrying");
+                    std::thread::sleep(retry.delay(retries));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Ingests a stream as a sequence of atomic batches of `batch_size` readings, in bounded
+    /// memory. `progress` sees the totals after each committed batch. On an error the result
+    /// says how many readings were committed: resume by skipping that many.
+    pub fn ingest_stream<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        batch_size: usize,
+        mut progress: impl FnMut(&StreamReport),
+    ) -> Result<StreamReport, Box<StreamError>>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        let mut iter = readings.into_iter().peekable();
+        let mut totals = StreamReport::default();
+        let cap = self.options.max_rejection_details;
+        while iter.peek().is_some() {
+            let batch = iter.by_ref().take(batch_size.max(1));
+            match self.ingest_batch_at(conn, batch, totals.position) {
+                Ok(r) => {
+                    totals.position += r.received;
+                    totals.batches += 1;
+                    totals.report.add(&r, cap);
+                    totals.last_batch = r;
+                    progress(&totals);
+                }
+                Err(error) => {
+                    return Err(Box::new(StreamError {
+                        committed: totals,
+                        error,
+                    }));
+                }
+            }
+        }
+        Ok(totals)
+    }
+}

@@ -142,10 +142,7 @@ pub fn series(
             "empty range {from} .. {to}"
         )));
     }
-    let (tz, pending) = rollup_context(conn, from, to)?;
-    // A margin of a day each side covers buckets widened to whole (local) days.
-    let unavailable =
-        crate::set_aside::in_range(conn, from - Duration::days(1), to + Duration::days(1))?;
+    let (tz, pending, unavailable) = rollup_context(conn, from, to)?;
     let ids = sensor_ids(conn, target)?;
     let daily = width == Duration::days(1);
     let hourly_ok = width.num_seconds() % 3600 == 0;
@@ -272,31 +269,36 @@ pub fn series(
     })
 }
 
-/// The daily rollup's time zone, and whether the invalidation log holds hours in
-/// `[from - 1 day, to + 1 day)` (a margin for widened buckets and local days): one round trip.
+/// The daily rollup's time zone, whether the invalidation log holds hours in
+/// `[from - 1 day, to + 1 day)` (a margin for widened buckets and local days), and the
+/// set-aside hours there ([`crate::set_aside`]): one round trip.
 fn rollup_context(
     conn: &mut PgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> TsResult<(String, bool)> {
+) -> TsResult<(String, bool, Vec<DateTime<Utc>>)> {
     #[derive(QueryableByName)]
     struct Ctx {
         #[diesel(sql_type = Text)]
         time_zone: String,
         #[diesel(sql_type = Bool)]
         pending: bool,
+        #[diesel(sql_type = Array<Timestamptz>)]
+        unavailable: Vec<DateTime<Utc>>,
     }
     let ctx = diesel::sql_query(
         "SELECT time_zone,
                 EXISTS (SELECT 1 FROM grid_timescale_invalidations
-                         WHERE hour >= $1 AND hour < $2) AS pending
+                         WHERE hour >= $1 AND hour < $2) AS pending,
+                ARRAY(SELECT hour FROM grid_timescale_refresh_failures
+                       WHERE hour >= $1 AND hour < $2 ORDER BY hour) AS unavailable
            FROM grid_timescale_rollup_state",
     )
     .bind::<Timestamptz, _>(from - Duration::days(1))
     .bind::<Timestamptz, _>(to + Duration::days(1))
     .get_result::<Ctx>(conn);
     match ctx {
-        Ok(c) => Ok((c.time_zone, c.pending)),
+        Ok(c) => Ok((c.time_zone, c.pending, c.unavailable)),
         // Most likely not set up: let the ledger say so.
         Err(e) => {
             state(conn)?;

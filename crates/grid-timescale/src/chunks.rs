@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Timestamptz};
+use diesel::sql_types::Timestamptz;
 
 /// A day a batch writes to, and one of its readings that may stand in for it while the
 /// chunk is made (Apache edition).
@@ -52,16 +52,20 @@ impl KnownChunks {
             return Ok(());
         }
         if self.community {
-            // Slices are in TimescaleDB's internal time: microseconds since the Unix epoch.
-            diesel::sql_query(
-                "SELECT count(*) FROM unnest($1) AS d(day),
-                     LATERAL _timescaledb_functions.create_chunk('sensor_readings',
+            // One chunk per statement, each its own transaction: a statement making several
+            // would hold the first new chunk's locks while it waits to make the next, and a
+            // writer already using the first would wait for it in turn.
+            for p in &missing {
+                // Slices are in TimescaleDB's internal time: microseconds since the Unix epoch.
+                diesel::sql_query(
+                    "SELECT count(*) FROM _timescaledb_functions.create_chunk('sensor_readings',
                          jsonb_build_object('timestamp', jsonb_build_array(
-                             (extract(epoch FROM d.day) * 1000000)::bigint,
-                             (extract(epoch FROM d.day + INTERVAL '1 day') * 1000000)::bigint)))",
-            )
-            .bind::<Array<Timestamptz>, _>(missing.iter().map(|p| p.day).collect::<Vec<_>>())
-            .execute(conn)?;
+                             (extract(epoch FROM $1::timestamptz) * 1000000)::bigint,
+                             (extract(epoch FROM $1::timestamptz + INTERVAL '1 day') * 1000000)::bigint)))",
+                )
+                .bind::<Timestamptz, _>(p.day)
+                .execute(conn)?;
+            }
         } else {
             // The Apache edition refuses create_chunk: a probe row per day (one of the
             // batch's own), inserted and deleted again in a transaction of its own, makes

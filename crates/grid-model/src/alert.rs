@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::alert_kind::AlertKind;
 use crate::enums::{AlertSeverity, AlertStatus};
 use crate::validation::{Checker, validated};
 
@@ -26,8 +27,8 @@ pub struct Alert {
     pub substation_id: Option<Uuid>,
     /// Sensor concerned (cleared if the sensor is deleted).
     pub sensor_id: Option<Uuid>,
-    /// Kind, e.g. `voltage_sag`, `outage`, `device_communication`.
-    pub alert_type: String,
+    /// What it is about.
+    pub alert_type: AlertKind,
     /// Severity.
     pub severity: AlertSeverity,
     /// One-line summary.
@@ -82,7 +83,7 @@ pub struct AlertDraft {
     /// See [`Alert::sensor_id`].
     pub sensor_id: Option<Uuid>,
     /// See [`Alert::alert_type`].
-    pub alert_type: String,
+    pub alert_type: AlertKind,
     /// See [`Alert::severity`].
     pub severity: AlertSeverity,
     /// See [`Alert::title`].
@@ -109,15 +110,11 @@ pub struct AlertDraft {
 
 impl AlertDraft {
     /// A draft raised now; set `raised_at` for an alarm recorded after the fact.
-    pub fn new(
-        alert_type: impl Into<String>,
-        severity: AlertSeverity,
-        title: impl Into<String>,
-    ) -> Self {
+    pub fn new(alert_type: AlertKind, severity: AlertSeverity, title: impl Into<String>) -> Self {
         AlertDraft {
             substation_id: None,
             sensor_id: None,
-            alert_type: alert_type.into(),
+            alert_type,
             severity,
             title: title.into(),
             description: None,
@@ -134,7 +131,7 @@ impl AlertDraft {
 
     fn validate(&self) -> Result<(), crate::ValidationErrors> {
         Checker::new("alert")
-            .text("alert_type", &self.alert_type, 100)
+            .text("alert_type", self.alert_type.as_str(), 100)
             .text("title", &self.title, 255)
             .finite_opt("current_value", self.current_value)
             .finite_opt("threshold_value", self.threshold_value)
@@ -436,7 +433,11 @@ mod tests {
 
     #[test]
     fn new_alert_validation_lists_fields() {
-        let mut d = AlertDraft::new("", AlertSeverity::Critical, "x");
+        let mut d = AlertDraft::new(
+            AlertKind::Other(String::new()),
+            AlertSeverity::Critical,
+            "x",
+        );
         d.affected_customers = -5;
         d.current_value = Some(f64::INFINITY);
         let err = NewAlert::new(d).unwrap_err();

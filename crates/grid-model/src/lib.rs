@@ -1,25 +1,36 @@
 #![doc = include_str!("../README.md")]
 
 pub mod alert;
+pub mod alert_kind;
+pub mod anomaly;
 pub mod enums;
-pub mod infrastructure;
-pub mod operations;
+pub mod forecast;
+pub mod maintenance;
+pub mod security;
+pub mod sensor;
+pub mod sensor_metadata;
+pub mod statistics;
+pub mod substation;
+pub mod transformer;
 mod validation;
 
 pub use alert::{
     Alert, AlertAction, AlertChange, AlertDraft, AlertHistoryEntry, AlertTransition, NewAlert,
     TransitionError, plan_transition,
 };
+pub use alert_kind::AlertKind;
+pub use anomaly::{Anomaly, AnomalyDraft, NewAnomaly};
 pub use enums::{
     AlertSeverity, AlertStatus, GridZone, MaintenanceType, SensorStatus, SensorType, UnknownVariant,
 };
-pub use infrastructure::{
-    NewSensor, NewSubstation, NewTransformer, Sensor, SensorDraft, Substation, SubstationDraft,
-    Transformer, TransformerDraft, VOLTAGE_LEVELS_KV,
+pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
+pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};
+pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft};
+pub use sensor::{NewSensor, Sensor, SensorDraft};
+pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata};
+pub use statistics::{
+    DailyStatistics, LoadMetadata, ReliabilityMetadata, StatisticsMetadata, VoltageLevel,
 };
-pub use operations::{
-    Anomaly, AnomalyDraft, DailyStatistics, ForecastDraft, LoadForecast, MaintenanceDraft,
-    MaintenanceRecord, MaintenanceStatus, NewAnomaly, NewForecast, NewMaintenance,
-    NewSecurityEvent, SecurityEvent, SecurityEventDraft,
-};
+pub use substation::{NewSubstation, Substation, SubstationDraft, VOLTAGE_LEVELS_KV};
+pub use transformer::{NewTransformer, Transformer, TransformerDraft};
 pub use validation::{FieldError, ValidationErrors};

@@ -218,3 +218,8 @@ macro_rules! validated {
     };
 }
 pub(crate) use validated;
+
+/// The default of every free-form `metadata` column: an empty JSON object.
+pub(crate) fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(Default::default())
+}

@@ -1,0 +1,165 @@
+//! The keys of `grid_sensors.metadata` this product reads, and what each holds: the one
+//! definition every crate asks. Other keys are kept as they are.
+//!
+//! Reading is per key and forgiving where the product has a fallback (a malformed
+//! `nominal_kv` falls back to the substation's level, a malformed `limits` to the type's
+//! band), so one bad key never hides the others. `physical_bounds` and `modbus` are handed
+//! on as JSON to the crate that checks them and reports a typed error of its own.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What a sensor's load measurement covers, for summing a substation's load without double
+/// counting (an incomer carries the sum of the feeders behind it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasurementRole {
+    /// Measures the whole substation.
+    Incomer,
+    /// Measures one outgoing feeder.
+    Feeder,
+}
+
+/// A band given in metadata; either end may be missing (then the type's end applies).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct MetadataBand {
+    /// Lower end, in the sensor's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Upper end, in the sensor's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// A sensor's metadata, typed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SensorMetadata {
+    /// The sensor's own operating band (out of range at ingest, alarms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<MetadataBand>,
+    /// The nominal voltage of what a voltage sensor measures, kV (a sensor may sit on a
+    /// transformer's secondary); else its substation's level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_kv: Option<f64>,
+    /// What a load sensor measures; a sensor without one counts as a feeder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement_role: Option<MeasurementRole>,
+    /// The sensor's own physical bounds (`{"min", "max"}`), checked at ingest by
+    /// grid-timescale, which refuses a bad one with a typed reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_bounds: Option<Value>,
+    /// Where a Modbus poller reads the sensor, decoded (and checked) by grid-scada.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modbus: Option<Value>,
+    /// Every other key, as stored.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl SensorMetadata {
+    /// Reads stored metadata; each known key that does not parse is left unset (see the
+    /// module's note) and everything else is kept in [`other`](Self::other).
+    pub fn from_json(value: &Value) -> SensorMetadata {
+        let Value::Object(map) = value else {
+            return SensorMetadata::default();
+        };
+        let mut other = map.clone();
+        let mut take = |key: &str| other.remove(key);
+        // Each end on its own: an end that is not a number is as good as absent.
+        let limits = take(keys::LIMITS).map(|l| MetadataBand {
+            min: l.get("min").and_then(Value::as_f64),
+            max: l.get("max").and_then(Value::as_f64),
+        });
+        let nominal_kv = take(keys::NOMINAL_KV).and_then(|v| v.as_f64());
+        let measurement_role =
+            take(keys::MEASUREMENT_ROLE).and_then(|v| serde_json::from_value(v).ok());
+        let physical_bounds = take(keys::PHYSICAL_BOUNDS);
+        let modbus = take(keys::MODBUS);
+        SensorMetadata {
+            limits,
+            nominal_kv,
+            measurement_role,
+            physical_bounds,
+            modbus,
+            other,
+        }
+    }
+
+    /// The JSON object to store.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
+    }
+
+    /// The role a load sensor counts with ([`MeasurementRole::Feeder`] unless set).
+    pub fn role(&self) -> MeasurementRole {
+        self.measurement_role.unwrap_or(MeasurementRole::Feeder)
+    }
+}
+
+/// The key names, spelled once: serde derives the same names from the fields above (a test
+/// holds the two together); these are for code that must name a key itself.
+mod keys {
+    pub(super) const LIMITS: &str = "limits";
+    pub(super) const NOMINAL_KV: &str = "nominal_kv";
+    pub(super) const MEASUREMENT_ROLE: &str = "measurement_role";
+    pub(super) const PHYSICAL_BOUNDS: &str = "physical_bounds";
+    pub(super) const MODBUS: &str = "modbus";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_names_are_the_field_names() {
+        let full = SensorMetadata {
+            limits: Some(MetadataBand::default()),
+            nominal_kv: Some(11.0),
+            measurement_role: Some(MeasurementRole::Incomer),
+            physical_bounds: Some(Value::Null),
+            modbus: Some(Value::Null),
+            other: Map::new(),
+        };
+        let json = full.to_json();
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        names.sort();
+        let mut expected = [
+            keys::LIMITS,
+            keys::NOMINAL_KV,
+            keys::MEASUREMENT_ROLE,
+            keys::PHYSICAL_BOUNDS,
+            keys::MODBUS,
+        ];
+        expected.sort();
+        assert_eq!(names, expected);
+        assert_eq!(SensorMetadata::from_json(&json), full);
+    }
+
+    #[test]
+    fn a_bad_key_leaves_the_others_readable() {
+        let m = SensorMetadata {
+            nominal_kv: Some(33.0),
+            ..Default::default()
+        };
+        let mut json = m.to_json();
+        json.as_object_mut()
+            .unwrap()
+            .insert(keys::MEASUREMENT_ROLE.into(), Value::from("busbar"));
+        json.as_object_mut()
+            .unwrap()
+            .insert("vendor".into(), Value::from("ABB"));
+        let read = SensorMetadata::from_json(&json);
+        assert_eq!(read.nominal_kv, Some(33.0));
+        assert_eq!(read.role(), MeasurementRole::Feeder);
+        assert_eq!(read.other["vendor"], "ABB");
+        assert_eq!(
+            SensorMetadata::from_json(&Value::Null),
+            SensorMetadata::default()
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grid_model::{
-    Alert, AlertHistoryEntry, AlertStatus, AlertTransition, NewAlert, TransitionError,
+    Alert, AlertChange, AlertHistoryEntry, AlertStatus, AlertTransition, NewAlert, TransitionError,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -54,7 +54,7 @@ impl From<AlertRow> for Alert {
             id: r.id,
             substation_id: r.substation_id,
             sensor_id: r.sensor_id,
-            alert_type: r.alert_type,
+            alert_type: r.alert_type.into(),
             severity: r.severity.into(),
             title: r.title,
             description: r.description,
@@ -106,7 +106,7 @@ impl From<&NewAlert> for NewAlertRow {
         NewAlertRow {
             substation_id: a.substation_id,
             sensor_id: a.sensor_id,
-            alert_type: a.alert_type.clone(),
+            alert_type: a.alert_type.as_str().to_owned(),
             severity: a.severity.into(),
             title: a.title.clone(),
             description: a.description.clone(),
@@ -203,6 +203,39 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> StoreResult<Alert> {
         .ok_or_else(|| StoreError::not_found(ENTITY, id))
 }
 
+/// What one lifecycle step writes: the new status and the fields the step sets (a field
+/// left `None` is not touched; `resolution_notes` is set, to NULL too, when resolving).
+#[derive(AsChangeset)]
+#[diesel(table_name = grid_alerts)]
+struct TransitionChangeset<'a> {
+    status: DbAlertStatus,
+    acknowledged_by: Option<&'a str>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    assigned_to: Option<&'a str>,
+    assigned_at: Option<DateTime<Utc>>,
+    resolved_by: Option<&'a str>,
+    resolved_at: Option<DateTime<Utc>>,
+    resolution_notes: Option<Option<&'a str>>,
+}
+
+impl<'a> TransitionChangeset<'a> {
+    fn of(change: &'a AlertChange) -> Self {
+        let ack = change.acknowledged.as_ref();
+        let work = change.assigned.as_ref();
+        let res = change.resolved.as_ref();
+        TransitionChangeset {
+            status: change.to.into(),
+            acknowledged_by: ack.map(|(by, _)| by.as_str()),
+            acknowledged_at: ack.map(|(_, at)| *at),
+            assigned_to: work.map(|(to, _)| to.as_str()),
+            assigned_at: work.map(|(_, at)| *at),
+            resolved_by: res.map(|(by, _, _)| by.as_str()),
+            resolved_at: res.map(|(_, at, _)| *at),
+            resolution_notes: res.map(|(_, _, notes)| notes.as_deref()),
+        }
+    }
+}
+
 /// Applies one lifecycle step atomically: the row changes only if it is still in the state
 /// the step was planned from, and the step is appended to the history in the same
 /// transaction. When another operator's change came first — the alert is already in the
@@ -221,42 +254,11 @@ pub fn transition(conn: &mut PgConnection, id: Uuid, step: &AlertTransition) -> 
         let target = grid_alerts::table
             .find(id)
             .filter(grid_alerts::status.eq(DbAlertStatus::from(change.from)));
-        let status = grid_alerts::status.eq(DbAlertStatus::from(change.to));
-        let updated = match (&change.acknowledged, &change.assigned, &change.resolved) {
-            (Some((by, at)), _, _) => diesel::update(target)
-                .set((
-                    status,
-                    grid_alerts::acknowledged_by.eq(by),
-                    grid_alerts::acknowledged_at.eq(at),
-                ))
-                .returning(AlertRow::as_returning())
-                .get_result(c)
-                .optional()?,
-            (_, Some((to, at)), _) => diesel::update(target)
-                .set((
-                    status,
-                    grid_alerts::assigned_to.eq(to),
-                    grid_alerts::assigned_at.eq(at),
-                ))
-                .returning(AlertRow::as_returning())
-                .get_result(c)
-                .optional()?,
-            (_, _, Some((by, at, notes))) => diesel::update(target)
-                .set((
-                    status,
-                    grid_alerts::resolved_by.eq(by),
-                    grid_alerts::resolved_at.eq(at),
-                    grid_alerts::resolution_notes.eq(notes),
-                ))
-                .returning(AlertRow::as_returning())
-                .get_result(c)
-                .optional()?,
-            (None, None, None) => diesel::update(target)
-                .set(status)
-                .returning(AlertRow::as_returning())
-                .get_result(c)
-                .optional()?,
-        };
+        let updated = diesel::update(target)
+            .set(TransitionChangeset::of(&change))
+            .returning(AlertRow::as_returning())
+            .get_result(c)
+            .optional()?;
         let Some(updated) = updated else {
             // Someone changed the alert between our read and our write.
             let now = get(c, id)?;

@@ -55,7 +55,7 @@ impl From<SensorRow> for Sensor {
             id: r.id,
             substation_id: r.substation_id,
             transformer_id: r.transformer_id,
-            sensor_id: r.sensor_id,
+            tag: r.sensor_id,
             sensor_type: r.sensor_type.into(),
             sensor_model: r.sensor_model,
             manufacturer: r.manufacturer,
@@ -115,7 +115,7 @@ impl From<&NewSensor> for NewSensorRow {
         NewSensorRow {
             substation_id: s.substation_id,
             transformer_id: s.transformer_id,
-            sensor_id: s.sensor_id.clone(),
+            sensor_id: s.tag.clone(),
             sensor_type: s.sensor_type.into(),
             sensor_model: s.sensor_model.clone(),
             manufacturer: s.manufacturer.clone(),

@@ -245,7 +245,7 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
     // Alerts.
     let good = alerts::NewAlertRow::from(
         &NewAlert::new(AlertDraft::new(
-            "voltage_sag",
+            AlertKind::VoltageLow,
             AlertSeverity::Warning,
             "Sag",
         ))
@@ -630,7 +630,7 @@ fn deleting_a_substation_cascades_to_sensors_and_transformers_and_clears_alerts(
         .unwrap(),
     )
     .unwrap();
-    let mut draft = AlertDraft::new("overheat", AlertSeverity::Critical, "Oil hot");
+    let mut draft = AlertDraft::new(AlertKind::Overheating, AlertSeverity::Critical, "Oil hot");
     draft.substation_id = Some(s.id);
     draft.sensor_id = Some(sensor.id);
     let alert = conn.raise_alert(&NewAlert::new(draft).unwrap()).unwrap();

@@ -37,13 +37,7 @@ fn seeding_twice_changes_nothing() {
         .unwrap();
     let tags: Vec<_> = sensors
         .iter()
-        .map(|s| {
-            (
-                s.sensor_id.as_str(),
-                s.sensor_type,
-                s.measurement_unit.as_deref(),
-            )
-        })
+        .map(|s| (s.tag.as_str(), s.sensor_type, s.measurement_unit.as_deref()))
         .collect();
     assert_eq!(
         tags,
@@ -154,7 +148,7 @@ fn every_enum_variant_round_trips_through_the_database() {
     for severity in AlertSeverity::ALL {
         let a = grid_store::alerts::raise(
             conn,
-            &NewAlert::new(AlertDraft::new("t", *severity, "x")).unwrap(),
+            &NewAlert::new(AlertDraft::new(AlertKind::Outage, *severity, "x")).unwrap(),
         )
         .unwrap();
         assert_eq!(a.severity, *severity);

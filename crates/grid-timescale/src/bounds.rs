@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use grid_model::SensorType;
+use grid_model::{SensorMetadata, SensorType};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Band;
@@ -26,12 +26,9 @@ use crate::limits::Band;
 /// `reading_value_bounds` holds the same number in its CHECK (a test compares them).
 pub const MAX_ABS_VALUE: f64 = 1e15;
 
-/// The metadata key of a sensor's own physical bounds.
-pub const METADATA_KEY: &str = "physical_bounds";
-
 /// Why a sensor's own bounds cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("metadata.{METADATA_KEY} is invalid: {0}")]
+#[error("metadata.physical_bounds is invalid: {0}")]
 pub struct InvalidBounds(pub String);
 
 /// The physical bounds of each sensor type.
@@ -88,8 +85,8 @@ impl PhysicalBounds {
     }
 
     /// A sensor's own bounds from its metadata: `Ok(None)` when it sets none.
-    pub fn own_band(metadata: &serde_json::Value) -> Result<Option<Band>, InvalidBounds> {
-        let Some(b) = metadata.get(METADATA_KEY) else {
+    pub fn own_band(metadata: &SensorMetadata) -> Result<Option<Band>, InvalidBounds> {
+        let Some(b) = &metadata.physical_bounds else {
             return Ok(None);
         };
         let side = |name: &str| -> Result<Option<f64>, InvalidBounds> {
@@ -152,19 +149,25 @@ mod tests {
 
     #[test]
     fn own_bounds_override_and_bad_ones_are_named() {
-        let own =
-            PhysicalBounds::own_band(&json!({"physical_bounds": {"min": 0, "max": 5}})).unwrap();
+        let with = |b: serde_json::Value| SensorMetadata {
+            physical_bounds: Some(b),
+            ..Default::default()
+        };
+        let own = PhysicalBounds::own_band(&with(json!({"min": 0, "max": 5}))).unwrap();
         let b = PhysicalBounds::default().band_for(SensorType::Load, None, own);
         assert!(b.excludes(5.1) && !b.excludes(5.0));
-        assert_eq!(PhysicalBounds::own_band(&json!({})).unwrap(), None);
+        assert_eq!(
+            PhysicalBounds::own_band(&SensorMetadata::default()).unwrap(),
+            None
+        );
         for bad in [
-            json!({"physical_bounds": {"min": 5, "max": 5}}),
-            json!({"physical_bounds": {"min": "low"}}),
-            json!({"physical_bounds": {"max": 1e300}}),
-            json!({"physical_bounds": [0, 1]}),
+            with(json!({"min": 5, "max": 5})),
+            with(json!({"min": "low"})),
+            with(json!({"max": 1e300})),
+            with(json!([0, 1])),
         ] {
             let e = PhysicalBounds::own_band(&bad).unwrap_err();
-            assert!(e.to_string().contains("physical_bounds"), "{e}");
+            assert!(e.to_string().contains("metadata.physical_bounds"), "{e}");
         }
     }
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::capabilities::{ServerMode, detect};
 use crate::error::{TimescaleError, TsResult};
-use crate::setup::literal;
+use crate::ledger::literal;
 
 /// Which API was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

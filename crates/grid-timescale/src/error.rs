@@ -27,6 +27,17 @@ pub enum TimescaleError {
     /// The configuration cannot be used (e.g. an unknown time zone).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A configuration names another local time zone than the one this database was set
+    /// up with (its local days, daily rollup and statistics are in that one).
+    #[error(
+        "time zone mismatch: the configuration says {configured:?}, but this database was set up for {database:?} (local days, the daily rollup and the statistics are in {database:?}; tear down and set up again to change it)"
+    )]
+    TimeZoneMismatch {
+        /// The zone the configuration names.
+        configured: String,
+        /// The zone the database was set up with.
+        database: String,
+    },
     /// [`crate::setup()`] has not run on this database.
     #[error("grid-timescale is not set up in this database: call grid_timescale::setup first")]
     NotSetUp,

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use grid_model::SensorType;
+use grid_model::{SensorMetadata, SensorType};
 use serde::{Deserialize, Serialize};
 
 /// An allowed band, inclusive; `None` is unbounded.
@@ -103,21 +103,18 @@ impl OperatingLimits {
         }
     }
 
-    /// Reads a sensor's own band from its metadata (`{"limits": {"min": …, "max": …}}`).
-    pub fn own_band(metadata: &serde_json::Value) -> Option<Band> {
-        let l = metadata.get("limits")?;
-        Some(Band {
-            min: l.get("min").and_then(serde_json::Value::as_f64),
-            max: l.get("max").and_then(serde_json::Value::as_f64),
+    /// A sensor's own band, from its metadata ([`SensorMetadata::limits`]).
+    pub fn own_band(metadata: &SensorMetadata) -> Option<Band> {
+        metadata.limits.map(|l| Band {
+            min: l.min,
+            max: l.max,
         })
     }
 
-    /// A sensor's nominal voltage: its `metadata.nominal_kv`, else the substation's level.
-    pub fn nominal_kv(metadata: &serde_json::Value, substation_kv: i32) -> f64 {
-        metadata
-            .get("nominal_kv")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(f64::from(substation_kv))
+    /// A sensor's nominal voltage: its [`SensorMetadata::nominal_kv`], else the substation's
+    /// level.
+    pub fn nominal_kv(metadata: &SensorMetadata, substation_kv: i32) -> f64 {
+        metadata.nominal_kv.unwrap_or(f64::from(substation_kv))
     }
 }
 
@@ -132,7 +129,10 @@ mod tests {
         assert!(!b.excludes(132.0) && !b.excludes(118.8) && !b.excludes(145.2));
         assert!(b.excludes(118.7) && b.excludes(145.3));
         // An 11 kV secondary-side sensor in a 132 kV substation.
-        let meta = serde_json::json!({"nominal_kv": 11.0});
+        let meta = SensorMetadata {
+            nominal_kv: Some(11.0),
+            ..Default::default()
+        };
         let kv = OperatingLimits::nominal_kv(&meta, 132);
         assert!(
             !l.band_for(SensorType::Voltage, Some(kv), None)
@@ -145,7 +145,13 @@ mod tests {
         let l = OperatingLimits::default();
         assert!(l.band_for(SensorType::Frequency, None, None).excludes(49.4));
         assert!(!l.band_for(SensorType::Frequency, None, None).excludes(50.0));
-        let own = OperatingLimits::own_band(&serde_json::json!({"limits": {"max": 400.0}}));
+        let own = OperatingLimits::own_band(&SensorMetadata {
+            limits: Some(grid_model::MetadataBand {
+                min: None,
+                max: Some(400.0),
+            }),
+            ..Default::default()
+        });
         let b = l.band_for(SensorType::Current, None, own);
         assert!(b.excludes(401.0) && !b.excludes(-5.0));
     }

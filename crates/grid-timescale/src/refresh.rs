@@ -18,9 +18,9 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 
 use crate::capabilities::{ServerMode, detect};
 use crate::error::TsResult;
-use crate::rollup::{MERGE_AGGREGATES, RollupState, first_last, raw_aggregates, rollup_state};
+use crate::ledger::{RollupKind, RollupState, literal, rollup_state, state};
+use crate::rollup::{MERGE_AGGREGATES, first_last, raw_aggregates};
 use crate::set_aside::{self, FailedHour};
-use crate::setup::{RollupKind, literal, state};
 
 /// What a refresh did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -51,7 +51,7 @@ pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     let setup = state(conn)?;
     let mode = detect(conn)?.mode;
     let mut report = RefreshReport::default();
-    let horizon = crate::retention::horizon(conn)?;
+    let horizon = crate::ledger::horizon(conn)?;
     set_aside::requeue_due(conn, horizon)?;
     loop {
         let step = match setup.rollups {
@@ -195,7 +195,7 @@ fn refresh_tables_step(
         return Ok(false);
     }
     let st = rollup_state(conn)?;
-    let horizon = crate::retention::horizon(conn)?;
+    let horizon = crate::ledger::horizon(conn)?;
     let hours = split_at_horizon(hours, horizon, report);
     let (first, last) = first_last(mode);
     let aggs = raw_aggregates(first, last);
@@ -347,7 +347,7 @@ fn refresh_caggs_step(conn: &mut PgConnection, report: &mut RefreshReport) -> Ts
         return Ok(false);
     }
     let st = rollup_state(conn)?;
-    let horizon = crate::retention::horizon(conn)?;
+    let horizon = crate::ledger::horizon(conn)?;
     let hours = split_at_horizon(hours, horizon, report);
     // refresh_continuous_aggregate cannot run in a transaction block: one CALL per run of
     // hours (each hour alone when a run fails), never over a window that starts before the

@@ -23,12 +23,13 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Timestamptz};
+use diesel::sql_types::Timestamptz;
 
 use crate::capabilities::{ServerMode, detect};
 use crate::error::{TimescaleError, TsResult};
+use crate::ledger::literal;
+pub use crate::ledger::{frozen_before, horizon};
 use crate::refresh::{RefreshReport, refresh};
-use crate::setup::literal;
 
 /// How readings were removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,56 +59,6 @@ pub struct RetentionReport {
 /// The least a community-edition retention may keep: the daily aggregate's refresh policy
 /// looks 7 days back and must never reach dropped data.
 pub const MIN_KEEP_WITH_CONTINUOUS_AGGREGATES: i64 = 8;
-
-/// The horizon in force: the recorded one, or the retention policy's, whichever is later.
-pub fn horizon(conn: &mut PgConnection) -> TsResult<Option<DateTime<Utc>>> {
-    #[derive(QueryableByName)]
-    struct H {
-        #[diesel(sql_type = Nullable<Timestamptz>)]
-        h: Option<DateTime<Utc>>,
-    }
-    let recorded =
-        diesel::sql_query("SELECT retention_horizon AS h FROM grid_timescale_rollup_state")
-            .get_result::<H>(conn)?
-            .h;
-    let policy = if detect(conn)?.mode == ServerMode::Community {
-        diesel::sql_query(
-            "SELECT max(now() - (config ->> 'drop_after')::interval) AS h
-               FROM timescaledb_information.jobs
-              WHERE proc_name = 'policy_retention' AND hypertable_name = 'sensor_readings'",
-        )
-        .get_result::<H>(conn)?
-        .h
-    } else {
-        None
-    };
-    Ok(recorded.max(policy))
-}
-
-/// The first local midnight (of the daily rollup's time zone) at or after the horizon in
-/// force: no bucket of either rollup that begins before it can change again, so ingest
-/// refuses readings before it. `None` while no horizon is set.
-pub fn frozen_before(conn: &mut PgConnection) -> TsResult<Option<DateTime<Utc>>> {
-    let Some(h) = horizon(conn)? else {
-        return Ok(None);
-    };
-    #[derive(QueryableByName)]
-    struct F {
-        #[diesel(sql_type = Timestamptz)]
-        f: DateTime<Utc>,
-    }
-    // The local day holding the instant just before `h` ends at the first local midnight
-    // at or after `h` (at `h` itself when `h` is a local midnight).
-    let f = diesel::sql_query(
-        "SELECT (date_trunc('day', ($1 - INTERVAL '1 microsecond') AT TIME ZONE time_zone)
-                  + INTERVAL '1 day') AT TIME ZONE time_zone AS f
-           FROM grid_timescale_rollup_state",
-    )
-    .bind::<Timestamptz, _>(h)
-    .get_result::<F>(conn)?
-    .f;
-    Ok(Some(f.max(h)))
-}
 
 /// Drops raw readings older than `keep` before `now` (see the module docs).
 pub fn apply_retention(

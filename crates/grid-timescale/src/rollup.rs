@@ -22,43 +22,17 @@
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Text, Timestamptz};
+use diesel::sql_types::{Array, Text, Timestamptz};
 
 use crate::capabilities::ServerMode;
 use crate::error::TsResult;
-use crate::refresh::{RefreshReport, refresh};
-use crate::setup::{RollupKind, literal};
+use crate::ledger::{RollupKind, literal};
 
-pub(crate) const STATE_DDL: &str = "
-    CREATE TABLE grid_timescale_invalidations (
-        id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        hour timestamptz NOT NULL);
-    CREATE INDEX grid_timescale_invalidations_hour ON grid_timescale_invalidations (hour);
-    CREATE TABLE grid_timescale_rollup_state (
-        singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-        time_zone         text NOT NULL,
-        daily_from_hourly boolean NOT NULL,
-        refreshed_at      timestamptz,
-        retention_horizon timestamptz);";
+/// The rollups' state row and the invalidation log.
+pub(crate) const STATE_DDL: &str = include_str!("rollup_state.sql");
 
-const TABLES_DDL: &str = "
-    CREATE TABLE sensor_readings_hourly (
-        sensor_id     uuid NOT NULL REFERENCES grid_sensors (id) ON DELETE CASCADE,
-        bucket        timestamptz NOT NULL,
-        avg_value     double precision NOT NULL,
-        max_value     double precision NOT NULL,
-        min_value     double precision NOT NULL,
-        reading_count bigint NOT NULL,
-        sum_value     double precision NOT NULL,
-        first_value   double precision NOT NULL,
-        first_time    timestamptz NOT NULL,
-        last_value    double precision NOT NULL,
-        last_time     timestamptz NOT NULL,
-        PRIMARY KEY (sensor_id, bucket));
-    CREATE INDEX sensor_readings_hourly_bucket ON sensor_readings_hourly USING brin (bucket);
-    CREATE TABLE sensor_readings_daily (LIKE sensor_readings_hourly INCLUDING ALL);
-    ALTER TABLE sensor_readings_daily
-        ADD FOREIGN KEY (sensor_id) REFERENCES grid_sensors (id) ON DELETE CASCADE;";
+/// The rollups as tables.
+const TABLES_DDL: &str = include_str!("rollup_tables.sql");
 
 /// The aggregate columns over `value`/`"timestamp"` of raw readings, given how `first` and
 /// `last` are computed.
@@ -107,22 +81,11 @@ pub(crate) fn create(conn: &mut PgConnection, kind: RollupKind, time_zone: &str)
             let (first, last) = first_last(ServerMode::Community);
             let aggs = raw_aggregates(first, last);
             let tz = literal(time_zone);
-            conn.batch_execute(&format!(
-                "CREATE MATERIALIZED VIEW sensor_readings_hourly
-                     WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-                 SELECT sensor_id, time_bucket(INTERVAL '1 hour', \"timestamp\") AS bucket, {aggs}
-                   FROM sensor_readings GROUP BY sensor_id, bucket WITH NO DATA;
-                 CREATE MATERIALIZED VIEW sensor_readings_daily
-                     WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-                 SELECT sensor_id, time_bucket(INTERVAL '1 day', \"timestamp\", {tz}) AS bucket, {aggs}
-                   FROM sensor_readings GROUP BY sensor_id, bucket WITH NO DATA;
-                 SELECT add_continuous_aggregate_policy('sensor_readings_hourly',
-                     start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 hour',
-                     schedule_interval => INTERVAL '10 minutes');
-                 SELECT add_continuous_aggregate_policy('sensor_readings_daily',
-                     start_offset => INTERVAL '7 days', end_offset => INTERVAL '1 hour',
-                     schedule_interval => INTERVAL '1 hour');"
-            ))?;
+            conn.batch_execute(
+                &include_str!("continuous_aggregates.sql")
+                    .replace("{AGGREGATES}", &aggs)
+                    .replace("{TIME_ZONE}", &tz),
+            )?;
         }
     }
     Ok(())
@@ -147,16 +110,6 @@ pub(crate) fn drop(conn: &mut PgConnection, kind: RollupKind) -> TsResult<()> {
     Ok(())
 }
 
-pub(crate) fn initial_refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
-    // Every hour that holds readings is out of date in a new rollup.
-    conn.batch_execute(
-        "INSERT INTO grid_timescale_invalidations (hour)
-         SELECT DISTINCT date_bin(INTERVAL '1 hour', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00+00')
-           FROM sensor_readings",
-    )?;
-    refresh(conn)
-}
-
 /// Appends `hours` (UTC hour starts) to the invalidation log; ingest calls this in the
 /// batch's transaction, so the log is exactly as durable as the readings.
 pub fn invalidate_hours(conn: &mut PgConnection, hours: &[DateTime<Utc>]) -> QueryResult<()> {
@@ -167,17 +120,4 @@ pub fn invalidate_hours(conn: &mut PgConnection, hours: &[DateTime<Utc>]) -> Que
         .bind::<Array<Timestamptz>, _>(hours)
         .execute(conn)?;
     Ok(())
-}
-
-#[derive(QueryableByName)]
-pub(crate) struct RollupState {
-    #[diesel(sql_type = Text)]
-    pub(crate) time_zone: String,
-    #[diesel(sql_type = Bool)]
-    pub(crate) daily_from_hourly: bool,
-}
-
-pub(crate) fn rollup_state(conn: &mut PgConnection) -> QueryResult<RollupState> {
-    diesel::sql_query("SELECT time_zone, daily_from_hourly FROM grid_timescale_rollup_state")
-        .get_result(conn)
 }

@@ -14,12 +14,16 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Jsonb, Text};
+use diesel::sql_types::{Bool, Text};
 use serde_json::json;
 
 use crate::capabilities::{Capabilities, ServerMode, detect};
 use crate::error::{TimescaleError, TsResult};
+use crate::ledger::{
+    LEDGER_DDL, RollupKind, exists, is_hypertable, kind_of, ledger, record, rollup_state,
+};
 use crate::limits::OperatingLimits;
+use crate::refresh::{RefreshReport, refresh};
 
 /// The advisory lock that serialises concurrent setups (any 64-bit constant of ours).
 const SETUP_LOCK: i64 = 0x6772_6964_7473_0001;
@@ -42,24 +46,6 @@ impl Default for TimescaleConfig {
     }
 }
 
-/// How the rollups are implemented in this database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RollupKind {
-    /// TimescaleDB continuous aggregates with refresh policies and real-time aggregation.
-    ContinuousAggregates,
-    /// Tables refreshed incrementally by [`crate::refresh()`].
-    Tables,
-}
-
-impl RollupKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            RollupKind::ContinuousAggregates => "continuous_aggregates",
-            RollupKind::Tables => "tables",
-        }
-    }
-}
-
 /// What [`setup`] found and did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetupReport {
@@ -71,62 +57,6 @@ pub struct SetupReport {
     pub hypertable: bool,
     /// How the rollups are implemented.
     pub rollups: RollupKind,
-}
-
-/// The ledger's view of the database.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SetupState {
-    /// The server's capabilities.
-    pub capabilities: Capabilities,
-    /// Whether `sensor_readings` is a hypertable.
-    pub hypertable: bool,
-    /// How the rollups are implemented.
-    pub rollups: RollupKind,
-    /// The time zone of the daily rollup.
-    pub time_zone: String,
-}
-
-#[derive(QueryableByName)]
-struct LedgerRow {
-    #[diesel(sql_type = Text)]
-    component: String,
-    #[diesel(sql_type = Jsonb)]
-    detail: serde_json::Value,
-}
-
-fn ledger(conn: &mut PgConnection) -> QueryResult<Vec<LedgerRow>> {
-    diesel::sql_query("SELECT component, detail FROM grid_timescale_ledger ORDER BY component")
-        .load(conn)
-}
-
-fn record(
-    conn: &mut PgConnection,
-    component: &str,
-    version: i32,
-    detail: serde_json::Value,
-) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO grid_timescale_ledger (component, version, detail) VALUES ($1, $2, $3)",
-    )
-    .bind::<Text, _>(component)
-    .bind::<Integer, _>(version)
-    .bind::<Jsonb, _>(detail)
-    .execute(conn)?;
-    Ok(())
-}
-
-fn exists(conn: &mut PgConnection, sql: &str) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct E {
-        #[diesel(sql_type = Bool)]
-        e: bool,
-    }
-    Ok(diesel::sql_query(sql).get_result::<E>(conn)?.e)
-}
-
-/// Quotes a value as an SQL literal (for the few statements that cannot take parameters).
-pub(crate) fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn check_time_zone(conn: &mut PgConnection, tz: &str) -> TsResult<()> {
@@ -165,33 +95,13 @@ fn setup_locked(
     config: &TimescaleConfig,
     caps: &Capabilities,
 ) -> TsResult<SetupReport> {
-    conn.batch_execute(
-        "CREATE TABLE IF NOT EXISTS grid_timescale_ledger (
-             component  text PRIMARY KEY,
-             version    integer NOT NULL,
-             detail     jsonb NOT NULL DEFAULT '{}',
-             applied_at timestamptz NOT NULL DEFAULT now())",
-    )?;
+    conn.batch_execute(LEDGER_DDL)?;
     let done: Vec<String> = ledger(conn)?.into_iter().map(|r| r.component).collect();
     let mut applied = Vec::new();
 
     if !done.iter().any(|c| c == "latest_readings") {
         conn.transaction::<_, TimescaleError, _>(|c| {
-            c.batch_execute(
-                "CREATE TABLE sensor_latest_readings (
-                     sensor_id         uuid PRIMARY KEY REFERENCES grid_sensors (id) ON DELETE CASCADE,
-                     \"timestamp\"     timestamptz NOT NULL,
-                     value             double precision NOT NULL,
-                     quality_indicator double precision NOT NULL,
-                     is_out_of_range   boolean NOT NULL,
-                     is_anomaly        boolean NOT NULL)
-                     -- Every batch rewrites these rows: leave room for HOT updates.
-                     WITH (fillfactor = 70);
-                 INSERT INTO sensor_latest_readings
-                 SELECT DISTINCT ON (sensor_id) sensor_id, \"timestamp\", value,
-                        quality_indicator, is_out_of_range, is_anomaly
-                   FROM sensor_readings ORDER BY sensor_id, \"timestamp\" DESC;",
-            )?;
+            c.batch_execute(include_str!("latest_readings.sql"))?;
             record(c, "latest_readings", 1, json!({}))?;
             Ok(())
         })?;
@@ -228,16 +138,14 @@ fn setup_locked(
 
     let rollups = match ledger(conn)?.into_iter().find(|r| r.component == "rollups") {
         Some(row) => {
-            let tz = row
-                .detail
-                .get("time_zone")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            if tz != config.time_zone {
-                return Err(TimescaleError::Config(format!(
-                    "the daily rollup is built for time zone {tz:?}, not {:?}: tear down and set up again to change it",
-                    config.time_zone
-                )));
+            // The zone in a configuration only seeds the first setup; afterwards the
+            // database's is the one that counts, and another is refused.
+            let database = rollup_state(conn)?.time_zone;
+            if database != config.time_zone {
+                return Err(TimescaleError::TimeZoneMismatch {
+                    configured: config.time_zone.clone(),
+                    database,
+                });
             }
             kind_of(&row.detail)
         }
@@ -249,17 +157,12 @@ fn setup_locked(
             };
             conn.transaction::<_, TimescaleError, _>(|c| {
                 crate::rollup::create(c, kind, &config.time_zone)?;
-                record(
-                    c,
-                    "rollups",
-                    1,
-                    json!({"kind": kind.as_str(), "time_zone": config.time_zone}),
-                )?;
+                record(c, "rollups", 1, json!({"kind": kind.as_str()}))?;
                 Ok(())
             })?;
             // Materialise what is already there (continuous aggregates refresh outside a
             // transaction block).
-            crate::rollup::initial_refresh(conn)?;
+            initial_refresh(conn)?;
             applied.push("rollups".to_owned());
             kind
         }
@@ -271,59 +174,6 @@ fn setup_locked(
         applied,
         hypertable,
         rollups,
-    })
-}
-
-fn kind_of(detail: &serde_json::Value) -> RollupKind {
-    match detail.get("kind").and_then(|v| v.as_str()) {
-        Some("continuous_aggregates") => RollupKind::ContinuousAggregates,
-        _ => RollupKind::Tables,
-    }
-}
-
-fn is_hypertable(conn: &mut PgConnection) -> QueryResult<bool> {
-    exists(
-        conn,
-        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
-            AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = '_timescaledb_catalog' AND c.relname = 'hypertable')
-            AS e",
-    )
-    .and_then(|ext| {
-        if !ext {
-            return Ok(false);
-        }
-        exists(
-            conn,
-            "SELECT EXISTS (SELECT 1 FROM _timescaledb_catalog.hypertable
-                             WHERE schema_name = 'public' AND table_name = 'sensor_readings') AS e",
-        )
-    })
-}
-
-/// The ledger's state, or [`TimescaleError::NotSetUp`].
-pub fn state(conn: &mut PgConnection) -> TsResult<SetupState> {
-    if !exists(
-        conn,
-        "SELECT to_regclass('grid_timescale_ledger') IS NOT NULL AS e",
-    )? {
-        return Err(TimescaleError::NotSetUp);
-    }
-    let rows = ledger(conn)?;
-    let rollup = rows
-        .iter()
-        .find(|r| r.component == "rollups")
-        .ok_or(TimescaleError::NotSetUp)?;
-    Ok(SetupState {
-        capabilities: detect(conn)?,
-        hypertable: is_hypertable(conn)?,
-        rollups: kind_of(&rollup.detail),
-        time_zone: rollup
-            .detail
-            .get("time_zone")
-            .and_then(|v| v.as_str())
-            .unwrap_or("UTC")
-            .to_owned(),
     })
 }
 
@@ -417,4 +267,14 @@ fn hypertable_to_plain(conn: &mut PgConnection) -> TsResult<()> {
         conn.batch_execute(&d.ddl)?;
     }
     Ok(())
+}
+
+fn initial_refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
+    // Every hour that holds readings is out of date in a new rollup.
+    conn.batch_execute(
+        "INSERT INTO grid_timescale_invalidations (hour)
+         SELECT DISTINCT date_bin(INTERVAL '1 hour', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00+00')
+           FROM sensor_readings",
+    )?;
+    refresh(conn)
 }

@@ -117,10 +117,18 @@ fn a_sensor_can_widen_its_bounds_and_a_bad_bound_refuses_only_its_readings() {
     let conn = &mut db.conn();
     let s = substation(conn, "BD-3", GridZone::Mombasa, 33);
     let mut wide = SensorDraft::new(s.id, "BD-WIDE", SensorType::Vibration);
-    wide.metadata = serde_json::json!({"physical_bounds": {"min": 0, "max": 5000}});
+    wide.metadata = SensorMetadata {
+        physical_bounds: Some(serde_json::json!({"min": 0, "max": 5000})),
+        ..Default::default()
+    }
+    .to_json();
     let wide = sensor_with(conn, wide);
     let mut broken = SensorDraft::new(s.id, "BD-BROKEN", SensorType::Vibration);
-    broken.metadata = serde_json::json!({"physical_bounds": {"min": 10, "max": 1}});
+    broken.metadata = SensorMetadata {
+        physical_bounds: Some(serde_json::json!({"min": 10, "max": 1})),
+        ..Default::default()
+    }
+    .to_json();
     let broken = sensor_with(conn, broken);
     let plain = sensor(conn, &s, "BD-PLAIN", SensorType::Vibration);
     let at = t(2026, 11, 24, 10, 0);

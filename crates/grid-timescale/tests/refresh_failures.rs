@@ -141,7 +141,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
         conn,
         SeriesTarget::Sensor(a.id),
         h0,
-        h0 + Duration::hours(3),
+        h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::hours(1),
         SourcePreference::Auto,
     )
@@ -154,7 +154,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
         conn,
         SeriesTarget::Sensor(a.id),
         h0,
-        h0 + Duration::hours(3),
+        h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::days(1),
         SourcePreference::Auto,
     )
@@ -194,7 +194,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
         conn,
         SeriesTarget::Sensor(a.id),
         h0,
-        h0 + Duration::hours(3),
+        h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::hours(1),
         SourcePreference::Auto,
     )

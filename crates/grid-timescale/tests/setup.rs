@@ -55,10 +55,16 @@ fn setup_is_idempotent_and_fits_the_mode() {
         time_zone: "UTC".into(),
         ..Default::default()
     };
-    assert!(matches!(
-        setup(conn, &other),
-        Err(TimescaleError::Config(_))
-    ));
+    match setup(conn, &other) {
+        Err(TimescaleError::TimeZoneMismatch {
+            configured,
+            database,
+        }) => assert_eq!(
+            (configured.as_str(), database.as_str()),
+            ("UTC", "Africa/Nairobi")
+        ),
+        other => panic!("expected a time-zone mismatch, got {other:?}"),
+    }
     let bad = TimescaleConfig {
         time_zone: "Mars/Olympus".into(),
         ..Default::default()

@@ -9,11 +9,58 @@ use grid_store::schema::sensor_readings;
 use super::validate::Row;
 use crate::relations::sensor_readings_staging;
 
-pub(super) const STAGING_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sensor_readings_staging (
-        sensor_id uuid NOT NULL, \"timestamp\" timestamptz NOT NULL, value float8 NOT NULL,
-        value_raw float8, quality_indicator float8 NOT NULL, is_anomaly boolean NOT NULL,
-        is_out_of_range boolean NOT NULL, metadata jsonb) ON COMMIT DELETE ROWS;
-    TRUNCATE sensor_readings_staging;";
+/// The columns ingest writes, in the order [`encode_row`] encodes them: the one list that
+/// the COPY into either table, the staging table's definition and the merge all follow.
+macro_rules! copy_columns {
+    ($t:ident) => {
+        (
+            $t::sensor_id,
+            $t::timestamp,
+            $t::value,
+            $t::value_raw,
+            $t::quality_indicator,
+            $t::is_anomaly,
+            $t::is_out_of_range,
+            $t::metadata,
+        )
+    };
+}
+
+/// The names of [`copy_columns!`], from Diesel's declaration of `sensor_readings`.
+pub(super) fn column_names() -> [&'static str; 8] {
+    use diesel::Column;
+    use sensor_readings as r;
+    fn name<C: Column>(_: C) -> &'static str {
+        C::NAME
+    }
+    let (a, b, c, d, e, f, g, h) = copy_columns!(r);
+    [
+        name(a),
+        name(b),
+        name(c),
+        name(d),
+        name(e),
+        name(f),
+        name(g),
+        name(h),
+    ]
+}
+
+/// The column list for SQL text, each name quoted.
+pub(super) fn column_list() -> String {
+    column_names().map(|c| format!("\"{c}\"")).join(", ")
+}
+
+/// The connection's staging table: the copied columns of `sensor_readings`, their types
+/// taken from the table itself, emptied at every commit.
+pub(super) fn staging_ddl() -> String {
+    format!(
+        "CREATE TEMP TABLE IF NOT EXISTS sensor_readings_staging ON COMMIT DELETE ROWS AS
+             SELECT {} FROM sensor_readings WITH NO DATA;
+         TRUNCATE sensor_readings_staging;",
+        column_list()
+    )
+}
 
 #[derive(Clone, Copy)]
 pub(super) enum Target {
@@ -26,13 +73,14 @@ const PG_EPOCH_OFFSET_MICROS: i64 = 946_684_800_000_000;
 /// Bytes buffered before each `PQputCopyData` call.
 const COPY_CHUNK: usize = 64 * 1024;
 
-/// Appends one row in PostgreSQL's binary COPY format (8 fields, big-endian).
+/// Appends one row in PostgreSQL's binary COPY format (big-endian), its fields in the
+/// order of [`copy_columns!`] (a test decodes it back against [`column_names`]).
 fn encode_row(buf: &mut Vec<u8>, row: &Row) {
     fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
         buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
         buf.extend_from_slice(bytes);
     }
-    buf.extend_from_slice(&8i16.to_be_bytes());
+    buf.extend_from_slice(&(column_names().len() as i16).to_be_bytes());
     field(buf, row.sensor_id.as_bytes());
     let micros = row.timestamp.timestamp_micros() - PG_EPOCH_OFFSET_MICROS;
     field(buf, &micros.to_be_bytes());
@@ -93,40 +141,75 @@ fn run_copy(
         Target::Readings => {
             use sensor_readings as r;
             diesel::copy_from(r::table)
-                .from_raw_data(
-                    (
-                        r::sensor_id,
-                        r::timestamp,
-                        r::value,
-                        r::value_raw,
-                        r::quality_indicator,
-                        r::is_anomaly,
-                        r::is_out_of_range,
-                        r::metadata,
-                    ),
-                    callback,
-                )
+                .from_raw_data(copy_columns!(r), callback)
                 .with_format(CopyFormat::Binary)
                 .execute(conn)
         }
         Target::Staging => {
             use sensor_readings_staging as s;
             diesel::copy_from(s::table)
-                .from_raw_data(
-                    (
-                        s::sensor_id,
-                        s::timestamp,
-                        s::value,
-                        s::value_raw,
-                        s::quality_indicator,
-                        s::is_anomaly,
-                        s::is_out_of_range,
-                        s::metadata,
-                    ),
-                    callback,
-                )
+                .from_raw_data(copy_columns!(s), callback)
                 .with_format(CopyFormat::Binary)
                 .execute(conn)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    /// The staging table Diesel knows must list the copied columns in the same order.
+    #[test]
+    fn staging_and_readings_copy_the_same_columns() {
+        use diesel::Column;
+        use sensor_readings_staging as s;
+        fn name<C: Column>(_: C) -> &'static str {
+            C::NAME
+        }
+        let (a, b, c, d, e, f, g, h) = copy_columns!(s);
+        let staging = [
+            name(a),
+            name(b),
+            name(c),
+            name(d),
+            name(e),
+            name(f),
+            name(g),
+            name(h),
+        ];
+        assert_eq!(staging, column_names());
+    }
+
+    /// A row encodes as exactly one field per copied column.
+    #[test]
+    fn a_row_encodes_one_field_per_column() {
+        let row = Row {
+            index: 0,
+            degraded: false,
+            sensor_id: uuid::Uuid::new_v4(),
+            timestamp: Utc::now(),
+            value: 1.0,
+            value_raw: 2.0,
+            quality: 1.0,
+            out_of_range: false,
+            metadata: Some(serde_json::json!({"a": 1})),
+        };
+        let mut buf = Vec::new();
+        encode_row(&mut buf, &row);
+        let count = i16::from_be_bytes([buf[0], buf[1]]) as usize;
+        let mut at = 2;
+        let mut fields = 0;
+        while at < buf.len() {
+            let len = i32::from_be_bytes(buf[at..at + 4].try_into().unwrap());
+            at += 4 + len.max(0) as usize;
+            fields += 1;
+        }
+        assert_eq!(at, buf.len());
+        assert_eq!(
+            (count, fields),
+            (column_names().len(), column_names().len())
+        );
     }
 }

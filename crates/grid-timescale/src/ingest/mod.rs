@@ -32,7 +32,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use grid_model::SensorType;
+use grid_model::{SensorMetadata, SensorType};
 use grid_store::enums::{DbSensorStatus, DbSensorType};
 use grid_store::schema::{grid_sensors, grid_substations};
 use serde_json::Value;
@@ -204,6 +204,22 @@ impl Default for IngestOptions {
     }
 }
 
+/// A sensor's calibration: `value = raw × scale + offset`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    /// `calibration_scale`.
+    pub scale: f64,
+    /// `calibration_offset`.
+    pub offset: f64,
+}
+
+impl Calibration {
+    /// The calibrated value of a raw one.
+    pub fn apply(&self, raw: f64) -> f64 {
+        raw * self.scale + self.offset
+    }
+}
+
 /// Ingests readings into `sensor_readings`.
 #[derive(Debug)]
 pub struct Ingester {
@@ -225,7 +241,7 @@ impl Ingester {
         limits: OperatingLimits,
         options: IngestOptions,
     ) -> TsResult<Ingester> {
-        let st = crate::setup::state(conn)?;
+        let st = crate::ledger::state(conn)?;
         let hypertable = st.hypertable;
         let community = st.capabilities.mode == crate::ServerMode::Community;
         let mut me = Ingester {
@@ -242,6 +258,16 @@ impl Ingester {
         Ok(me)
     }
 
+    /// The calibration ingest applies to the sensor `sensor_id`'s raw values, or `None`
+    /// for a sensor it does not know: what a caller watching the raw stream must use to see
+    /// the values ingest stores.
+    pub fn calibration_of(&self, sensor_id: Uuid) -> Option<Calibration> {
+        self.sensors.get(&sensor_id).map(|s| Calibration {
+            scale: s.scale,
+            offset: s.offset,
+        })
+    }
+
     /// The options in force.
     pub fn options(&self) -> &IngestOptions {
         &self.options
@@ -254,8 +280,8 @@ impl Ingester {
 
     /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
-        self.horizon = crate::retention::horizon(conn)?;
-        self.frozen_before = crate::retention::frozen_before(conn)?;
+        self.horizon = crate::ledger::horizon(conn)?;
+        self.frozen_before = crate::ledger::frozen_before(conn)?;
         self.chunks.clear();
         let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =
             grid_sensors::table
@@ -274,6 +300,7 @@ impl Ingester {
             .into_iter()
             .map(|(id, status, kind, scale, offset, meta, kv)| {
                 let kind: SensorType = kind.into();
+                let meta = SensorMetadata::from_json(&meta);
                 let nominal =
                     (kind == SensorType::Voltage).then(|| OperatingLimits::nominal_kv(&meta, kv));
                 let band = self
@@ -303,7 +330,7 @@ impl Ingester {
         Ok(())
     }
 
-    /// Ingests one batch atomically. `first_index` numbers the readings in the report.
+    /// Ingests one batch atomically; the report numbers its readings from 0.
     pub fn ingest_batch<I>(
         &mut self,
         conn: &mut PgConnection,

@@ -22,6 +22,17 @@ pub(super) struct SensorInfo {
     pub(super) bounds: Result<Band, InvalidBounds>,
 }
 
+impl SensorInfo {
+    /// The calibrated value of a raw one (`raw × calibration_scale + calibration_offset`).
+    pub(super) fn calibrate(&self, raw: f64) -> f64 {
+        super::Calibration {
+            scale: self.scale,
+            offset: self.offset,
+        }
+        .apply(raw)
+    }
+}
+
 /// A validated row, as it is written.
 #[derive(Debug, Clone)]
 pub(super) struct Row {
@@ -108,7 +119,7 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 self.reject(&r, index, RejectReason::DayBeforeRetentionHorizon);
                 continue;
             }
-            let value = r.value_raw * sensor.scale + sensor.offset;
+            let value = sensor.calibrate(r.value_raw);
             if !value.is_finite() {
                 self.reject(&r, index, RejectReason::NonFiniteCalibratedValue);
                 continue;

@@ -10,7 +10,7 @@ use diesel::result::DatabaseErrorKind;
 use diesel::sql_types::{Array, BigInt, Bool, Double, Timestamptz};
 use uuid::Uuid;
 
-use super::copy::{STAGING_DDL, Target, copy_rows};
+use super::copy::{Target, column_list, copy_rows, staging_ddl};
 use super::validate::Row;
 use super::{Conflict, ConflictPolicy, IngestReport, WritePath};
 use crate::chunks::Probe;
@@ -27,9 +27,6 @@ pub(super) fn is_transient(e: &diesel::result::Error) -> bool {
         _ => false,
     }
 }
-
-const COLUMNS: &str = "sensor_id, \"timestamp\", value, value_raw, quality_indicator, \
-                       is_anomaly, is_out_of_range, metadata";
 
 /// What writing a batch's rows did.
 pub(super) struct Outcome {
@@ -102,7 +99,7 @@ pub(super) fn write_batch(
                     DatabaseErrorKind::UniqueViolation,
                     _,
                 )) => {
-                    conn.batch_execute(STAGING_DDL)?;
+                    conn.batch_execute(&staging_ddl())?;
                     copy_rows(conn, Target::Staging, rows)?;
                     merge(conn, policy, cap)?
                 }
@@ -110,7 +107,7 @@ pub(super) fn write_batch(
             }
         }
         ConflictPolicy::Replace => {
-            conn.batch_execute(STAGING_DDL)?;
+            conn.batch_execute(&staging_ddl())?;
             copy_rows(conn, Target::Staging, rows)?;
             merge(conn, policy, cap)?
         }
@@ -153,11 +150,12 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy, cap: usize) -> QueryRe
         #[diesel(sql_type = BigInt)]
         changed: i64,
     }
+    let columns = column_list();
     let sql = match policy {
         ConflictPolicy::KeepFirst => {
             let inserted = diesel::sql_query(format!(
-                "INSERT INTO sensor_readings ({COLUMNS})
-                 SELECT {COLUMNS} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
+                "INSERT INTO sensor_readings ({columns})
+                 SELECT {columns} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
                  ON CONFLICT (sensor_id, \"timestamp\") DO NOTHING"
             ))
             .execute(conn)?;
@@ -194,8 +192,8 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy, cap: usize) -> QueryRe
         }
         ConflictPolicy::Replace => format!(
             "WITH up AS (
-                 INSERT INTO sensor_readings ({COLUMNS})
-                 SELECT {COLUMNS} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
+                 INSERT INTO sensor_readings ({columns})
+                 SELECT {columns} FROM sensor_readings_staging ORDER BY sensor_id, \"timestamp\"
                  ON CONFLICT (sensor_id, \"timestamp\") DO UPDATE
                     SET value = excluded.value, value_raw = excluded.value_raw,
                         quality_indicator = excluded.quality_indicator,

@@ -235,6 +235,57 @@ impl StuckDetector {
     }
 }
 
+/// The alarm policy of threshold alarms per sensor type: which types alarm, how much
+/// hysteresis keeps a value hovering at a limit from chattering (ISA-18.2 deadband), what
+/// kind of alert a crossing raises and how severe it is.
+pub mod policy {
+    use chrono::Duration;
+    use grid_model::{AlertKind, AlertSeverity, SensorType};
+    use grid_timescale::Band;
+
+    use super::{Condition, ThresholdRule};
+
+    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
+    /// (voltage); `None` for types that raise no threshold alarm. Hysteresis: 1 % of nominal
+    /// for voltage, 0.05 Hz for frequency, 2 °C for temperatures.
+    pub fn rule_for(kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
+        let hysteresis = match kind {
+            SensorType::Voltage => 0.01 * nominal_kv,
+            SensorType::Frequency => 0.05,
+            SensorType::TransformerOil | SensorType::Temperature => 2.0,
+            _ => return None,
+        };
+        Some(ThresholdRule {
+            min: band.min,
+            max: band.max,
+            hysteresis,
+            min_duration: Duration::zero(),
+        })
+    }
+
+    /// The kind of alert a crossing on a sensor of `kind` raises.
+    pub fn alert_kind(kind: SensorType, condition: Condition) -> AlertKind {
+        match (kind, condition) {
+            (SensorType::Voltage, Condition::Low) => AlertKind::VoltageLow,
+            (SensorType::Voltage, Condition::High) => AlertKind::VoltageHigh,
+            (SensorType::Frequency, _) => AlertKind::FrequencyExcursion,
+            _ => AlertKind::Overheating,
+        }
+    }
+
+    /// How severe: a voltage below half its nominal is an emergency (supply effectively
+    /// lost); voltage and temperature crossings are critical; the rest warnings.
+    pub fn severity(kind: &AlertKind, value: f64, nominal_kv: f64) -> AlertSeverity {
+        match kind {
+            AlertKind::VoltageLow if value < 0.5 * nominal_kv => AlertSeverity::Emergency,
+            AlertKind::Overheating | AlertKind::VoltageLow | AlertKind::VoltageHigh => {
+                AlertSeverity::Critical
+            }
+            _ => AlertSeverity::Warning,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

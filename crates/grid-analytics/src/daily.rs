@@ -1,6 +1,7 @@
 //! The pure parts of daily grid statistics: a zone's load curve, voltage levels, runs of
 //! out-of-limit readings, maintenance hours.
 
+pub use grid_model::VoltageLevel;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -166,17 +167,6 @@ pub struct VoltageInput {
     pub count: i64,
 }
 
-/// The day's voltage at one nominal level.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct VoltageLevel {
-    /// Mean, kV.
-    pub average_kv: f64,
-    /// Mean in per unit of the nominal.
-    pub average_pu: f64,
-    /// Readings.
-    pub readings: i64,
-}
-
 /// Averages per nominal level (kV, rounded to 0.1), and the average at the highest level —
 /// what `daily_grid_statistics.average_voltage_kv` holds: an average across 11–400 kV
 /// sensors in kV would mean nothing.
@@ -205,21 +195,6 @@ pub fn voltage_levels(inputs: &[VoltageInput]) -> (BTreeMap<String, VoltageLevel
         })
         .collect();
     (levels, top)
-}
-
-/// Excursions in a sensor's readings: each contiguous run of out-of-limit readings counts
-/// once. `before` says whether the reading just before the first was out of limit (a run
-/// that began earlier belongs to the day it began).
-pub fn excursions(flags: impl IntoIterator<Item = bool>, before: bool) -> u32 {
-    let mut prev = before;
-    let mut runs = 0;
-    for f in flags {
-        if f && !prev {
-            runs += 1;
-        }
-        prev = f;
-    }
-    runs
 }
 
 /// Hours of `[start, end)` (end `None`: still going at `now`) that fall in `[day_start,
@@ -352,20 +327,6 @@ mod tests {
         assert_eq!(top, Some((66.0 * 9.0 + 72.6) / 10.0));
         assert!((levels["66"].average_pu - 1.01).abs() < 1e-12);
         assert_eq!(levels["11"].average_kv, 11.0);
-    }
-
-    #[test]
-    fn a_run_counts_once() {
-        assert_eq!(
-            excursions([false, true, true, false, true, false], false),
-            2
-        );
-        assert_eq!(
-            excursions([true, true, false, true], true),
-            1,
-            "the first run began the day before"
-        );
-        assert_eq!(excursions([], false), 0);
     }
 
     #[test]

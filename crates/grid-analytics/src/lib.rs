@@ -3,7 +3,10 @@
 pub mod alerting;
 pub mod compute;
 pub mod daily;
+pub mod error;
+mod load;
 pub mod period;
 pub mod reliability;
 
 pub use compute::{AnalyticsConfig, compute_days};
+pub use error::{AnalyticsError, AnalyticsResult};

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
 use diesel::PgConnection;
-use grid_model::{DailyStatistics, GridZone};
+use grid_model::{DailyStatistics, GridZone, StatisticsMetadata};
 use serde::Serialize;
 
 use crate::reliability::{
@@ -19,21 +19,22 @@ use crate::reliability::{
 
 /// The indices a stored daily row carries (its metadata holds what the columns do not).
 pub fn indices_of(row: &DailyStatistics) -> Indices {
-    let r = row.metadata.get("reliability");
-    let f = |k: &str| r.and_then(|r| r.get(k)).and_then(serde_json::Value::as_f64);
+    let r = StatisticsMetadata::from_json(&row.metadata)
+        .reliability
+        .unwrap_or_default();
     Indices {
-        customers_served: f("customers_served").unwrap_or(0.0) as i64,
+        customers_served: r.customers_served,
         sustained: row.total_outages.max(0) as u32,
         sustained_minutes: row.total_outage_minutes,
-        momentary: f("momentary_interruptions").unwrap_or(0.0) as u32,
-        customer_minutes: f("customer_minutes").unwrap_or(0.0),
-        customer_interruptions: f("customer_interruptions").unwrap_or(0.0),
-        customer_momentary_events: f("customer_momentary_events").unwrap_or(0.0),
+        momentary: r.momentary_interruptions,
+        customer_minutes: r.customer_minutes,
+        customer_interruptions: r.customer_interruptions,
+        customer_momentary_events: r.customer_momentary_events,
         saidi: row.saidi,
         saifi: row.saifi,
-        caidi: f("caidi_minutes"),
-        asai: f("asai"),
-        maifi_e: f("maifi_e"),
+        caidi: r.caidi_minutes,
+        asai: r.asai,
+        maifi_e: r.maifi_e,
     }
 }
 
@@ -86,7 +87,7 @@ pub fn period_report(
     zone: Option<GridZone>,
     from: NaiveDate,
     to: NaiveDate,
-) -> grid_timescale::TsResult<PeriodReport> {
+) -> crate::AnalyticsResult<PeriodReport> {
     let history_from = from
         .checked_sub_months(Months::new(60))
         .unwrap_or(NaiveDate::MIN);

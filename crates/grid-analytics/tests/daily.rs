@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use diesel::PgConnection;
+use grid_analytics::AnalyticsError;
 use grid_analytics::compute::{AnalyticsConfig, compute_days};
 use grid_model::*;
 use grid_store::substations::SubstationUpdate;
@@ -83,7 +84,7 @@ fn outage(
     end: DateTime<Utc>,
     customers: i32,
 ) -> Alert {
-    let mut d = AlertDraft::new("outage", AlertSeverity::Critical, "Supply lost");
+    let mut d = AlertDraft::new(AlertKind::Outage, AlertSeverity::Critical, "Supply lost");
     d.substation_id = Some(s.id);
     d.raised_at = start;
     d.affected_customers = customers;
@@ -115,21 +116,33 @@ fn fixture() -> Fixture {
         &a,
         "A-IN",
         SensorType::Load,
-        json!({"measurement_role": "incomer"}),
+        SensorMetadata {
+            measurement_role: Some(MeasurementRole::Incomer),
+            ..Default::default()
+        }
+        .to_json(),
     );
     let a_f1 = sensor(
         conn,
         &a,
         "A-F1",
         SensorType::Load,
-        json!({"measurement_role": "feeder"}),
+        SensorMetadata {
+            measurement_role: Some(MeasurementRole::Feeder),
+            ..Default::default()
+        }
+        .to_json(),
     );
     let a_f2 = sensor(
         conn,
         &a,
         "A-F2",
         SensorType::Load,
-        json!({"measurement_role": "feeder"}),
+        SensorMetadata {
+            measurement_role: Some(MeasurementRole::Feeder),
+            ..Default::default()
+        }
+        .to_json(),
     );
     let b_g1 = sensor(conn, &b, "B-G1", SensorType::Load, json!({}));
     let b_g2 = sensor(conn, &b, "B-G2", SensorType::Load, json!({}));
@@ -140,7 +153,11 @@ fn fixture() -> Fixture {
         &b,
         "B-V11",
         SensorType::Voltage,
-        json!({"nominal_kv": 11.0}),
+        SensorMetadata {
+            nominal_kv: Some(11.0),
+            ..Default::default()
+        }
+        .to_json(),
     );
     let a_hz = sensor(conn, &a, "A-HZ", SensorType::Frequency, json!({}));
     // Kisumu: one substation whose load sensor misses two hours.
@@ -193,7 +210,7 @@ fn fixture() -> Fixture {
     outage(conn, &b, local(10, 0), local(10, 3), 2000);
     outage(conn, &a, local(-1, 30), local(0, 20), 700);
     outage(conn, &w, local(5, 0), local(5, 30), 100);
-    let mut d = AlertDraft::new("voltage_sag", AlertSeverity::Warning, "Sag at A");
+    let mut d = AlertDraft::new(AlertKind::VoltageLow, AlertSeverity::Warning, "Sag at A");
     d.substation_id = Some(a.id);
     d.raised_at = local(1, 40);
     let sag = conn.raise_alert(&NewAlert::new(d).unwrap()).unwrap();
@@ -371,4 +388,67 @@ fn recomputing_is_idempotent_corrects_late_data_and_keeps_the_recorded_customers
     let n = later.iter().find(|r| r.zone == GridZone::Nairobi).unwrap();
     assert_eq!(n.metadata["reliability"]["customers_served"], 4000);
     assert_eq!(n.saidi, Some(11.25));
+}
+
+/// The local time zone has one owner, the database: analytics configured for another zone
+/// is refused by name (it used to answer `average_voltage_kv = None`, matching the daily
+/// rollup's buckets to its own midnight), and so is a second setup for another zone.
+#[test]
+fn a_time_zone_other_than_the_databases_is_refused_with_a_clear_error() {
+    let f = fixture();
+    let conn = &mut f.db.conn();
+    let now = local(72, 0);
+    let utc = AnalyticsConfig {
+        time_zone: Some("UTC".into()),
+        ..Default::default()
+    };
+    let err = compute_days(conn, &utc, day(), day(), now).unwrap_err();
+    match &err {
+        AnalyticsError::TimeZoneMismatch {
+            configured,
+            database,
+        } => {
+            assert_eq!(configured, "UTC");
+            assert_eq!(database, "Africa/Nairobi");
+        }
+        other => panic!("expected a time-zone mismatch, got {other:?}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("\"UTC\"") && message.contains("\"Africa/Nairobi\""),
+        "{message}"
+    );
+    assert!(grid_analytics::compute::zone_load_curves(conn, &utc, day()).is_err());
+    // Nothing was written for the refused call.
+    assert_eq!(
+        grid_store::statistics::range(conn, day(), day())
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Naming the database's zone, or none, computes the day in it.
+    let nairobi = AnalyticsConfig {
+        time_zone: Some("Africa/Nairobi".into()),
+        ..Default::default()
+    };
+    let rows = compute_days(conn, &nairobi, day(), day(), now).unwrap();
+    let n = rows.iter().find(|r| r.zone == GridZone::Nairobi).unwrap();
+    assert_eq!(n.average_voltage_kv, Some(220.0));
+    assert_eq!(
+        StatisticsMetadata::from_json(&n.metadata)
+            .time_zone
+            .as_deref(),
+        Some("Africa/Nairobi")
+    );
+
+    // A configuration only seeds the first setup: another zone afterwards is refused too.
+    let other = grid_timescale::TimescaleConfig {
+        time_zone: "UTC".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        grid_timescale::setup(conn, &other),
+        Err(grid_timescale::TimescaleError::TimeZoneMismatch { .. })
+    ));
 }

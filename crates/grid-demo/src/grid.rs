@@ -3,7 +3,6 @@
 
 use grid_model::*;
 use grid_store::{SensorRepository, StoreResult, SubstationRepository, TransformerRepository};
-use serde_json::json;
 
 /// (code, name, zone, latitude, longitude, kV, customers served)
 pub const SUBSTATIONS: [(&str, &str, GridZone, f64, f64, i32, i32); 23] = [
@@ -341,7 +340,11 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
             peak,
             &|d| {
                 d.measurement_unit = Some("MW".into());
-                d.metadata = json!({"measurement_role": "incomer"});
+                d.metadata = SensorMetadata {
+                    measurement_role: Some(MeasurementRole::Incomer),
+                    ..Default::default()
+                }
+                .to_json();
             },
         )?;
         for f in 1..=2 {
@@ -353,7 +356,11 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
                 peak / 2.0,
                 &|d| {
                     d.measurement_unit = Some("MW".into());
-                    d.metadata = json!({"measurement_role": "feeder"});
+                    d.metadata = SensorMetadata {
+                        measurement_role: Some(MeasurementRole::Feeder),
+                        ..Default::default()
+                    }
+                    .to_json();
                 },
             )?;
         }
@@ -379,7 +386,11 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
                 &|d| {
                     d.measurement_unit = Some("kV".into());
                     d.transformer_id = Some(tid);
-                    d.metadata = json!({"nominal_kv": secondary});
+                    d.metadata = SensorMetadata {
+                        nominal_kv: Some(secondary),
+                        ..Default::default()
+                    }
+                    .to_json();
                 },
             )?;
         }

@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+mod alarms;
+pub mod error;
 pub mod grid;
 pub mod report;
 pub mod run;
 pub mod simulate;
+pub mod summary;
 
 pub use run::{DemoError, DemoOptions, DemoSummary, prepare, run};

@@ -1,16 +1,44 @@
 //! A simulated SCADA day of the demo grid at 1-minute resolution, with injected events.
 
 use chrono::{DateTime, Duration, Utc};
-use grid_model::{GridZone, SensorType};
+use grid_model::{AlertKind, GridZone, SensorType};
 use grid_timescale::ingest::Reading;
 
 use crate::grid::{DemoGrid, DemoSensor};
 
+/// What an injected event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A meter sending garbage, then a stuck value.
+    BadSensor,
+    /// A short voltage sag (IEEE 1159: 0.1–0.9 pu).
+    VoltageSag,
+    /// Supply lost at a substation.
+    Outage,
+    /// A transformer running hot.
+    Overheating,
+    /// Frequency out of its band across a zone.
+    FrequencyExcursion,
+}
+
+impl std::fmt::Display for EventKind {
+    /// Its name in the report and the picture: the alert kind's, where it raises one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventKind::BadSensor => f.write_str("bad_sensor"),
+            EventKind::VoltageSag => f.write_str("voltage_sag"),
+            EventKind::Outage => AlertKind::Outage.fmt(f),
+            EventKind::Overheating => AlertKind::Overheating.fmt(f),
+            EventKind::FrequencyExcursion => AlertKind::FrequencyExcursion.fmt(f),
+        }
+    }
+}
+
 /// An injected event, for the report and the picture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// `voltage_sag`, `frequency_excursion`, `overheating`, `outage`, `bad_sensor`.
-    pub kind: &'static str,
+    /// What it is.
+    pub kind: EventKind,
     /// Where.
     pub substation: &'static str,
     /// Its zone.
@@ -25,12 +53,12 @@ pub struct Event {
     pub description: &'static str,
 }
 
-/// The events of the simulated day (local times in Nairobi, UTC+3).
+/// The events of the simulated day, at fixed hours after the local midnight `day_start`.
 pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
     let at = |h: i64, m: i64| day_start + Duration::hours(h) + Duration::minutes(m);
     vec![
         Event {
-            kind: "bad_sensor",
+            kind: EventKind::BadSensor,
             substation: "ELD-KIT",
             zone: GridZone::Eldoret,
             start: at(2, 0),
@@ -39,7 +67,7 @@ pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
             description: "power-factor meter sends NaN and infinities, then a stuck value",
         },
         Event {
-            kind: "voltage_sag",
+            kind: EventKind::VoltageSag,
             substation: "NRB-EMB",
             zone: GridZone::Nairobi,
             start: at(7, 42),
@@ -48,7 +76,7 @@ pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
             description: "220 kV bus sags to 0.82 pu after a line fault",
         },
         Event {
-            kind: "outage",
+            kind: EventKind::Outage,
             substation: "KSM-KIS",
             zone: GridZone::Kisumu,
             start: at(10, 15),
@@ -57,7 +85,7 @@ pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
             description: "feeder breaker trip: supply lost, restored after 65 minutes",
         },
         Event {
-            kind: "overheating",
+            kind: EventKind::Overheating,
             substation: "MSA-RAB",
             zone: GridZone::Mombasa,
             start: at(13, 0),
@@ -66,7 +94,7 @@ pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
             description: "transformer T1 top oil above 95 °C (cooling fan failure)",
         },
         Event {
-            kind: "frequency_excursion",
+            kind: EventKind::FrequencyExcursion,
             substation: "WST-MUS",
             zone: GridZone::Western,
             start: at(18, 31),
@@ -108,17 +136,17 @@ pub fn value(
     let h = m as f64 / 60.0;
     let n = noise(index as u64, m as u64);
     let shape = load_shape(h);
-    let ev = |kind: &str| events.iter().find(|e| e.kind == kind && inside(e, s, t));
-    let western_dip = events
-        .iter()
-        .any(|e| e.kind == "frequency_excursion" && s.zone == e.zone && t >= e.start && t < e.end);
-    let out = ev("outage").is_some();
+    let ev = |kind: EventKind| events.iter().find(|e| e.kind == kind && inside(e, s, t));
+    let western_dip = events.iter().any(|e| {
+        e.kind == EventKind::FrequencyExcursion && s.zone == e.zone && t >= e.start && t < e.end
+    });
+    let out = ev(EventKind::Outage).is_some();
     match s.sensor.sensor_type {
         SensorType::Load if out => 0.0,
         SensorType::Load => s.nominal * shape * (1.0 + 0.01 * n),
         SensorType::Voltage if out => 0.0,
         SensorType::Voltage
-            if ev("voltage_sag").is_some() && s.sensor.sensor_id.ends_with("V-BUS") =>
+            if ev(EventKind::VoltageSag).is_some() && s.sensor.tag.ends_with("V-BUS") =>
         {
             s.nominal * (0.82 + 0.005 * n)
         }
@@ -133,7 +161,7 @@ pub fn value(
         SensorType::Temperature => 55.0 + 25.0 * shape + 0.5 * n,
         SensorType::TransformerOil => {
             let base = 45.0 + 20.0 * shape + 0.3 * n;
-            match ev("overheating") {
+            match ev(EventKind::Overheating) {
                 // Rises over the first hour to about 103 °C, then holds until the fans return.
                 Some(e) => {
                     base + (103.0 + 0.3 * n - base)
@@ -158,7 +186,7 @@ pub fn readings<'a>(
             let t = day_start + Duration::minutes(m);
             let mut v = value(s, i, day_start, m, events);
             let bad = events.iter().find(|e| {
-                e.kind == "bad_sensor"
+                e.kind == EventKind::BadSensor
                     && inside(e, s, t)
                     && s.sensor.sensor_type == SensorType::PowerFactor
             });

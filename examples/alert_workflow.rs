@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     // The condition began 40 minutes ago (an alarm recorded after the fact).
     let began = Utc::now() - Duration::minutes(40);
     let mut d = AlertDraft::new(
-        "overheating",
+        AlertKind::Overheating,
         AlertSeverity::Critical,
         "T1 top oil above 95 °C",
     );

@@ -39,11 +39,7 @@ fn main() -> anyhow::Result<()> {
         Some(p) => PathBuf::from(p),
         None => write_sample(&mut conn)?,
     };
-    let tags: HashMap<String, Uuid> = conn
-        .sensors()?
-        .into_iter()
-        .map(|s| (s.sensor_id, s.id))
-        .collect();
+    let tags: HashMap<String, Uuid> = conn.sensors()?.into_iter().map(|s| (s.tag, s.id)).collect();
 
     let size = std::fs::metadata(&path)
         .with_context(|| format!("opening {}", path.display()))?

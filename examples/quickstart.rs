@@ -62,7 +62,7 @@ fn main() -> anyhow::Result<()> {
     let hourly = series(
         &mut conn,
         SeriesTarget::Sensor(sensor.id),
-        now - Duration::hours(3),
+        now - Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         now,
         Duration::hours(1),
         SourcePreference::Auto,

@@ -86,23 +86,23 @@ poll_interval_ms = 200
 timeout_ms = 500
 word_order = "CDAB"
 [[device.point]]
-sensor = "RUA-V-BUS"
+tag = "RUA-V-BUS"
 register = "holding"
 address = 0
 type = "f32"
 [[device.point]]
-sensor = "RUA-HZ"
+tag = "RUA-HZ"
 register = "holding"
 address = 2
 type = "sunspec_i16"
 scale_factor_address = 3
 [[device.point]]
-sensor = "RUA-I-1"
+tag = "RUA-I-1"
 register = "input"
 address = 4
 type = "u16"
 [[device.point]]
-sensor = "RUA-OIL"
+tag = "RUA-OIL"
 register = "holding"
 address = 5
 type = "i16"

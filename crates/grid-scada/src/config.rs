@@ -16,7 +16,7 @@
 //! failures_before_alert = 3
 //!
 //! [[device.point]]
-//! sensor = "NRB-EMB-V-BUS"   # the sensor's tag (grid_sensors.sensor_id)
+//! tag = "NRB-EMB-V-BUS"      # the sensor's tag (stored as grid_sensors.sensor_id)
 //! register = "holding"       # holding or input
 //! address = 0
 //! type = "f32"               # u16, i16, u32, i32, f32, or sunspec_i16 (with scale_factor_address)
@@ -83,8 +83,9 @@ impl DataType {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PointConfig {
-    /// The sensor it feeds (its tag).
-    pub sensor: String,
+    /// The tag of the sensor it feeds (`sensor`, the older spelling, is accepted).
+    #[serde(alias = "sensor")]
+    pub tag: String,
     /// Holding or input.
     pub register: RegisterKind,
     /// First register (0-based protocol address).
@@ -256,14 +257,11 @@ impl ScadaConfig {
             }
             for (p, pt) in dev.points.iter().enumerate() {
                 let at = |f: &str| format!("device[{d}].point[{p}].{f}");
-                if pt.sensor.trim().is_empty() {
-                    return Err(bad(at("sensor"), "must name a sensor tag"));
+                if pt.tag.trim().is_empty() {
+                    return Err(bad(at("tag"), "must name a sensor tag"));
                 }
-                if !sensors.insert(pt.sensor.clone()) {
-                    return Err(bad(
-                        at("sensor"),
-                        "feeds a sensor another point already feeds",
-                    ));
+                if !sensors.insert(pt.tag.clone()) {
+                    return Err(bad(at("tag"), "feeds a sensor another point already feeds"));
                 }
                 if u32::from(pt.address) + u32::from(pt.data_type.words()) > 65_536 {
                     return Err(bad(
@@ -316,13 +314,13 @@ address = "127.0.0.1:5020"
 word_order = "CDAB"
 
 [[device.point]]
-sensor = "S-1"
+tag = "S-1"
 register = "holding"
 address = 0
 type = "f32"
 
 [[device.point]]
-sensor = "S-2"
+tag = "S-2"
 register = "input"
 address = 10
 type = "sunspec_i16"
@@ -373,10 +371,7 @@ scale_factor_address = 11
                 GOOD.replace("scale_factor_address = 11", ""),
                 "device[0].point[1].scale_factor_address",
             ),
-            (
-                GOOD.replace("\"S-2\"", "\"S-1\""),
-                "device[0].point[1].sensor",
-            ),
+            (GOOD.replace("\"S-2\"", "\"S-1\""), "device[0].point[1].tag"),
             (
                 GOOD.replace("address = 0", "address = 65535"),
                 "device[0].point[0].address",

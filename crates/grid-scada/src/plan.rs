@@ -85,7 +85,7 @@ mod tests {
 
     fn p(kind: RegisterKind, address: u16, data_type: DataType, sf: Option<u16>) -> PointConfig {
         PointConfig {
-            sensor: format!("S{address}"),
+            tag: format!("S{address}"),
             register: kind,
             address,
             data_type,

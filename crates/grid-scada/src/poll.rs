@@ -9,8 +9,8 @@ use crate::plan::{Read, plan, registers};
 /// A point's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointValue {
-    /// The sensor tag it feeds.
-    pub sensor: String,
+    /// The tag of the sensor it feeds.
+    pub tag: String,
     /// The decoded value (raw: calibration is applied at ingest).
     pub value: f64,
 }
@@ -81,10 +81,10 @@ pub async fn poll_once(
         };
         match decode(words, p.data_type, order, scale) {
             Some(value) => poll.values.push(PointValue {
-                sensor: p.sensor.clone(),
+                tag: p.tag.clone(),
                 value,
             }),
-            None => poll.no_value.push(p.sensor.clone()),
+            None => poll.no_value.push(p.tag.clone()),
         }
     }
     Ok(poll)

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use grid_model::SensorMetadata;
 use grid_store::{SensorRepository, StoreResult};
 use serde::Deserialize;
 
@@ -43,27 +44,25 @@ pub fn devices_from_store(
         let modbus = s
             .protocol
             .as_deref()
-            .is_some_and(|p| p.to_ascii_lowercase().starts_with("modbus"));
+            .is_some_and(|p| p.to_ascii_lowercase().starts_with("modbus")); // lint-ok: a protocol name, not the metadata key
         if !modbus {
             continue;
         }
         let (Some(ip), Some(port)) = (s.ip_address, s.port) else {
-            skipped.push((s.sensor_id, "no ip_address and port".into()));
+            skipped.push((s.tag, "no ip_address and port".into()));
             continue;
         };
-        let point: ModbusPoint = match s
-            .metadata
-            .get("modbus")
-            .cloned()
+        let point: ModbusPoint = match SensorMetadata::from_json(&s.metadata)
+            .modbus
             .map(serde_json::from_value)
         {
             Some(Ok(p)) => p,
             Some(Err(e)) => {
-                skipped.push((s.sensor_id, format!("metadata.modbus: {e}")));
+                skipped.push((s.tag, format!("metadata.modbus: {e}")));
                 continue;
             }
             None => {
-                skipped.push((s.sensor_id, "no metadata.modbus point map".into()));
+                skipped.push((s.tag, "no metadata.modbus point map".into()));
                 continue;
             }
         };
@@ -84,7 +83,7 @@ pub fn devices_from_store(
         });
         entry.1 = entry.1.max(s.sampling_rate_hz);
         entry.0.points.push(PointConfig {
-            sensor: s.sensor_id,
+            tag: s.tag,
             register: point.register,
             address: point.address,
             data_type: point.data_type,

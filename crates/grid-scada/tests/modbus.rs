@@ -13,14 +13,14 @@ use grid_scada::poll::{PlannedDevice, poll_once};
 use sim::{Sim, start_sim};
 
 fn point(
-    sensor: &str,
+    tag: &str,
     register: RegisterKind,
     address: u16,
     data_type: DataType,
     sf: Option<u16>,
 ) -> PointConfig {
     PointConfig {
-        sensor: sensor.into(),
+        tag: tag.into(),
         register,
         address,
         data_type,
@@ -100,11 +100,7 @@ async fn every_encoding_is_decoded_right_and_nothing_is_ever_written() {
         "contiguous registers in one read per table"
     );
     let p = poll_once(&mut client, &d).await.unwrap();
-    let got: Vec<(&str, f64)> = p
-        .values
-        .iter()
-        .map(|v| (v.sensor.as_str(), v.value))
-        .collect();
+    let got: Vec<(&str, f64)> = p.values.iter().map(|v| (v.tag.as_str(), v.value)).collect();
     assert_eq!(
         got,
         [
@@ -148,10 +144,7 @@ async fn an_illegal_address_is_a_typed_device_exception_and_yields_no_reading() 
     );
     let p = poll_once(&mut client, &d).await.unwrap();
     assert_eq!(p.values.len(), 1);
-    assert_eq!(
-        (p.values[0].sensor.as_str(), p.values[0].value),
-        ("OK", 100.0)
-    );
+    assert_eq!((p.values[0].tag.as_str(), p.values[0].value), ("OK", 100.0));
     assert_eq!(p.exceptions.len(), 1);
     match &p.exceptions[0] {
         ReadError::Exception { code, start, .. } => {

@@ -63,7 +63,7 @@ address = "{addr}"
 poll_interval_ms = 100
 timeout_ms = 300
 [[device.point]]
-sensor = "C-CNT"
+tag = "C-CNT"
 register = "holding"
 address = 0
 type = "u16"

@@ -85,7 +85,7 @@ poll_interval_ms = 100
 timeout_ms = 300
 failures_before_alert = 3
 [[device.point]]
-sensor = "A-CNT"
+tag = "A-CNT"
 register = "holding"
 address = 0
 type = "u16"
@@ -96,12 +96,12 @@ address = "{}"
 poll_interval_ms = 100
 timeout_ms = 300
 [[device.point]]
-sensor = "B-CNT"
+tag = "B-CNT"
 register = "holding"
 address = 0
 type = "u16"
 [[device.point]]
-sensor = "B-MISSING"
+tag = "B-MISSING"
 register = "holding"
 address = 500
 type = "u16"
@@ -140,7 +140,7 @@ type = "u16"
         .alerts_raised_between(outage_start - chrono::Duration::seconds(5), Utc::now())
         .unwrap()
         .into_iter()
-        .filter(|a| a.alert_type == "device_communication")
+        .filter(|a| a.alert_type == AlertKind::DeviceCommunication)
         .collect();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].status, AlertStatus::Resolved);
@@ -206,7 +206,13 @@ fn devices_can_come_from_the_sensors_in_the_store() {
         d.sampling_rate_hz = rate;
         conn.insert_sensor(&NewSensor::new(d).unwrap()).unwrap();
     };
-    let point = |a: u16| serde_json::json!({"modbus": {"register": "holding", "address": a, "type": "f32", "word_order": "CDAB"}});
+    let point = |a: u16| {
+        SensorMetadata {
+            modbus: Some(serde_json::json!({"register": "holding", "address": a, "type": "f32", "word_order": "CDAB"})),
+            ..Default::default()
+        }
+        .to_json()
+    };
     add(conn, "T-V1", Some("10.1.0.5"), point(0), 1.0);
     add(conn, "T-V2", Some("10.1.0.5"), point(2), 2.0);
     add(conn, "T-V3", Some("10.1.0.6"), point(0), 1.0);
@@ -225,7 +231,7 @@ fn devices_can_come_from_the_sensors_in_the_store() {
         devices[0]
             .points
             .iter()
-            .map(|p| p.sensor.as_str())
+            .map(|p| p.tag.as_str())
             .collect::<Vec<_>>(),
         ["T-V1", "T-V2"]
     );
@@ -262,7 +268,7 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
         .unwrap();
     // As if a poller had raised it and then crashed.
     let mut a = AlertDraft::new(
-        "device_communication",
+        AlertKind::DeviceCommunication,
         AlertSeverity::Warning,
         "No answer from SCADA device rtu-m",
     );
@@ -273,7 +279,7 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
 
     let sim = start_sim(counter_spec());
     let config = ScadaConfig::from_toml(&format!(
-        "[[device]]\nname = \"rtu-m\"\naddress = \"{}\"\npoll_interval_ms = 100\n[[device.point]]\nsensor = \"M-CNT\"\nregister = \"holding\"\naddress = 0\ntype = \"u16\"\n",
+        "[[device]]\nname = \"rtu-m\"\naddress = \"{}\"\npoll_interval_ms = 100\n[[device.point]]\ntag = \"M-CNT\"\nregister = \"holding\"\naddress = 0\ntype = \"u16\"\n",
         sim.addr
     ))
     .unwrap();

@@ -1,0 +1,237 @@
+//! The poller: one task per device on its own schedule, one writer thread that batches
+//! readings into grid-timescale, a spool for while the database is away, and
+//! device-communication alerts.
+//!
+//! - **Devices** are polled every `poll_interval_ms`, each in a task of its own, each read
+//!   bounded by `timeout_ms`: one dead device never delays the others. A transport error
+//!   drops the connection; reconnection backs off from 100 ms to 10 s.
+//! - **Communication alerts**: after `failures_before_alert` consecutive failed polls one
+//!   `device_communication` alert is raised (its time: the first failure), and it is resolved
+//!   when the device answers again — one alert per outage, not one per poll.
+//! - **Writing**: readings are batched by size or age ([`crate::config::BatchConfig`]) and
+//!   ingested as backfill (a replayed batch may be old), with each sensor's calibration
+//!   applied by ingest as for any other reading.
+//! - **Nothing lost**: a batch the database cannot take goes to the [`Spool`]; the spool is
+//!   replayed, oldest first, before anything newer is written. A crash loses at most the
+//!   batch in memory; replays never duplicate (ingest is idempotent on the key).
+//! - **Sensor tags** are resolved through the store at start and cached in the spool
+//!   directory, so the poller can start while the database is down.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use grid_timescale::OperatingLimits;
+use grid_timescale::ingest::Reading;
+use uuid::Uuid;
+
+use crate::client::ReadOnlyClient;
+use crate::config::ScadaConfig;
+use crate::poll::{PlannedDevice, poll_once};
+use crate::spool::{Spool, SpoolError};
+
+mod alerts;
+mod counters;
+mod tags;
+mod writer;
+
+use alerts::flush_alerts;
+use tags::{SensorRef, resolve_sensors};
+use writer::writer;
+
+pub use counters::{Counters, LatencyHistogram};
+
+/// Where and how the poller writes.
+#[derive(Debug, Clone)]
+pub struct PollerOptions {
+    /// The database.
+    pub database_url: String,
+    /// The spool's directory.
+    pub spool_dir: PathBuf,
+    /// The spool's size limit.
+    pub spool_max_bytes: u64,
+    /// Operating limits for `is_out_of_range`.
+    pub limits: OperatingLimits,
+}
+
+/// What stops the poller from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum PollerError {
+    /// The spool cannot be used.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    /// A configured device address is not usable.
+    #[error("device {device}: {reason}")]
+    Device {
+        /// The device.
+        device: String,
+        /// Why.
+        reason: String,
+    },
+    /// Sensor tags could not be resolved: no database and no cached map.
+    #[error("cannot resolve sensor tags: {0}")]
+    Sensors(String),
+}
+
+enum ToWriter {
+    Readings(Vec<Reading>),
+    Alert {
+        device: String,
+        substation: Option<Uuid>,
+        raise: bool,
+        at: DateTime<Utc>,
+        detail: String,
+    },
+}
+
+/// Runs the poller until `stop` turns true. Returns its counters.
+pub async fn run(
+    config: ScadaConfig,
+    opts: PollerOptions,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    counters: Arc<Counters>,
+) -> Result<Arc<Counters>, PollerError> {
+    let sensors = Arc::new(resolve_sensors(&opts, &config)?);
+    let spool = Spool::open(&opts.spool_dir, opts.spool_max_bytes)?;
+    let (tx, rx) = mpsc::channel::<ToWriter>();
+    let writer = {
+        let (batch, opts, counters) = (config.batch.clone(), opts.clone(), counters.clone());
+        std::thread::spawn(move || writer(rx, batch, opts, spool, counters))
+    };
+    let mut tasks = Vec::new();
+    for d in config.devices {
+        let addr = d.socket_addr().map_err(|reason| PollerError::Device {
+            device: d.name.clone(),
+            reason,
+        })?;
+        let device = PlannedDevice::new(d);
+        let (tx, sensors, counters, stop) =
+            (tx.clone(), sensors.clone(), counters.clone(), stop.clone());
+        tasks.push(tokio::spawn(poll_device(
+            device, addr, tx, sensors, counters, stop,
+        )));
+    }
+    drop(tx);
+    let _ = stop.wait_for(|s| *s).await;
+    for t in tasks {
+        let _ = t.await;
+    }
+    // All senders are gone: the writer flushes what it holds and ends.
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    Ok(counters)
+}
+
+async fn poll_device(
+    device: PlannedDevice,
+    addr: std::net::SocketAddr,
+    tx: mpsc::Sender<ToWriter>,
+    sensors: Arc<HashMap<String, SensorRef>>,
+    counters: Arc<Counters>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let cfg = &device.config;
+    let interval = Duration::from_millis(cfg.poll_interval_ms);
+    let timeout = Duration::from_millis(cfg.timeout_ms);
+    let substation = cfg
+        .points
+        .iter()
+        .find_map(|p| sensors.get(&p.tag))
+        .map(|s| s.substation_id);
+    let mut failures = 0u32;
+    let mut first_failure: Option<DateTime<Utc>> = None;
+    // `true` at start: the first answer also clears an alert a previous run left open.
+    let mut alerted = true;
+    let mut backoff = Duration::from_millis(100);
+    let mut client: Option<ReadOnlyClient> = None;
+    // Devices start at spread-out offsets within their interval, so that a hundred devices
+    // do not all answer in the same millisecond and queue behind one another.
+    let offset = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        cfg.name.hash(&mut h);
+        Duration::from_millis(h.finish() % cfg.poll_interval_ms.max(1))
+    };
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let at = Utc::now();
+        let result = match client.as_mut() {
+            Some(c) => poll_once(c, &device).await.map_err(|e| e.to_string()),
+            None => match ReadOnlyClient::connect(addr, cfg.unit_id, timeout).await {
+                Ok(mut c) => {
+                    let r = poll_once(&mut c, &device).await.map_err(|e| e.to_string());
+                    client = Some(c);
+                    r
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        match result {
+            Ok(poll) => {
+                counters.polls_ok.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .values_read
+                    .fetch_add(poll.values.len() as u64, Ordering::Relaxed);
+                backoff = Duration::from_millis(100);
+                if alerted {
+                    let _ = tx.send(ToWriter::Alert {
+                        device: cfg.name.clone(),
+                        substation,
+                        raise: false,
+                        at,
+                        detail: "device answers again".into(),
+                    });
+                }
+                failures = 0;
+                first_failure = None;
+                alerted = false;
+                let readings: Vec<Reading> = poll
+                    .values
+                    .into_iter()
+                    .map(|v| {
+                        let id = sensors.get(&v.tag).map_or(Uuid::nil(), |s| s.id);
+                        Reading::new(id, at, v.value)
+                    })
+                    .collect();
+                if !readings.is_empty() {
+                    let _ = tx.send(ToWriter::Readings(readings));
+                }
+            }
+            Err(e) => {
+                counters.polls_failed.fetch_add(1, Ordering::Relaxed);
+                client = None;
+                failures += 1;
+                let began = *first_failure.get_or_insert(at);
+                tracing::warn!(device = %cfg.name, failures, error = %e, "poll failed");
+                if failures >= cfg.failures_before_alert && !alerted {
+                    alerted = true;
+                    let detail = format!("{failures} consecutive failed polls: {e}");
+                    let _ = tx.send(ToWriter::Alert {
+                        device: cfg.name.clone(),
+                        substation,
+                        raise: true,
+                        at: began,
+                        detail,
+                    });
+                }
+                // Back off before reconnecting, never longer than 10 s, and stop promptly.
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}

@@ -598,8 +598,16 @@ fn bench_daily(server: &Server, mode: &str) -> anyhow::Result<()> {
                 for i in 0..n {
                     let mut d = SensorDraft::new(s.id, format!("{code}-{kind}-{i}"), kind);
                     if kind == SensorType::Load {
-                        let role = if i == 0 { "incomer" } else { "feeder" };
-                        d.metadata = serde_json::json!({ "measurement_role": role });
+                        let role = if i == 0 {
+                            MeasurementRole::Incomer
+                        } else {
+                            MeasurementRole::Feeder
+                        };
+                        d.metadata = SensorMetadata {
+                            measurement_role: Some(role),
+                            ..Default::default()
+                        }
+                        .to_json();
                     }
                     d.sampling_rate_hz = 1.0 / 60.0;
                     let nominal = match kind {

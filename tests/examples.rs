@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use grid_model::GridZone;
+use grid_model::{AlertKind, GridZone};
 use grid_testdb::{EMPTY, TestDb};
 
 /// The example binary cargo built beside this test (`cargo test` builds the examples).
@@ -192,11 +192,17 @@ fn sentinel_reports_the_day_and_draws_it() {
         .collect();
     // 2026-03-10 in Nairobi begins at 2026-03-09 21:00 UTC.
     let expected = [
-        ("bad_sensor", "2026-03-09T23:00:00+00:00"),
-        ("voltage_sag", "2026-03-10T04:42:00+00:00"),
-        ("outage", "2026-03-10T07:15:00+00:00"),
-        ("overheating", "2026-03-10T10:00:00+00:00"),
-        ("frequency_excursion", "2026-03-10T15:31:00+00:00"),
+        ("bad_sensor".to_string(), "2026-03-09T23:00:00+00:00"),
+        ("voltage_sag".to_string(), "2026-03-10T04:42:00+00:00"),
+        (AlertKind::Outage.to_string(), "2026-03-10T07:15:00+00:00"),
+        (
+            AlertKind::Overheating.to_string(),
+            "2026-03-10T10:00:00+00:00",
+        ),
+        (
+            AlertKind::FrequencyExcursion.to_string(),
+            "2026-03-10T15:31:00+00:00",
+        ),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()

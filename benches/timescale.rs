@@ -466,7 +466,7 @@ fn measure_queries(url: &str, mode: &str, ids: &[Uuid]) -> anyhow::Result<()> {
     );
     let from = start();
     let to = from + Duration::days(30);
-    let one = SeriesTarget::Sensor(ids[0]);
+    let one = SeriesTarget::sensor(ids[0]);
     let (h_roll, sr) = time_median(21, || {
         Ok(series(
             &mut conn,
@@ -492,10 +492,7 @@ fn measure_queries(url: &str, mode: &str, ids: &[Uuid]) -> anyhow::Result<()> {
         sr.buckets.len(),
         sr.source
     );
-    let zone = SeriesTarget::Zone {
-        zone: GridZone::Nairobi,
-        sensor_type: SensorType::Load,
-    };
+    let zone = SeriesTarget::zone(GridZone::Nairobi, SensorType::Load);
     let (d_roll, dr) = time_median(21, || {
         Ok(series(
             &mut conn,

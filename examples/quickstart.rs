@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
     }
     let hourly = series(
         &mut conn,
-        SeriesTarget::Sensor(sensor.id),
+        SeriesTarget::sensor(sensor.id),
         now - Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         now,
         Duration::hours(1),

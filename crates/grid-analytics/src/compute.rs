@@ -2,7 +2,8 @@
 //! time-series layer, computes the statistics with the pure formulas, upserts them.
 //!
 //! Rules (configuration in [`AnalyticsConfig`]):
-//! - **Day**: a local calendar day in the configured time zone (default `Africa/Nairobi`).
+//! - **Day**: a local calendar day in the time zone the database was set up with (grid-timescale
+//!   owns it; `Africa/Nairobi` by default); a configuration naming another zone is refused.
 //! - **Load**: a substation's load is the sum of its `load` sensors in MW. A sensor with
 //!   `metadata.measurement_role = "incomer"` measures the whole substation: when a
 //!   substation has any, only its incomers count and its feeders are left out (no double
@@ -31,6 +32,8 @@
 //! - **Maintenance**: hours of work that day on the zone's transformers, scheduled
 //!   (preventive, predictive) and unscheduled (corrective, emergency).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Date, Text, Timestamptz};
@@ -39,10 +42,10 @@ use grid_model::{
 };
 use grid_timescale::LocalZone;
 
-use crate::daily::{SubstationLoad, voltage_levels, zone_load};
+use crate::daily::{SubstationLoad, VoltageInput, voltage_levels, zone_load};
 use crate::error::{AnalyticsError, AnalyticsResult};
 use crate::load;
-use crate::reliability::{Indices, indices};
+use crate::reliability::{Indices, Interruption, indices};
 
 /// How daily statistics are computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,7 +172,129 @@ pub fn zone_load_curves(
         .collect())
 }
 
-/// One day, every zone, assuming the rollups are fresh.
+/// Why a zone without customers has no indices.
+const NO_CUSTOMERS: &str =
+    "no customers served in this zone: SAIDI, SAIFI and the other indices are undefined";
+
+/// Everything one local day's statistics are computed from, every zone's.
+struct DayInputs {
+    tz: LocalZone,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+    customers: HashMap<GridZone, i64>,
+    load: load::LoadByZone,
+    voltage: HashMap<GridZone, Vec<VoltageInput>>,
+    excursions: HashMap<(GridZone, SensorType), i64>,
+    outages: HashMap<GridZone, Vec<Interruption>>,
+    alerts: HashMap<GridZone, (i64, i64, i64)>,
+    maintenance: HashMap<GridZone, (f64, f64)>,
+}
+
+impl DayInputs {
+    fn load(
+        conn: &mut PgConnection,
+        tz: LocalZone,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+        step: Duration,
+    ) -> AnalyticsResult<DayInputs> {
+        let (start, end) = day_bounds(conn, date, tz)?;
+        Ok(DayInputs {
+            tz,
+            start,
+            end,
+            now,
+            customers: load::customers_served(conn, date)?,
+            load: load::load(conn, step, start, end)?,
+            voltage: load::voltage(conn, start)?,
+            excursions: load::excursions(conn, start, end)?,
+            outages: load::outages(conn, start, end)?,
+            alerts: load::alert_counts(conn, start, end)?,
+            maintenance: load::maintenance_hours(conn, start, end, now)?,
+        })
+    }
+
+    /// One zone's row of the day.
+    fn zone_row(
+        &self,
+        config: &AnalyticsConfig,
+        date: NaiveDate,
+        zone: GridZone,
+    ) -> DailyStatistics {
+        let (start, end) = (self.start, self.end);
+        let hours = (end - start).num_seconds() as f64 / 3600.0;
+        let nt = self.customers.get(&zone).copied().unwrap_or(0);
+        let subs: Vec<SubstationLoad> = self
+            .load
+            .get(&zone)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        let l = zone_load(
+            start,
+            end,
+            config.load_step,
+            &subs,
+            config.max_interpolated_gap,
+        );
+        let (levels, top) = voltage_levels(self.voltage.get(&zone).map_or(&[][..], Vec::as_slice));
+        let outages = self.outages.get(&zone).map_or(&[][..], Vec::as_slice);
+        let ix: Indices = indices(outages, nt, hours, config.sustained_after, self.now);
+        let (raised, critical, resolved) = self.alerts.get(&zone).copied().unwrap_or((0, 0, 0));
+        let (scheduled, unscheduled) = self.maintenance.get(&zone).copied().unwrap_or((0.0, 0.0));
+        let runs =
+            |kind: SensorType| self.excursions.get(&(zone, kind)).copied().unwrap_or(0) as i32;
+        let mut s = DailyStatistics::empty(date, zone);
+        s.peak_load_mw = l.peak_mw;
+        s.peak_load_time = l.peak_time;
+        s.average_load_mw = l.average_mw;
+        s.min_load_mw = l.min_mw;
+        s.total_energy_mwh = l.energy_mwh;
+        s.average_voltage_kv = top;
+        s.voltage_violations_count = runs(SensorType::Voltage);
+        s.frequency_violations_count = runs(SensorType::Frequency);
+        s.total_outages = ix.sustained as i32;
+        s.total_outage_minutes = ix.sustained_minutes;
+        s.saidi = ix.saidi;
+        s.saifi = ix.saifi;
+        s.total_alerts = raised as i32;
+        s.critical_alerts = critical as i32;
+        s.alerts_resolved = resolved as i32;
+        s.scheduled_maintenance_hours = scheduled;
+        s.unscheduled_maintenance_hours = unscheduled;
+        s.metadata = StatisticsMetadata {
+            time_zone: Some(self.tz.name().to_owned()),
+            day_start: Some(start),
+            load: Some(LoadMetadata {
+                measured_energy_mwh: l.measured_energy_mwh,
+                coverage: l.coverage,
+                interpolated_buckets: l.interpolated,
+                substations: l.substations,
+                step_seconds: config.load_step.num_seconds(),
+            }),
+            voltage: levels,
+            reliability: Some(ReliabilityMetadata {
+                customers_served: nt,
+                caidi_minutes: ix.caidi,
+                asai: ix.asai,
+                maifi_e: ix.maifi_e,
+                saidi_hours: ix.saidi.map(|m| m / 60.0),
+                momentary_interruptions: ix.momentary,
+                customer_minutes: ix.customer_minutes,
+                customer_interruptions: ix.customer_interruptions,
+                customer_momentary_events: ix.customer_momentary_events,
+                sustained_after_minutes: config.sustained_after.num_seconds() as f64 / 60.0,
+                note: (nt == 0).then(|| NO_CUSTOMERS.to_owned()),
+            }),
+            other: Default::default(),
+        }
+        .to_json();
+        s
+    }
+}
+
+/// One day, every zone, assuming the rollups are fresh: inputs read, then every zone's row
+/// upserted in one transaction.
 fn compute_day_refreshed(
     conn: &mut PgConnection,
     config: &AnalyticsConfig,
@@ -177,81 +302,14 @@ fn compute_day_refreshed(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> AnalyticsResult<Vec<DailyStatistics>> {
-    let (start, end) = day_bounds(conn, date, tz)?;
-    let hours = (end - start).num_seconds() as f64 / 3600.0;
-    let customers = load::customers_served(conn, date)?;
-    let load = load::load(conn, config.load_step, start, end)?;
-    let voltage = load::voltage(conn, start)?;
-    let excursions = load::excursions(conn, start, end)?;
-    let outages = load::outages(conn, start, end)?;
-    let alerts = load::alert_counts(conn, start, end)?;
-    let maintenance = load::maintenance_hours(conn, start, end, now)?;
-
+    let inputs = DayInputs::load(conn, tz, date, now, config.load_step)?;
     conn.transaction::<_, AnalyticsError, _>(|c| {
-        let mut rows = Vec::new();
-        for zone in GridZone::ALL.iter().copied() {
-            let nt = customers.get(&zone).copied().unwrap_or(0);
-            let subs: Vec<SubstationLoad> = load.get(&zone).map(|m| m.values().cloned().collect()).unwrap_or_default();
-            let l = zone_load(start, end, config.load_step, &subs, config.max_interpolated_gap);
-            let (levels, top) = voltage_levels(voltage.get(&zone).map(Vec::as_slice).unwrap_or(&[]));
-            let ix: Indices = indices(
-                outages.get(&zone).map(Vec::as_slice).unwrap_or(&[]),
-                nt,
-                hours,
-                config.sustained_after,
-                now,
-            );
-            let (raised, critical, resolved) = alerts.get(&zone).copied().unwrap_or((0, 0, 0));
-            let (scheduled, unscheduled) = maintenance.get(&zone).copied().unwrap_or((0.0, 0.0));
-            let mut s = DailyStatistics::empty(date, zone);
-            s.peak_load_mw = l.peak_mw;
-            s.peak_load_time = l.peak_time;
-            s.average_load_mw = l.average_mw;
-            s.min_load_mw = l.min_mw;
-            s.total_energy_mwh = l.energy_mwh;
-            s.average_voltage_kv = top;
-            s.voltage_violations_count = excursions.get(&(zone, SensorType::Voltage)).copied().unwrap_or(0) as i32;
-            s.frequency_violations_count = excursions.get(&(zone, SensorType::Frequency)).copied().unwrap_or(0) as i32;
-            s.total_outages = ix.sustained as i32;
-            s.total_outage_minutes = ix.sustained_minutes;
-            s.saidi = ix.saidi;
-            s.saifi = ix.saifi;
-            s.total_alerts = raised as i32;
-            s.critical_alerts = critical as i32;
-            s.alerts_resolved = resolved as i32;
-            s.scheduled_maintenance_hours = scheduled;
-            s.unscheduled_maintenance_hours = unscheduled;
-            s.metadata = StatisticsMetadata {
-                time_zone: Some(tz.name().to_owned()),
-                day_start: Some(start),
-                load: Some(LoadMetadata {
-                    measured_energy_mwh: l.measured_energy_mwh,
-                    coverage: l.coverage,
-                    interpolated_buckets: l.interpolated,
-                    substations: l.substations,
-                    step_seconds: config.load_step.num_seconds(),
-                }),
-                voltage: levels,
-                reliability: Some(ReliabilityMetadata {
-                    customers_served: nt,
-                    caidi_minutes: ix.caidi,
-                    asai: ix.asai,
-                    maifi_e: ix.maifi_e,
-                    saidi_hours: ix.saidi.map(|m| m / 60.0),
-                    momentary_interruptions: ix.momentary,
-                    customer_minutes: ix.customer_minutes,
-                    customer_interruptions: ix.customer_interruptions,
-                    customer_momentary_events: ix.customer_momentary_events,
-                    sustained_after_minutes: config.sustained_after.num_seconds() as f64 / 60.0,
-                    note: (nt == 0).then(|| {
-                        "no customers served in this zone: SAIDI, SAIFI and the other indices are undefined".to_owned()
-                    }),
-                }),
-                other: Default::default(),
-            }
-            .to_json();
-            rows.push(grid_store::statistics::upsert(c, &s)?);
-        }
-        Ok(rows)
+        GridZone::ALL
+            .iter()
+            .map(|&zone| {
+                let row = inputs.zone_row(config, date, zone);
+                Ok(grid_store::statistics::upsert(c, &row)?)
+            })
+            .collect()
     })
 }

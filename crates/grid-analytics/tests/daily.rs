@@ -11,19 +11,11 @@ use grid_store::{
     AlertRepository, MaintenanceRepository, SensorRepository, SubstationRepository,
     TransformerRepository,
 };
-use grid_testdb::{Template, TestDb};
+use grid_testdb::TestDb;
+use grid_testkit::READY;
 use grid_timescale::OperatingLimits;
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
 use serde_json::json;
-
-const READY: Template = Template {
-    name: "ready",
-    setup: |conn| {
-        grid_store::migrations::run_pending(conn)?;
-        grid_timescale::setup(conn, &Default::default())?;
-        Ok(())
-    },
-};
 
 /// 2026-03-10 in Nairobi (UTC+3) runs from 2026-03-09 21:00 UTC to 2026-03-10 21:00 UTC.
 fn day() -> NaiveDate {

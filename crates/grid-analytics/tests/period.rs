@@ -4,16 +4,9 @@ use chrono::NaiveDate;
 use grid_analytics::period::period_report;
 use grid_model::{DailyStatistics, GridZone};
 use grid_store::StatisticsRepository;
-use grid_testdb::{Template, TestDb};
+use grid_testdb::TestDb;
+use grid_testkit::MIGRATED;
 use serde_json::json;
-
-const MIGRATED: Template = Template {
-    name: "migrated",
-    setup: |conn| {
-        grid_store::migrations::run_pending(conn)?;
-        Ok(())
-    },
-};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -32,7 +32,7 @@ pub enum DemoError {
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
+        /// The I/O error writing it.
         source: std::io::Error,
     },
 }

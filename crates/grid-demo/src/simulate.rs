@@ -39,7 +39,7 @@ impl std::fmt::Display for EventKind {
 pub struct Event {
     /// What it is.
     pub kind: EventKind,
-    /// Where.
+    /// The substation's code.
     pub substation: &'static str,
     /// Its zone.
     pub zone: GridZone,

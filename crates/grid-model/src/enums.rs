@@ -1,4 +1,4 @@
-//! The reference's enums, stored and serialised by their lowercase values.
+//! The reference models' enums (see the crate's front page), stored and serialised by their lowercase values.
 
 use std::fmt;
 use std::str::FromStr;

@@ -24,9 +24,9 @@ pub struct Sensor {
     pub tag: String,
     /// What it measures.
     pub sensor_type: SensorType,
-    /// Model.
+    /// The device's model designation.
     pub sensor_model: Option<String>,
-    /// Manufacturer.
+    /// Who made it.
     pub manufacturer: Option<String>,
     /// Where it is mounted.
     pub location_description: Option<String>,

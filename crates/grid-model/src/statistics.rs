@@ -183,7 +183,7 @@ pub struct VoltageLevel {
     pub average_kv: f64,
     /// Mean in per unit of the nominal.
     pub average_pu: f64,
-    /// Readings.
+    /// Readings averaged.
     pub readings: i64,
 }
 

@@ -206,7 +206,7 @@ pub enum ConfigError {
     Invalid {
         /// Where, e.g. `device[0].point[2].scale_factor_address`.
         field: String,
-        /// Why.
+        /// What is wrong with its value.
         reason: String,
     },
 }

@@ -28,7 +28,7 @@ pub enum SpoolError {
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// Why.
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -13,17 +13,9 @@ use grid_model::*;
 use grid_scada::ScadaConfig;
 use grid_scada::runtime::{Counters, PollerOptions, run};
 use grid_store::{AlertRepository, SensorRepository, SubstationRepository};
-use grid_testdb::{Template, TestDb};
+use grid_testdb::TestDb;
+use grid_testkit::READY;
 use sim::{reserve_port, start_sim, start_sim_on};
-
-const READY: Template = Template {
-    name: "ready",
-    setup: |conn| {
-        grid_store::migrations::run_pending(conn)?;
-        grid_timescale::setup(conn, &Default::default())?;
-        Ok(())
-    },
-};
 
 fn counter_spec() -> serde_json::Value {
     serde_json::json!({"unit": 1, "holding": {"0": [0]}, "counters": [0]})

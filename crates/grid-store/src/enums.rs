@@ -2,7 +2,7 @@
 //!
 //! grid-model stays free of Diesel; these types exist only at the database boundary.
 //! diesel-derive-enum maps `InProgress` to the label `in_progress` (snake case), which is
-//! exactly the reference's stored value.
+//! exactly the reference models' stored value.
 
 macro_rules! db_enum {
     ($db:ident mirrors $model:ident as $sql:literal { $($v:ident),+ $(,)? }) => {

@@ -196,22 +196,10 @@ pub fn accuracy_by_zone(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<ZoneAccuracy>> {
-    let rows: Vec<AccuracyRow> = diesel::sql_query(
-        "SELECT zone,
-                count(*) AS compared,
-                100 * avg(abs(actual_load_mw - predicted_load_mw) / actual_load_mw)
-                    FILTER (WHERE actual_load_mw > 0) AS mape,
-                avg(abs(actual_load_mw - predicted_load_mw)) AS mae,
-                count(*) FILTER (WHERE actual_load_mw = 0) AS zero_actuals
-           FROM load_forecasts
-          WHERE actual_load_mw IS NOT NULL
-            AND forecast_timestamp >= $1 AND forecast_timestamp < $2
-          GROUP BY zone
-          ORDER BY zone",
-    )
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .load(conn)?;
+    let rows: Vec<AccuracyRow> = diesel::sql_query(include_str!("forecast_accuracy.sql"))
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| ZoneAccuracy {

@@ -145,7 +145,7 @@ pub struct MaintenanceCompletion {
     pub actions_taken: Option<String>,
     /// Parts replaced.
     pub parts_replaced: Vec<String>,
-    /// Outcome.
+    /// Whether the job fixed what it was for.
     pub was_successful: Option<bool>,
     /// Equipment downtime, hours.
     pub downtime_hours: Option<f64>,

@@ -1,4 +1,4 @@
-//! The reference's `seed_initial_data`: Nairobi West substation and its three sensors.
+//! The reference models' `seed_initial_data` (see the crate's front page): Nairobi West substation and its three sensors.
 //!
 //! Idempotent: a second run finds everything in place, inserts nothing and changes nothing
 //! (`updated_at` included), because existing rows are left alone rather than rewritten.

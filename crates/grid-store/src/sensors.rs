@@ -159,7 +159,7 @@ pub struct SensorUpdate {
     pub ip_address: Option<Option<IpAddr>>,
     /// Device port (`Some(None)` clears it).
     pub port: Option<Option<i32>>,
-    /// Protocol.
+    /// New protocol (`Some(None)` clears it).
     pub protocol: Option<Option<String>>,
     /// Replaces the metadata object.
     pub metadata: Option<Value>,

@@ -64,61 +64,7 @@ pub fn schema_facts(conn: &mut PgConnection) -> std::collections::BTreeSet<Strin
         #[diesel(sql_type = Text)]
         fact: String,
     }
-    let sql = r#"
-WITH rels AS (
-    SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-       AND c.relname <> '__diesel_schema_migrations'
-), cols AS (
-    SELECT a.attrelid, a.attnum, a.attname,
-           CASE format_type(a.atttypid, a.atttypmod)
-             WHEN 'double precision' THEN 'float8' WHEN 'integer' THEN 'int4'
-             WHEN 'bigint' THEN 'int8' WHEN 'boolean' THEN 'bool'
-             WHEN 'timestamp without time zone' THEN 'timestamp'
-             WHEN 'timestamp with time zone' THEN 'timestamptz'
-             ELSE regexp_replace(format_type(a.atttypid, a.atttypmod),
-                                 '^character varying', 'varchar') END AS ty,
-           a.attnotnull
-      FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid
-     WHERE a.attnum > 0 AND NOT a.attisdropped
-)
-SELECT 'enum ' || t.typname || ': ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS fact
-  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
-  JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE n.nspname = 'public' GROUP BY t.typname
-UNION ALL
-SELECT 'table ' || relname FROM rels
-UNION ALL
-SELECT 'column ' || r.relname || '.' || c.attname || ' ' || c.ty
-       || CASE WHEN c.attnotnull THEN ' notnull' ELSE ' null' END
-  FROM cols c JOIN rels r ON r.oid = c.attrelid
-UNION ALL
-SELECT 'pk ' || r.relname || ' (' ||
-       (SELECT string_agg(a.attname, ',' ORDER BY k.ord)
-          FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) || ')'
-  FROM pg_constraint con JOIN rels r ON r.oid = con.conrelid WHERE con.contype = 'p'
-UNION ALL
-SELECT 'index ' || r.relname || ' ' || i.relname || ' ' || am.amname || ' (' ||
-       (SELECT string_agg(a.attname, ',' ORDER BY k.ord)
-          FROM unnest(ix.indkey[0:ix.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum) || ')'
-       || CASE WHEN ix.indisunique THEN ' unique' ELSE '' END
-       || CASE WHEN ix.indpred IS NOT NULL THEN ' where' ELSE '' END
-  FROM pg_index ix JOIN rels r ON r.oid = ix.indrelid
-  JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam
-UNION ALL
-SELECT 'fk ' || r.relname || '.' ||
-       (SELECT string_agg(a.attname, ',') FROM pg_attribute a
-         WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)) ||
-       ' -> ' || con.confrelid::regclass::text || ' ON DELETE ' ||
-       CASE con.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT'
-         WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END
-  FROM pg_constraint con JOIN rels r ON r.oid = con.conrelid WHERE con.contype = 'f'
-UNION ALL
-SELECT 'check ' || r.relname || ' ' || con.conname
-  FROM pg_constraint con JOIN rels r ON r.oid = con.conrelid WHERE con.contype = 'c'
-"#;
+    let sql = include_str!("schema_facts.sql");
     diesel::sql_query(sql)
         .load::<Fact>(conn)
         .expect("reading the catalog")
@@ -136,24 +82,9 @@ pub fn schema_snapshot(conn: &mut PgConnection) -> std::collections::BTreeSet<St
         fact: String,
     }
     let mut facts = schema_facts(conn);
-    let extra: Vec<Fact> = diesel::sql_query(
-        "SELECT 'function ' || p.oid::regprocedure::text AS fact
-           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE n.nspname = 'public'
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-         UNION ALL
-         SELECT 'trigger ' || c.relname || ' ' || t.tgname || ' ' || pg_get_triggerdef(t.oid)
-           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = 'public' AND NOT t.tgisinternal
-         UNION ALL
-         SELECT 'type ' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-          WHERE n.nspname = 'public' AND t.typtype IN ('e', 'c', 'd')
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
-            AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.reltype = t.oid)",
-    )
-    .load(conn)
-    .unwrap();
+    let extra: Vec<Fact> = diesel::sql_query(include_str!("schema_functions.sql"))
+        .load(conn)
+        .unwrap();
     facts.extend(extra.into_iter().map(|f| f.fact));
     facts
 }

@@ -77,20 +77,7 @@ struct Versions {
 /// Detects the server mode and versions.
 pub fn detect(conn: &mut PgConnection) -> QueryResult<Capabilities> {
     // tsl_loaded() moved from _timescaledb_internal to _timescaledb_functions in 2.12.
-    let v: Versions = diesel::sql_query(
-        "SELECT current_setting('server_version_num')::int AS version_num,
-                current_setting('server_version') AS version,
-                (SELECT extversion::text FROM pg_extension WHERE extname = 'timescaledb')
-                    AS ts_version,
-                current_setting('timescaledb.license', true) AS license,
-                (SELECT n.nspname::text FROM pg_proc p
-                   JOIN pg_namespace n ON n.oid = p.pronamespace
-                  WHERE p.proname = 'tsl_loaded'
-                    AND n.nspname IN ('_timescaledb_functions', '_timescaledb_internal')
-                  ORDER BY n.nspname = '_timescaledb_functions' DESC
-                  LIMIT 1) AS tsl_schema",
-    )
-    .get_result(conn)?;
+    let v: Versions = diesel::sql_query(include_str!("capabilities.sql")).get_result(conn)?;
     let mode = match (&v.ts_version, &v.tsl_schema) {
         (None, _) => ServerMode::Plain,
         (Some(_), None) => ServerMode::Apache,

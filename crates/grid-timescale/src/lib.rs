@@ -15,6 +15,7 @@ pub mod refresh;
 pub mod relations;
 pub mod retention;
 pub mod rollup;
+mod scope;
 pub mod set_aside;
 pub mod setup;
 

@@ -4,35 +4,14 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Double, Nullable, Text, Timestamptz};
-use grid_model::{GridZone, SensorType};
 use grid_store::enums::{DbGridZone, DbSensorStatus, DbSensorType};
 use grid_store::schema::{grid_sensors, grid_substations};
 use uuid::Uuid;
 
 use crate::error::{TimescaleError, TsResult};
-pub use crate::latest::{Latest, Scope, latest, latest_from_raw};
+pub use crate::latest::{Latest, latest, latest_from_raw};
 use crate::ledger::state;
-
-/// Whose readings a series aggregates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesTarget {
-    /// One sensor.
-    Sensor(Uuid),
-    /// Every sensor of one type in a substation.
-    Substation {
-        /// The substation.
-        id: Uuid,
-        /// The type of sensor (mixing units would mean nothing).
-        sensor_type: SensorType,
-    },
-    /// Every sensor of one type in a zone.
-    Zone {
-        /// The zone.
-        zone: GridZone,
-        /// The type of sensor.
-        sensor_type: SensorType,
-    },
-}
+pub use crate::scope::{Scope, SeriesTarget};
 
 /// Where a series may come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,25 +83,25 @@ pub struct Series {
 }
 
 fn sensor_ids(conn: &mut PgConnection, target: SeriesTarget) -> QueryResult<Vec<Uuid>> {
-    match target {
-        SeriesTarget::Sensor(id) => Ok(vec![id]),
-        SeriesTarget::Substation { id, sensor_type } => grid_sensors::table
-            .filter(grid_sensors::substation_id.eq(id))
-            .filter(grid_sensors::sensor_type.eq(DbSensorType::from(sensor_type)))
-            .select(grid_sensors::id)
-            .load(conn),
-        SeriesTarget::Zone { zone, sensor_type } => grid_sensors::table
-            .inner_join(grid_substations::table)
-            .filter(grid_substations::zone.eq(DbGridZone::from(zone)))
-            .filter(grid_sensors::sensor_type.eq(DbSensorType::from(sensor_type)))
-            .select(grid_sensors::id)
-            .load(conn),
+    let mut q = grid_sensors::table
+        .inner_join(grid_substations::table)
+        .select(grid_sensors::id)
+        .into_boxed();
+    q = match target.scope() {
+        Scope::Sensor(id) => return Ok(vec![id]),
+        Scope::Substation(id) => q.filter(grid_sensors::substation_id.eq(id)),
+        Scope::Zone(zone) => q.filter(grid_substations::zone.eq(DbGridZone::from(zone))),
+        Scope::Grid => q,
+    };
+    if let Some(kind) = target.sensor_type() {
+        q = q.filter(grid_sensors::sensor_type.eq(DbSensorType::from(kind)));
     }
+    q.load(conn)
 }
 
 /// Buckets of `width` (1 minute to 1 day) covering `[from, to)`, widened to whole buckets.
 /// Buckets shorter than a day are aligned to UTC (midnight 2000-01-01); a 1-day bucket is a
-/// local calendar day in the configured time zone. Uses the rollups when the width and
+/// local calendar day in the database's time zone ([`crate::local_zone`]). Uses the rollups when the width and
 /// range allow and they hold no pending invalidation there; the answer is the same either
 /// way (averages to rounding).
 pub fn series(
@@ -317,7 +296,7 @@ pub struct FlaggedReading {
     /// Its tag.
     #[diesel(sql_type = Text)]
     pub tag: String,
-    /// When.
+    /// When it was measured.
     #[diesel(sql_type = Timestamptz)]
     pub timestamp: DateTime<Utc>,
     /// Calibrated value.
@@ -339,19 +318,11 @@ pub fn flagged(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> TsResult<Vec<FlaggedReading>> {
-    Ok(diesel::sql_query(
-        "SELECT r.sensor_id, s.sensor_id::text AS tag, r.\"timestamp\", r.value,
-                r.is_out_of_range, r.is_anomaly
-           FROM grid_sensors s
-           JOIN sensor_readings r ON r.sensor_id = s.id
-          WHERE s.substation_id = $1 AND r.\"timestamp\" >= $2 AND r.\"timestamp\" < $3
-            AND (r.is_out_of_range OR r.is_anomaly)
-          ORDER BY r.\"timestamp\", s.sensor_id",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(substation_id)
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .load(conn)?)
+    Ok(diesel::sql_query(include_str!("flagged.sql"))
+        .bind::<diesel::sql_types::Uuid, _>(substation_id)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .load(conn)?)
 }
 
 /// An active sensor that has stopped reporting.
@@ -393,20 +364,11 @@ pub fn silent_sensors(
     if !(k.is_finite() && k > 0.0) {
         return Err(TimescaleError::Config(format!("k must be > 0 (got {k})")));
     }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT s.id, s.sensor_id::text AS tag, s.substation_id, l.\"timestamp\" AS last,
-                s.sampling_rate_hz AS rate
-           FROM grid_sensors s
-           LEFT JOIN sensor_latest_readings l ON l.sensor_id = s.id
-          WHERE s.status = $1
-            AND (l.\"timestamp\" IS NULL
-                 OR l.\"timestamp\" < $2 - make_interval(secs => $3 / s.sampling_rate_hz))
-          ORDER BY l.\"timestamp\" ASC NULLS FIRST, s.sensor_id",
-    )
-    .bind::<grid_store::schema::sql_types::SensorStatus, _>(DbSensorStatus::Active)
-    .bind::<Timestamptz, _>(now)
-    .bind::<Double, _>(k)
-    .load(conn)?;
+    let rows: Vec<Row> = diesel::sql_query(include_str!("silent_sensors.sql"))
+        .bind::<grid_store::schema::sql_types::SensorStatus, _>(DbSensorStatus::Active)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Double, _>(k)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| SilentSensor {

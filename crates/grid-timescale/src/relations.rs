@@ -4,7 +4,7 @@
 diesel::table! {
     /// The newest reading of each sensor, kept by ingest.
     sensor_latest_readings (sensor_id) {
-        /// Sensor.
+        /// The sensor (`grid_sensors.id`).
         sensor_id -> Uuid,
         /// Time of its newest reading.
         timestamp -> Timestamptz,
@@ -23,21 +23,21 @@ diesel::table! {
     /// The temporary staging table of a connection (binary COPY lands here when a batch
     /// needs `ON CONFLICT` handling).
     sensor_readings_staging (sensor_id, timestamp) {
-        /// Sensor.
+        /// The sensor (`grid_sensors.id`).
         sensor_id -> Uuid,
-        /// Time.
+        /// When it was measured.
         timestamp -> Timestamptz,
         /// Calibrated value.
         value -> Float8,
         /// Raw value.
         value_raw -> Nullable<Float8>,
-        /// Quality.
+        /// Quality, 0–1.
         quality_indicator -> Float8,
         /// Anomaly flag.
         is_anomaly -> Bool,
         /// Out-of-range flag.
         is_out_of_range -> Bool,
-        /// Metadata.
+        /// Free-form attributes of the reading.
         metadata -> Nullable<Jsonb>,
     }
 }

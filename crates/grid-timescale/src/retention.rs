@@ -45,7 +45,7 @@ pub enum RetentionMethod {
 pub struct RetentionReport {
     /// Readings before this instant are gone.
     pub horizon: DateTime<Utc>,
-    /// How.
+    /// How the readings were removed.
     pub method: RetentionMethod,
     /// Chunks dropped or rows deleted.
     pub removed: u64,

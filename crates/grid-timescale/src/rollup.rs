@@ -4,7 +4,7 @@
 //! `max_value`, `min_value`, `reading_count` (the reference's `sensor_readings_hourly`), plus
 //! `sum_value`, `first_value`/`first_time` and `last_value`/`last_time`, so that coarser
 //! buckets and series over many sensors can be built from them exactly. Hourly buckets are
-//! UTC hours; daily buckets are local calendar days of the configured time zone, each
+//! UTC hours; daily buckets are local calendar days of the database's time zone ([`crate::local_zone`]), each
 //! labelled by the instant of its local midnight.
 //!
 //! Ingest appends the hours it touched to an append-only invalidation log.

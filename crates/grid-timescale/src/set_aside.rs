@@ -18,14 +18,7 @@ pub const FIRST_RETRY: Duration = Duration::minutes(1);
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::days(1);
 
-pub(crate) const DDL: &str = "
-    CREATE TABLE grid_timescale_refresh_failures (
-        hour            timestamptz PRIMARY KEY,
-        error           text NOT NULL,
-        attempts        integer NOT NULL CHECK (attempts > 0),
-        first_failed_at timestamptz NOT NULL,
-        last_failed_at  timestamptz NOT NULL,
-        next_attempt_at timestamptz NOT NULL)";
+pub(crate) const DDL: &str = include_str!("refresh_failures.sql");
 
 /// An hour (UTC) whose rollup could not be refreshed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, QueryableByName)]
@@ -66,21 +59,12 @@ pub(crate) fn record(
     error: &str,
 ) -> QueryResult<FailedHour> {
     // Backoff: FIRST_RETRY × 2^(attempts − 1), at most MAX_BACKOFF.
-    diesel::sql_query(
-        "INSERT INTO grid_timescale_refresh_failures AS f
-             (hour, error, attempts, first_failed_at, last_failed_at, next_attempt_at)
-         VALUES ($1, $2, 1, now(), now(), now() + make_interval(secs => $3))
-         ON CONFLICT (hour) DO UPDATE
-            SET error = excluded.error, attempts = f.attempts + 1, last_failed_at = now(),
-                next_attempt_at = now() + make_interval(secs =>
-                    least($4, $3 * power(2, least(f.attempts, 30))))
-         RETURNING hour, error, attempts, first_failed_at, last_failed_at, next_attempt_at",
-    )
-    .bind::<Timestamptz, _>(hour)
-    .bind::<Text, _>(error)
-    .bind::<diesel::sql_types::Double, _>(FIRST_RETRY.num_seconds() as f64)
-    .bind::<diesel::sql_types::Double, _>(MAX_BACKOFF.num_seconds() as f64)
-    .get_result(conn)
+    diesel::sql_query(include_str!("set_aside_hour.sql"))
+        .bind::<Timestamptz, _>(hour)
+        .bind::<Text, _>(error)
+        .bind::<diesel::sql_types::Double, _>(FIRST_RETRY.num_seconds() as f64)
+        .bind::<diesel::sql_types::Double, _>(MAX_BACKOFF.num_seconds() as f64)
+        .get_result(conn)
 }
 
 /// Forgets `hours` (refreshed now).

@@ -60,7 +60,7 @@ fn a_reading_of_1e308_is_refused_and_the_good_ones_beside_it_land_and_roll_up() 
     for prefer in [SourcePreference::Auto, SourcePreference::Raw] {
         let s = series(
             conn,
-            SeriesTarget::Sensor(v.id),
+            SeriesTarget::sensor(v.id),
             hour,
             hour + Duration::hours(1),
             Duration::hours(1),

@@ -43,7 +43,7 @@ fn copies(sensors: &[Uuid], start: DateTime<Utc>) -> (Vec<Vec<Reading>>, usize) 
             let mut order = keys.clone();
             let mut rng = Rng(0xC0FF_EE00 + w as u64);
             for i in (1..order.len()).rev() {
-                order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+                order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
             }
             order
                 .into_iter()

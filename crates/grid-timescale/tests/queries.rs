@@ -101,10 +101,7 @@ fn series_report_gaps_and_aggregate_across_sensors() {
     rs.extend((5..15).map(|m| Reading::new(l2.id, d + Duration::minutes(m), 100.0 + m as f64)));
     ing.ingest_batch(conn, rs).unwrap();
 
-    let target = SeriesTarget::Substation {
-        id: s.id,
-        sensor_type: SensorType::Load,
-    };
+    let target = SeriesTarget::substation(s.id, SensorType::Load);
     let one = series(
         conn,
         target,
@@ -147,10 +144,7 @@ fn series_report_gaps_and_aggregate_across_sensors() {
 
     // Zone series from the rollup after a refresh equals raw.
     refresh(conn).unwrap();
-    let zone = SeriesTarget::Zone {
-        zone: GridZone::Coastal,
-        sensor_type: SensorType::Load,
-    };
+    let zone = SeriesTarget::zone(GridZone::Coastal, SensorType::Load);
     let roll = series(
         conn,
         zone,

@@ -139,7 +139,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
     // A series over it answers, from raw readings, leaving the hour out and naming it.
     let sr = series(
         conn,
-        SeriesTarget::Sensor(a.id),
+        SeriesTarget::sensor(a.id),
         h0,
         h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::hours(1),
@@ -152,7 +152,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
     assert_eq!(counts, [60, 0, 60]);
     let daily = series(
         conn,
-        SeriesTarget::Sensor(a.id),
+        SeriesTarget::sensor(a.id),
         h0,
         h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::days(1),
@@ -192,7 +192,7 @@ fn a_failing_hour_is_set_aside_the_rest_drains_series_name_it_and_it_recovers() 
     assert_eq!(daily_readings(conn, db.mode()), 360);
     let sr = series(
         conn,
-        SeriesTarget::Sensor(a.id),
+        SeriesTarget::sensor(a.id),
         h0,
         h0 + Duration::hours(3), // lint-ok: a span of three hours, not a zone offset
         Duration::hours(1),

@@ -198,7 +198,7 @@ fn rollups_equal_raw_aggregates_through_late_data_duplicates_and_retention() {
     let r = ing.ingest_batch(conn, late).unwrap();
     assert!(r.duplicates >= 150 && r.conflicts >= 150, "{r:?}");
     // Until refreshed, a series over the late hours must not trust the rollup.
-    let target = SeriesTarget::Sensor(sensors[0]);
+    let target = SeriesTarget::sensor(sensors[0]);
     let pending = series(
         conn,
         target,

@@ -9,7 +9,8 @@
 //!   `device_communication` alert is raised (its time: the first failure), and it is resolved
 //!   when the device answers again — one alert per outage, not one per poll.
 //! - **Writing**: readings are batched by size or age ([`crate::config::BatchConfig`]) and
-//!   ingested as backfill (a replayed batch may be old), with each sensor's calibration
+//!   ingested under the replay time policy (a replayed batch may be old, never far ahead of
+//!   now), with each sensor's calibration
 //!   applied by ingest as for any other reading.
 //! - **Nothing lost**: a batch the database cannot take goes to the [`Spool`]; the spool is
 //!   replayed, oldest first, before anything newer is written. A crash loses at most the
@@ -69,7 +70,7 @@ pub enum PollerError {
     Device {
         /// The device.
         device: String,
-        /// Why.
+        /// What is wrong with it.
         reason: String,
     },
     /// Sensor tags could not be resolved: no database and no cached map.

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::{Connection, PgConnection};
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
 use uuid::Uuid;
@@ -93,12 +93,10 @@ fn connect(opts: &PollerOptions) -> Option<(PgConnection, Ingester)> {
     let mut conn = PgConnection::establish(&opts.database_url)
         .map_err(|e| tracing::warn!(error = %e, "database unreachable"))
         .ok()?;
-    // Replays are backfill: any time up to a little ahead of now.
+    // A replayed batch may be old, but nothing a device measured lies more than a little
+    // ahead of now (a device clock 10 years ahead is refused, not stored).
     let options = IngestOptions {
-        time_policy: TimePolicy::backfill(
-            DateTime::<Utc>::MIN_UTC,
-            Utc::now() + chrono::Duration::days(3650),
-        ),
+        time_policy: TimePolicy::replay(),
         ..Default::default()
     };
     let ing = Ingester::new(&mut conn, opts.limits.clone(), options)

@@ -1,27 +1,14 @@
 //! Shared by the store's integration tests: the migrated template and small fixtures.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use grid_model::*;
 use grid_store::{SensorRepository, SubstationRepository, TransformerRepository};
-use grid_testdb::{Template, TestDb};
-
-/// A database with every migration applied.
-pub const MIGRATED: Template = Template {
-    name: "migrated",
-    setup: |conn| {
-        grid_store::migrations::run_pending(conn)?;
-        Ok(())
-    },
-};
+use grid_testdb::TestDb;
+pub use grid_testkit::{MIGRATED, t};
 
 pub fn db() -> TestDb {
     TestDb::new(&MIGRATED)
-}
-
-pub fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
 
 pub fn substation_draft(code: &str, zone: GridZone) -> SubstationDraft {

@@ -113,6 +113,15 @@ impl TimePolicy {
         }
     }
 
+    /// Replay of readings already measured (a spool after an outage): any age, up to 5 min
+    /// ahead of now (clock skew), now being each batch's time.
+    pub fn replay() -> TimePolicy {
+        TimePolicy::Live {
+            max_age: Duration::MAX,
+            max_ahead: Duration::minutes(5),
+        }
+    }
+
     /// Backfill of `[from, to]`.
     pub fn backfill(from: DateTime<Utc>, to: DateTime<Utc>) -> TimePolicy {
         TimePolicy::Backfill { from, to }
@@ -120,7 +129,12 @@ impl TimePolicy {
 
     fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         match *self {
-            TimePolicy::Live { max_age, max_ahead } => (now - max_age, now + max_ahead),
+            TimePolicy::Live { max_age, max_ahead } => (
+                now.checked_sub_signed(max_age)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
+                now.checked_add_signed(max_ahead)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            ),
             TimePolicy::Backfill { from, to } => (from, to),
         }
     }

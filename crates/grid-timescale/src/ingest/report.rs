@@ -47,7 +47,7 @@ pub struct Rejection {
     pub sensor_id: Uuid,
     /// Its timestamp.
     pub timestamp: DateTime<Utc>,
-    /// Why.
+    /// Why it was refused.
     pub reason: RejectReason,
 }
 

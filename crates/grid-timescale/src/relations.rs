@@ -1,23 +1,7 @@
-//! The relations this crate creates, declared by hand for Diesel: `diesel print-schema` sees
-//! only the store's migrations, and the rollups are views in one mode and tables in others.
-
-diesel::table! {
-    /// The newest reading of each sensor, kept by ingest.
-    sensor_latest_readings (sensor_id) {
-        /// The sensor (`grid_sensors.id`).
-        sensor_id -> Uuid,
-        /// Time of its newest reading.
-        timestamp -> Timestamptz,
-        /// Calibrated value.
-        value -> Float8,
-        /// Quality, 0–1.
-        quality_indicator -> Float8,
-        /// Outside the operating limits.
-        is_out_of_range -> Bool,
-        /// Flagged as anomalous.
-        is_anomaly -> Bool,
-    }
-}
+//! The relations this crate declares by hand for Diesel (`diesel print-schema` sees only the
+//! store's migrations): the staging table binary COPY lands in. The tables it creates are
+//! defined once, in the `.sql` files that create them, and read and written by SQL beside
+//! them (the latest-value table is written from arrays, one statement a batch).
 
 diesel::table! {
     /// The temporary staging table of a connection (binary COPY lands here when a batch

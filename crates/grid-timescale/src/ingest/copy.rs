@@ -75,12 +75,12 @@ const COPY_CHUNK: usize = 64 * 1024;
 
 /// Appends one row in PostgreSQL's binary COPY format (big-endian), its fields in the
 /// order of [`copy_columns!`] (a test decodes it back against [`column_names`]).
-fn encode_row(buf: &mut Vec<u8>, row: &Row) {
+fn encode_row(buf: &mut Vec<u8>, row: &Row, fields: i16) {
     fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
         buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
         buf.extend_from_slice(bytes);
     }
-    buf.extend_from_slice(&(column_names().len() as i16).to_be_bytes());
+    buf.extend_from_slice(&fields.to_be_bytes());
     field(buf, row.sensor_id.as_bytes());
     let micros = row.timestamp.timestamp_micros() - PG_EPOCH_OFFSET_MICROS;
     field(buf, &micros.to_be_bytes());
@@ -111,8 +111,9 @@ fn write_rows(out: &mut dyn Write, rows: &[Row]) -> Result<(), diesel::result::E
     let io = |e: std::io::Error| diesel::result::Error::SerializationError(Box::new(e));
     let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
     copy_header(&mut buf);
+    let fields = column_names().len() as i16;
     for row in rows {
-        encode_row(&mut buf, row);
+        encode_row(&mut buf, row, fields);
         if buf.len() >= COPY_CHUNK {
             out.write_all(&buf).map_err(io)?;
             buf.clear();
@@ -197,7 +198,7 @@ mod tests {
             metadata: Some(serde_json::json!({"a": 1})),
         };
         let mut buf = Vec::new();
-        encode_row(&mut buf, &row);
+        encode_row(&mut buf, &row, column_names().len() as i16);
         let count = i16::from_be_bytes([buf[0], buf[1]]) as usize;
         let mut at = 2;
         let mut fields = 0;

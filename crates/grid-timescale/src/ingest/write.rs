@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Array, BigInt, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Timestamptz};
 use uuid::Uuid;
 
 use super::copy::{Target, column_list, copy_rows, staging_ddl};
@@ -26,21 +26,6 @@ pub(super) fn is_transient(e: &diesel::result::Error) -> bool {
         }
         _ => false,
     }
-}
-
-/// Rows of `sensor_latest_readings` upserted by one statement.
-const LATEST_ROWS_PER_STATEMENT: usize = 5_000;
-
-/// A sensor's newest reading of a batch, as `sensor_latest_readings` holds it.
-#[derive(Insertable)]
-#[diesel(table_name = crate::relations::sensor_latest_readings)]
-struct LatestRow {
-    sensor_id: Uuid,
-    timestamp: DateTime<Utc>,
-    value: f64,
-    quality_indicator: f64,
-    is_out_of_range: bool,
-    is_anomaly: bool,
 }
 
 /// What writing a batch's rows did.
@@ -247,43 +232,21 @@ fn after_write(conn: &mut PgConnection, rows: &[Row], policy: ConflictPolicy) ->
     latest.sort_by_key(|r| r.sensor_id);
     // A key stored with another value (kept under KeepFirst) is never newer than the stored
     // latest; under Replace a replaced reading at the latest time must update it.
-    let rows: Vec<LatestRow> = latest
-        .iter()
-        .map(|r| LatestRow {
-            sensor_id: r.sensor_id,
-            timestamp: r.timestamp,
-            value: r.value,
-            quality_indicator: r.quality,
-            is_out_of_range: r.out_of_range,
-            is_anomaly: false,
-        })
-        .collect();
-    // Six parameters a row, well inside PostgreSQL's 65,535 a statement; chunks keep the
-    // sensor order, so the lock order holds.
-    for chunk in rows.chunks(LATEST_ROWS_PER_STATEMENT) {
-        use crate::relations::sensor_latest_readings as l;
-        use diesel::query_dsl::methods::FilterDsl;
-        use diesel::upsert::excluded;
-        let upsert = diesel::insert_into(l::table)
-            .values(chunk)
-            .on_conflict(l::sensor_id)
-            .do_update()
-            .set((
-                l::timestamp.eq(excluded(l::timestamp)),
-                l::value.eq(excluded(l::value)),
-                l::quality_indicator.eq(excluded(l::quality_indicator)),
-                l::is_out_of_range.eq(excluded(l::is_out_of_range)),
-                l::is_anomaly.eq(excluded(l::is_anomaly)),
-            ));
-        match policy {
-            ConflictPolicy::KeepFirst => upsert
-                .filter(excluded(l::timestamp).gt(l::timestamp))
-                .execute(conn)?,
-            ConflictPolicy::Replace => upsert
-                .filter(excluded(l::timestamp).ge(l::timestamp))
-                .execute(conn)?,
-        };
-    }
+    let newer = match policy {
+        ConflictPolicy::KeepFirst => ">",
+        ConflictPolicy::Replace => ">=",
+    };
+    // One statement over arrays (five parameters whatever the batch's sensors), not a
+    // multi-row VALUES list: the latter cost ~10 % of streaming ingest in the benchmark.
+    diesel::sql_query(include_str!("latest_upsert.sql").replace("{NEWER}", newer))
+        .bind::<Array<diesel::sql_types::Uuid>, _>(
+            latest.iter().map(|r| r.sensor_id).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Timestamptz>, _>(latest.iter().map(|r| r.timestamp).collect::<Vec<_>>())
+        .bind::<Array<Double>, _>(latest.iter().map(|r| r.value).collect::<Vec<_>>())
+        .bind::<Array<Double>, _>(latest.iter().map(|r| r.quality).collect::<Vec<_>>())
+        .bind::<Array<Bool>, _>(latest.iter().map(|r| r.out_of_range).collect::<Vec<_>>())
+        .execute(conn)?;
     let pairs: Vec<(Uuid, DateTime<Utc>)> =
         latest.iter().map(|r| (r.sensor_id, r.timestamp)).collect();
     grid_store::sensors::advance_last_reading_at(conn, &pairs)?;

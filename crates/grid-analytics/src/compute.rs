@@ -42,7 +42,7 @@ use grid_model::{
 };
 use grid_timescale::LocalZone;
 
-use crate::daily::{SubstationLoad, VoltageInput, voltage_levels, zone_load};
+use crate::daily::{LoadSummary, SubstationLoad, VoltageInput, voltage_levels, zone_load};
 use crate::error::{AnalyticsError, AnalyticsResult};
 use crate::load;
 use crate::reliability::{Indices, Interruption, indices};
@@ -146,21 +146,11 @@ pub fn zone_load_curves(
 ) -> AnalyticsResult<Vec<(GridZone, LoadCurve)>> {
     let zone = local_zone(conn, config)?;
     let (start, end) = day_bounds(conn, date, zone)?;
-    let mut load = load::load(conn, config.load_step, start, end)?;
+    let load = load::load(conn, config.load_step, start, end)?;
     Ok(GridZone::ALL
         .iter()
         .map(|&zone| {
-            let subs: Vec<SubstationLoad> = load
-                .remove(&zone)
-                .map(|m| m.into_values().collect())
-                .unwrap_or_default();
-            let l = zone_load(
-                start,
-                end,
-                config.load_step,
-                &subs,
-                config.max_interpolated_gap,
-            );
+            let l = zone_load_of(&load, zone, (start, end), config);
             let curve = l
                 .curve
                 .into_iter()
@@ -170,6 +160,27 @@ pub fn zone_load_curves(
             (zone, curve)
         })
         .collect())
+}
+
+/// A zone's load over `[start, end)` from its substations' points, by the configured step
+/// and interpolation limit (one rule for the statistics and the curves).
+fn zone_load_of(
+    load: &load::LoadByZone,
+    zone: GridZone,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    config: &AnalyticsConfig,
+) -> LoadSummary {
+    let subs: Vec<SubstationLoad> = load
+        .get(&zone)
+        .map(|m| m.values().cloned().collect())
+        .unwrap_or_default();
+    zone_load(
+        start,
+        end,
+        config.load_step,
+        &subs,
+        config.max_interpolated_gap,
+    )
 }
 
 /// Why a zone without customers has no indices.
@@ -225,18 +236,7 @@ impl DayInputs {
         let (start, end) = (self.start, self.end);
         let hours = (end - start).num_seconds() as f64 / 3600.0;
         let nt = self.customers.get(&zone).copied().unwrap_or(0);
-        let subs: Vec<SubstationLoad> = self
-            .load
-            .get(&zone)
-            .map(|m| m.values().cloned().collect())
-            .unwrap_or_default();
-        let l = zone_load(
-            start,
-            end,
-            config.load_step,
-            &subs,
-            config.max_interpolated_gap,
-        );
+        let l = zone_load_of(&self.load, zone, (start, end), config);
         let (levels, top) = voltage_levels(self.voltage.get(&zone).map_or(&[][..], Vec::as_slice));
         let outages = self.outages.get(&zone).map_or(&[][..], Vec::as_slice);
         let ix: Indices = indices(outages, nt, hours, config.sustained_after, self.now);

@@ -66,16 +66,20 @@ fn counted_load_sensors(conn: &mut PgConnection) -> QueryResult<(Vec<Uuid>, Vec<
         metadata: Value,
     }
     let rows: Vec<Row> = diesel::sql_query(include_str!("load_sensors.sql")).load(conn)?;
-    let role = |r: &Row| SensorMetadata::from_json(&r.metadata).role();
-    let with_incomer: std::collections::HashSet<Uuid> = rows
+    // Each sensor's metadata read once.
+    let sensors: Vec<(Uuid, Uuid, bool)> = rows
         .iter()
-        .filter(|r| role(r) == MeasurementRole::Incomer)
-        .map(|r| r.substation_id)
+        .map(|r| {
+            let role = SensorMetadata::from_json(&r.metadata).role();
+            (r.id, r.substation_id, role == MeasurementRole::Incomer)
+        })
         .collect();
-    Ok(rows
-        .iter()
-        .filter(|r| role(r) == MeasurementRole::Incomer || !with_incomer.contains(&r.substation_id))
-        .map(|r| (r.id, r.substation_id))
+    let with_incomer: std::collections::HashSet<Uuid> =
+        sensors.iter().filter(|s| s.2).map(|s| s.1).collect();
+    Ok(sensors
+        .into_iter()
+        .filter(|&(_, substation, incomer)| incomer || !with_incomer.contains(&substation))
+        .map(|(id, substation, _)| (id, substation))
         .unzip())
 }
 

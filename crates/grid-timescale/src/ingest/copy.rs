@@ -26,24 +26,31 @@ macro_rules! copy_columns {
     };
 }
 
+/// The names of [`copy_columns!`] over `table`, from Diesel's declaration of it.
+macro_rules! copy_column_names {
+    ($t:ident) => {{
+        use diesel::Column;
+        fn name<C: Column>(_: C) -> &'static str {
+            C::NAME
+        }
+        let (a, b, c, d, e, f, g, h) = copy_columns!($t);
+        [
+            name(a),
+            name(b),
+            name(c),
+            name(d),
+            name(e),
+            name(f),
+            name(g),
+            name(h),
+        ]
+    }};
+}
+
 /// The names of [`copy_columns!`], from Diesel's declaration of `sensor_readings`.
 pub(super) fn column_names() -> [&'static str; 8] {
-    use diesel::Column;
     use sensor_readings as r;
-    fn name<C: Column>(_: C) -> &'static str {
-        C::NAME
-    }
-    let (a, b, c, d, e, f, g, h) = copy_columns!(r);
-    [
-        name(a),
-        name(b),
-        name(c),
-        name(d),
-        name(e),
-        name(f),
-        name(g),
-        name(h),
-    ]
+    copy_column_names!(r)
 }
 
 /// The column list for SQL text, each name quoted.
@@ -164,23 +171,8 @@ mod tests {
     /// The staging table Diesel knows must list the copied columns in the same order.
     #[test]
     fn staging_and_readings_copy_the_same_columns() {
-        use diesel::Column;
         use sensor_readings_staging as s;
-        fn name<C: Column>(_: C) -> &'static str {
-            C::NAME
-        }
-        let (a, b, c, d, e, f, g, h) = copy_columns!(s);
-        let staging = [
-            name(a),
-            name(b),
-            name(c),
-            name(d),
-            name(e),
-            name(f),
-            name(g),
-            name(h),
-        ];
-        assert_eq!(staging, column_names());
+        assert_eq!(copy_column_names!(s), column_names());
     }
 
     /// A row encodes as exactly one field per copied column.

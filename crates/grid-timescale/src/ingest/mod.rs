@@ -276,10 +276,7 @@ impl Ingester {
     /// for a sensor it does not know: what a caller watching the raw stream must use to see
     /// the values ingest stores.
     pub fn calibration_of(&self, sensor_id: Uuid) -> Option<Calibration> {
-        self.sensors.get(&sensor_id).map(|s| Calibration {
-            scale: s.scale,
-            offset: s.offset,
-        })
+        self.sensors.get(&sensor_id).map(|s| s.calibration)
     }
 
     /// The options in force.
@@ -332,8 +329,7 @@ impl Ingester {
                 }
                 let info = SensorInfo {
                     status: status.into(),
-                    scale,
-                    offset,
+                    calibration: Calibration { scale, offset },
                     band,
                     bounds,
                 };

@@ -15,22 +15,10 @@ use crate::limits::Band;
 #[derive(Debug, Clone)]
 pub(super) struct SensorInfo {
     pub(super) status: SensorStatus,
-    pub(super) scale: f64,
-    pub(super) offset: f64,
+    pub(super) calibration: super::Calibration,
     pub(super) band: Band,
     /// Physical bounds, or why the sensor's own are unusable.
     pub(super) bounds: Result<Band, InvalidBounds>,
-}
-
-impl SensorInfo {
-    /// The calibrated value of a raw one (`raw × calibration_scale + calibration_offset`).
-    pub(super) fn calibrate(&self, raw: f64) -> f64 {
-        super::Calibration {
-            scale: self.scale,
-            offset: self.offset,
-        }
-        .apply(raw)
-    }
 }
 
 /// A validated row, as it is written.
@@ -119,7 +107,7 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 self.reject(&r, index, RejectReason::DayBeforeRetentionHorizon);
                 continue;
             }
-            let value = sensor.calibrate(r.value_raw);
+            let value = sensor.calibration.apply(r.value_raw);
             if !value.is_finite() {
                 self.reject(&r, index, RejectReason::NonFiniteCalibratedValue);
                 continue;

@@ -150,10 +150,24 @@ fn sentinel_reports_the_day_and_draws_it() {
     assert!(o.status.success(), "{out}");
     assert!(out.contains("operator's report for 2026-03-10"), "{out}");
     assert!(
-        out.contains("Alerts raised: 9 (one per condition); still open: 0"),
+        // 9 from the sensors' bands and protection, the winding sensor of the fan failure
+        // above its band, and the thermal assessment's top oil above 105 °C (C57.91 Table 7).
+        out.contains("Alerts raised: 11 (one per condition); still open: 0"),
         "{out}"
     );
     assert!(out.contains("Stuck sensors found: 1"), "{out}");
+    // The risk section is computed: the transformer whose fans failed ranks first, and no
+    // probability is printed.
+    let risk: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Riskiest transformers by the day's insulation ageing"))
+        .skip(1)
+        .take(5)
+        .collect();
+    assert!(risk[0].trim_start().starts_with("MSA-RAB T1"), "{out}");
+    assert!(risk[0].contains("top oil +"), "{out}");
+    assert!(!out.contains("P(fail"), "{out}");
+    assert!(out.contains("Failure probabilities: not computed"), "{out}");
     for zone in GridZone::ALL {
         assert!(
             out.lines().any(|l| l.starts_with(zone.as_str())),
@@ -180,6 +194,14 @@ fn sentinel_reports_the_day_and_draws_it() {
             "{zone}"
         );
     }
+    // The hot-spot panel: the riskiest transformer's curve first, a point per minute.
+    let hot: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.contains("<polyline class=\"hot-spot\""))
+        .collect();
+    assert_eq!(hot.len(), 3);
+    assert_eq!(attr(hot[0], "data-transformer"), Some("MSA-RAB T1"));
+    assert_eq!(attr(hot[0], "points").unwrap().split(' ').count(), 1440);
     let markers: Vec<(String, String)> = svg
         .lines()
         .filter(|l| l.contains("<line class=\"event\""))

@@ -24,6 +24,9 @@ pub enum DemoError {
     /// The analytics refused something.
     #[error(transparent)]
     Analytics(#[from] AnalyticsError),
+    /// The thermal assessment refused something.
+    #[error(transparent)]
+    Health(#[from] grid_health::HealthError),
     /// A migration failed.
     #[error(transparent)]
     Migration(#[from] grid_store::migrations::MigrationError),

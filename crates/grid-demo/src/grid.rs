@@ -297,9 +297,6 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
             t.manufacturer = Some(["ABB", "Siemens", "TBEA", "Hyosung"][(i + k) % 4].into());
             t.year_manufactured = Some(1995 + ((i * 7 + k * 3) % 28) as i32);
             t.cooling_type = Some(coolings[(i + k) % 4].into());
-            t.health_score = 55.0 + ((i * 13 + k * 29) % 45) as f64;
-            t.failure_probability_7days = ((i * 7 + k * 11) % 23) as f64 / 100.0;
-            t.failure_probability_30days = (t.failure_probability_7days * 2.5).min(1.0);
             let t = conn.insert_transformer(&NewTransformer::new(t)?)?;
             trs.push(t);
         }
@@ -440,6 +437,11 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
                 d.measurement_unit = Some("°C".into());
                 d.transformer_id = Some(t1);
                 d.calibration_offset = -0.5;
+                d.metadata = SensorMetadata {
+                    measurement_role: Some(MeasurementRole::HotSpot),
+                    ..Default::default()
+                }
+                .to_json();
             },
         )?;
         add(
@@ -451,6 +453,11 @@ pub fn seed(conn: &mut diesel::PgConnection) -> StoreResult<DemoGrid> {
             &|d| {
                 d.measurement_unit = Some("°C".into());
                 d.transformer_id = Some(t1);
+                d.metadata = SensorMetadata {
+                    measurement_role: Some(MeasurementRole::TopOil),
+                    ..Default::default()
+                }
+                .to_json();
             },
         )?;
         add(

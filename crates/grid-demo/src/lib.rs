@@ -7,5 +7,6 @@ pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod summary;
+mod thermal;
 
 pub use run::{DemoError, DemoOptions, DemoSummary, prepare, run};

@@ -6,8 +6,9 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use grid_analytics::compute::LoadCurve;
+use grid_health::Outcome;
 use grid_model::GridZone;
-use grid_store::{AlertRepository, TransformerRepository};
+use grid_store::AlertRepository;
 
 use crate::error::DemoError;
 use crate::simulate::Event;
@@ -17,16 +18,28 @@ const COLORS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#ff7f0e", "#17becf",
 ];
 
-/// An SVG of each zone's load curve over the day, one `polyline` per zone (class `load`,
+/// One transformer's computed hot-spot over the day, for the picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotSpotCurve {
+    /// `CODE name`.
+    pub transformer: String,
+    /// (end of step, hot-spot °C).
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
+/// An SVG of the day: above, each zone's load curve, one `polyline` per zone (class `load`,
 /// `data-zone`, a point per minute; unknown minutes are left out), and a marker per event
-/// (`line` of class `event`, `data-kind`, `data-time` in RFC 3339).
+/// (`line` of class `event`, `data-kind`, `data-time` in RFC 3339); below, the hot-spot
+/// curves of the riskiest transformers (`polyline` of class `hot-spot`, `data-transformer`)
+/// against the 120 °C normal-loading limit.
 pub fn svg(
     title: &str,
     day_start: DateTime<Utc>,
     curves: &[(GridZone, LoadCurve)],
+    hot_spots: &[HotSpotCurve],
     events: &[Event],
 ) -> String {
-    let (w, h, left, top, right, bottom) = (1200.0, 640.0, 70.0, 50.0, 190.0, 50.0);
+    let (w, h, left, top, right, bottom) = (1200.0, 920.0, 70.0, 50.0, 190.0, 330.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let max = curves
@@ -115,8 +128,77 @@ pub fn svg(
             e.substation
         );
     }
+    hot_spot_panel(
+        &mut s,
+        day_start,
+        hot_spots,
+        (left, top + plot_h + 60.0, plot_w, 240.0),
+    );
     s.push_str("</svg>\n");
     s
+}
+
+/// The hot-spot panel at `(left, top, width, height)`.
+fn hot_spot_panel(
+    s: &mut String,
+    day_start: DateTime<Utc>,
+    curves: &[HotSpotCurve],
+    (left, top, plot_w, plot_h): (f64, f64, f64, f64),
+) {
+    let limit = 120.0;
+    let values = curves.iter().flat_map(|c| c.points.iter().map(|p| p.1));
+    let hi = values.clone().fold(limit, f64::max) + 10.0;
+    let lo = values.fold(limit, f64::min).min(20.0);
+    let x = |t: DateTime<Utc>| left + plot_w * ((t - day_start).num_seconds() as f64 / 86_400.0);
+    let y = |c: f64| top + plot_h * (1.0 - (c - lo) / (hi - lo));
+    let _ = writeln!(
+        s,
+        r#"<text x="{left}" y="{:.1}" font-size="14">Hot-spot of the riskiest transformers, °C (a winding sensor where one is fitted, else the IEEE C57.91 clause 7 model)</text>"#,
+        top - 10.0
+    );
+    for k in 0..=4 {
+        let c = lo + (hi - lo) * k as f64 / 4.0;
+        let _ = writeln!(
+            s,
+            r##"<line x1="{left}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{c:.0} °C</text>"##,
+            left + plot_w,
+            left - 6.0,
+            y(c) + 4.0,
+            py = y(c)
+        );
+    }
+    let _ = writeln!(
+        s,
+        r##"<line class="limit" x1="{left}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="#d62728" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}" fill="#d62728" font-size="11">120 °C: normal-loading limit (IEEE C57.91 Table 7, IEC 60076-7 Table 3)</text>"##,
+        left + plot_w,
+        left + 4.0,
+        y(limit) - 4.0,
+        py = y(limit)
+    );
+    for (i, c) in curves.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let points: Vec<String> = c
+            .points
+            .iter()
+            .map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v)))
+            .collect();
+        let _ = writeln!(
+            s,
+            r#"<polyline class="hot-spot" data-transformer="{}" fill="none" stroke="{color}" stroke-width="1.5" points="{}"/>"#,
+            escape(&c.transformer),
+            points.join(" ")
+        );
+        let ly = top + 20.0 + 16.0 * i as f64;
+        let _ = writeln!(
+            s,
+            r#"<rect x="{:.1}" y="{:.1}" width="12" height="3" fill="{color}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+            left + plot_w + 14.0,
+            ly + 4.0,
+            left + plot_w + 30.0,
+            ly + 9.0,
+            escape(&c.transformer)
+        );
+    }
 }
 
 fn escape(t: &str) -> String {
@@ -200,28 +282,7 @@ pub(crate) fn operator_report(
             opt(s.saifi, 4)
         );
     }
-    let risky = conn.transformers_at_risk(0.15, 60.0)?;
-    let _ = writeln!(
-        out,
-        "\nRiskiest transformers (7-day failure probability ≥ 0.15 or health ≤ 60):"
-    );
-    for t in risky.iter().take(5) {
-        let sub = grid
-            .substations
-            .iter()
-            .find(|s| s.id == t.substation_id)
-            .map(|s| s.code.as_str())
-            .unwrap_or("?");
-        let _ = writeln!(
-            out,
-            "  {sub:<8} {:<3} {:>5.1} MVA {:<5} health {:>5.1}  P(fail 7 d) {:.2}",
-            t.name,
-            t.capacity_mva,
-            t.cooling_type.as_deref().unwrap_or(""),
-            t.health_score,
-            t.failure_probability_7days
-        );
-    }
+    thermal_section(&mut out, day, &hm);
     let open_alerts = conn.open_alerts()?;
     let mut by_severity: BTreeMap<String, usize> = BTreeMap::new();
     for a in &open_alerts {
@@ -245,4 +306,61 @@ pub(crate) fn operator_report(
     }
     let _ = writeln!(out, "Picture: {}", day.svg_path.display());
     Ok(out)
+}
+
+/// The transformers ranked by the day's computed insulation ageing, and what was not assessed.
+fn thermal_section(out: &mut String, day: &DemoSummary, hm: &dyn Fn(DateTime<Utc>) -> String) {
+    let _ = writeln!(
+        out,
+        "\nRiskiest transformers by the day's insulation ageing (computed from the day's readings, \
+         IEEE C57.91 clause 7; relative risk index = the day's F_EQA, 1.0 = normal ageing, not a probability):"
+    );
+    for (t, d) in day.thermal.ranked().iter().take(5) {
+        let th = &d.thermal;
+        let peak = th
+            .peak_hot_spot_c
+            .map(|c| format!("{c:.1} °C"))
+            .unwrap_or_else(|| "—".into());
+        let at = th.peak_hot_spot_at.map(hm).unwrap_or_default();
+        let residual = th
+            .top_oil_residual_mean_k
+            .map(|r| format!("  top oil {r:+.1} K vs model (measured)"))
+            .unwrap_or_default();
+        let years = d
+            .health
+            .estimated_remaining_life_years
+            .map(|y| {
+                if y >= grid_thermal::health::MAX_REMAINING_LIFE_YEARS {
+                    "≥100 y".to_string()
+                } else {
+                    format!("{y:.0} y")
+                }
+            })
+            .unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            out,
+            "  {:<11} {:>5.1} MVA {:<5} hot-spot peak {peak} at {at}  F_EQA {:.3}  loss of life {:.2} h  health {:.1}  life left {years}{residual}",
+            t.label(),
+            t.capacity_mva,
+            t.cooling_type.as_deref().unwrap_or("?"),
+            th.equivalent_ageing_factor.unwrap_or(0.0),
+            th.loss_of_life_hours,
+            d.health.health_score,
+        );
+    }
+    for o in &day.thermal.transformers {
+        match &o.outcome {
+            Outcome::Skipped(why) => {
+                let _ = writeln!(out, "  not assessed: {} ({why})", o.transformer.label());
+            }
+            Outcome::Failed(e) => {
+                let _ = writeln!(out, "  not assessed: {e}");
+            }
+            Outcome::Assessed(_) => {}
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Failure probabilities: not computed (no cited hazard model supports one from these data)."
+    );
 }

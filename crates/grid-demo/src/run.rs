@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use grid_analytics::alerting::{AlertEvent, Detector, StuckDetector, policy};
 use grid_analytics::compute::{AnalyticsConfig, compute_days, day_bounds, zone_load_curves};
+use grid_health::{HealthConfig, assess_day};
 use grid_model::*;
 use grid_timescale::ingest::{IngestOptions, Ingester, StreamReport, TimePolicy};
 use grid_timescale::{OperatingLimits, TimescaleConfig};
@@ -14,7 +15,7 @@ use grid_timescale::{OperatingLimits, TimescaleConfig};
 use crate::alarms::{raise_alerts, raise_outages, record_stuck};
 pub use crate::error::DemoError;
 use crate::grid::{DemoGrid, seed};
-use crate::report::{operator_report, svg};
+use crate::report::{HotSpotCurve, operator_report, svg};
 use crate::simulate::{Event, events, readings};
 pub use crate::summary::{DemoOptions, DemoSummary};
 
@@ -52,11 +53,28 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     record_stuck(conn, &grid, &detected.stuck)?;
 
     let statistics = compute_days(conn, &cfg, date, date, day_end + Duration::hours(1))?;
+    let thermal = assess_day(conn, date, &HealthConfig::default())?;
+    let alerts_raised = alerts_raised
+        + thermal
+            .ranked()
+            .iter()
+            .map(|(_, d)| d.alerts_raised)
+            .sum::<usize>();
     let curves = zone_load_curves(conn, &cfg, date)?;
+    let hot_spots: Vec<HotSpotCurve> = thermal
+        .ranked()
+        .iter()
+        .take(3)
+        .map(|(t, d)| HotSpotCurve {
+            transformer: t.label(),
+            points: d.curve.iter().map(|p| (p.at, p.hot_spot_c)).collect(),
+        })
+        .collect();
     let picture = svg(
         &format!("Load by zone, {date} ({zone})"),
         day_start,
         &curves,
+        &hot_spots,
         &events,
     );
     std::fs::write(&opts.svg_path, picture).map_err(|source| DemoError::Io {
@@ -74,6 +92,7 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         ingest_seconds,
         alerts_raised,
         statistics,
+        thermal,
         svg_path: opts.svg_path.clone(),
         report: String::new(),
     };
@@ -125,7 +144,8 @@ fn ingest_and_detect(
         .map(|s| ing.calibration_of(s.sensor.id))
         .collect();
     let bar = progress_bar(opts.progress, 1440 * grid.sensors.len() as u64);
-    let stream = readings(grid, day_start, events).inspect(|r| {
+    let zone = grid_timescale::local_zone(conn)?;
+    let stream = readings(grid, day_start, zone, events).inspect(|r| {
         let i = index[&r.sensor_id];
         let Some(c) = calibrations[i] else { return };
         let v = c.apply(r.value_raw);

@@ -4,7 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 use grid_model::{AlertKind, GridZone, SensorType};
 use grid_timescale::ingest::Reading;
 
+use grid_timescale::LocalZone;
+
 use crate::grid::{DemoGrid, DemoSensor};
+use crate::thermal::{FanFailure, Truth};
 
 /// What an injected event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +94,7 @@ pub fn events(day_start: DateTime<Utc>) -> Vec<Event> {
             start: at(13, 0),
             end: at(15, 30),
             customers: 0,
-            description: "transformer T1 top oil above 95 °C (cooling fan failure)",
+            description: "transformer T1 cooling fans fail: top oil climbs to 110 °C",
         },
         Event {
             kind: EventKind::FrequencyExcursion,
@@ -125,12 +128,13 @@ fn inside(e: &Event, s: &DemoSensor, t: DateTime<Utc>) -> bool {
 }
 
 /// The calibrated value a sensor shows at minute `m` of the day (`None`: nothing sent).
-pub fn value(
+pub(crate) fn value(
     s: &DemoSensor,
     index: usize,
     day_start: DateTime<Utc>,
     m: i64,
     events: &[Event],
+    truth: &Truth,
 ) -> f64 {
     let t = day_start + Duration::minutes(m);
     let h = m as f64 / 60.0;
@@ -158,18 +162,11 @@ pub fn value(
         SensorType::Current if out => 0.0,
         SensorType::Current => s.nominal * shape * (1.0 + 0.02 * n),
         SensorType::PowerFactor => 0.95 + 0.01 * n,
-        SensorType::Temperature => 55.0 + 25.0 * shape + 0.5 * n,
+        // T1's top oil and winding: the simulated thermal series, with sensor noise.
         SensorType::TransformerOil => {
-            let base = 45.0 + 20.0 * shape + 0.3 * n;
-            match ev(EventKind::Overheating) {
-                // Rises over the first hour to about 103 °C, then holds until the fans return.
-                Some(e) => {
-                    base + (103.0 + 0.3 * n - base)
-                        * ((t - e.start).num_minutes() as f64 / 60.0).min(1.0)
-                }
-                None => base,
-            }
+            truth.at(s.substation, m).map_or(f64::NAN, |(oil, _)| oil) + 0.3 * n
         }
+        SensorType::Temperature => truth.at(s.substation, m).map_or(f64::NAN, |(_, w)| w) + 0.5 * n,
         SensorType::Vibration => 2.0 + 0.2 * n,
     }
 }
@@ -179,12 +176,32 @@ pub fn value(
 pub fn readings<'a>(
     grid: &'a DemoGrid,
     day_start: DateTime<Utc>,
+    zone: LocalZone,
     events: &'a [Event],
 ) -> impl Iterator<Item = Reading> + 'a {
+    // The incomer as `value` simulates it, without its noise.
+    let incomer_mw = |s: &DemoSensor, m: i64| {
+        let t = day_start + Duration::minutes(m);
+        let out = events
+            .iter()
+            .any(|e| e.kind == EventKind::Outage && inside(e, s, t));
+        if out {
+            0.0
+        } else {
+            s.nominal * load_shape(m as f64 / 60.0)
+        }
+    };
+    let fans: Vec<FanFailure> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Overheating)
+        .map(|e| (e.substation, e.start, e.end))
+        .collect();
+    let truth = std::rc::Rc::new(Truth::new(grid, day_start, zone, incomer_mw, &fans));
     (0..1440i64).flat_map(move |m| {
+        let truth = truth.clone();
         grid.sensors.iter().enumerate().map(move |(i, s)| {
             let t = day_start + Duration::minutes(m);
-            let mut v = value(s, i, day_start, m, events);
+            let mut v = value(s, i, day_start, m, events, &truth);
             let bad = events.iter().find(|e| {
                 e.kind == EventKind::BadSensor
                     && inside(e, s, t)

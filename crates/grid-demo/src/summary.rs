@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use grid_health::DayAssessment;
 use grid_model::DailyStatistics;
 use grid_timescale::LocalZone;
 use grid_timescale::ingest::StreamReport;
@@ -40,12 +41,15 @@ pub struct DemoSummary {
     pub ingest: StreamReport,
     /// Seconds the ingest took.
     pub ingest_seconds: f64,
-    /// Alerts raised from the readings (one per condition), plus the outage.
+    /// Alerts raised from the readings (one per condition), the outage, and the thermal
+    /// assessment's alarms.
     pub alerts_raised: usize,
     /// Stuck sensors found.
     pub stuck_sensors: usize,
     /// The day's statistics, one per zone.
     pub statistics: Vec<DailyStatistics>,
+    /// The day's thermal assessment of every transformer.
+    pub thermal: DayAssessment,
     /// The picture.
     pub svg_path: PathBuf,
     /// The operator's report, as printed.

@@ -55,8 +55,13 @@ alert_kinds! {
     VoltageHigh => "voltage_high",
     /// Frequency outside its band.
     FrequencyExcursion => "frequency_excursion",
-    /// A winding or oil temperature above its limit (IEEE C57.91).
+    /// A winding or oil temperature sensor above its band.
     Overheating => "overheating",
+    /// A transformer's hot-spot (measured, or the thermal model's) above a loading limit of
+    /// IEEE C57.91 Table 7 or IEC 60076-7 Table 3.
+    HotSpotOverLimit => "hot_spot_over_limit",
+    /// A transformer's top oil above a loading limit of those tables.
+    TopOilOverLimit => "top_oil_over_limit",
 }
 
 impl From<&str> for AlertKind {

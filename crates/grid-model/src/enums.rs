@@ -166,6 +166,49 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// Which standard's thermal model computes a transformer's temperatures.
+    ThermalMethod, "thermal method" {
+        /// IEEE C57.91-2011 clause 7 (exponential top-oil and hot-spot rises).
+        IeeeC5791 => "ieee_c57_91",
+        /// IEC 60076-7:2018 clause 8.2 (the differential equations with k11, k21, k22).
+        Iec600767 => "iec_60076_7",
+    }
+}
+
+domain_enum! {
+    /// A transformer's winding paper, which sets its ageing law.
+    InsulationPaper, "insulation paper" {
+        /// Thermally upgraded paper: the Arrhenius law with 110 °C reference (IEEE C57.91
+        /// clause 5, IEC 60076-7 clause 6.3).
+        ThermallyUpgraded => "thermally_upgraded",
+        /// Non-upgraded (Kraft) paper: V = 2^((θh − 98)/6) (IEC 60076-7 clause 6.3).
+        NonUpgraded => "non_upgraded",
+    }
+}
+
+domain_enum! {
+    /// Where a thermal assessment took a transformer's load from.
+    ThermalLoadSource, "thermal load source" {
+        /// A current sensor linked to the transformer.
+        TransformerCurrent => "transformer_current",
+        /// A load (MW) sensor linked to the transformer.
+        TransformerLoad => "transformer_load",
+        /// The substation's incomer shared among its in-service transformers by rating.
+        IncomerShare => "incomer_share",
+    }
+}
+
+domain_enum! {
+    /// Where a thermal assessment took the ambient temperature from.
+    ThermalAmbientSource, "thermal ambient source" {
+        /// A temperature sensor whose metadata names it ambient.
+        Sensor => "sensor",
+        /// The configured daily profile of the substation's zone.
+        ZoneProfile => "zone_profile",
+    }
+}
+
 impl AlertSeverity {
     fn rank(self) -> u8 {
         match self {

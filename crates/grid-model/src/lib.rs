@@ -11,6 +11,7 @@ pub mod sensor;
 pub mod sensor_metadata;
 pub mod statistics;
 pub mod substation;
+pub mod thermal;
 pub mod transformer;
 mod validation;
 
@@ -21,7 +22,8 @@ pub use alert::{
 pub use alert_kind::AlertKind;
 pub use anomaly::{Anomaly, AnomalyDraft, NewAnomaly};
 pub use enums::{
-    AlertSeverity, AlertStatus, GridZone, MaintenanceType, SensorStatus, SensorType, UnknownVariant,
+    AlertSeverity, AlertStatus, GridZone, InsulationPaper, MaintenanceType, SensorStatus,
+    SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod, UnknownVariant,
 };
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};
@@ -32,5 +34,6 @@ pub use statistics::{
     DailyStatistics, LoadMetadata, ReliabilityMetadata, StatisticsMetadata, VoltageLevel,
 };
 pub use substation::{NewSubstation, Substation, SubstationDraft, VOLTAGE_LEVELS_KV};
+pub use thermal::{NewThermalParameters, ThermalDay, ThermalParameters};
 pub use transformer::{NewTransformer, Transformer, TransformerDraft};
 pub use validation::{FieldError, ValidationErrors};

@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// What a sensor's load measurement covers, for summing a substation's load without double
-/// counting (an incomer carries the sum of the feeders behind it).
+/// What a sensor measures where its type alone does not say: for a load sensor, what it
+/// covers (summing a substation's load without double counting: an incomer carries the sum
+/// of the feeders behind it); for a temperature sensor, where it sits (the thermal model of
+/// grid-thermal takes its ambient, top-oil and hot-spot inputs from these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasurementRole {
@@ -18,6 +20,13 @@ pub enum MeasurementRole {
     Incomer,
     /// Measures one outgoing feeder.
     Feeder,
+    /// Outdoor air temperature at the substation (the transformers' cooling air).
+    Ambient,
+    /// A transformer's top-oil temperature (the type `transformer_oil` says so too).
+    TopOil,
+    /// A transformer's winding hot-spot temperature (a fibre-optic probe or a winding
+    /// temperature indicator).
+    HotSpot,
 }
 
 /// A band given in metadata; either end may be missing (then the type's end applies).

@@ -43,10 +43,11 @@ pub struct Transformer {
     pub health_score: f64,
     /// Estimated remaining life, years.
     pub estimated_remaining_life_years: Option<f64>,
-    /// Probability of failure within 7 days, 0..=1.
-    pub failure_probability_7days: f64,
-    /// Probability of failure within 30 days, 0..=1.
-    pub failure_probability_30days: f64,
+    /// Probability of failure within 7 days, 0..=1; `None` where no cited hazard model
+    /// supports one (the thermal assessment leaves it unset: see grid-thermal's health module).
+    pub failure_probability_7days: Option<f64>,
+    /// Probability of failure within 30 days, 0..=1; `None` as above.
+    pub failure_probability_30days: Option<f64>,
     /// In service.
     pub is_operational: bool,
     /// Last maintenance.
@@ -57,6 +58,10 @@ pub struct Transformer {
     pub created_at: DateTime<Utc>,
     /// When the row's content last changed.
     pub updated_at: DateTime<Utc>,
+    /// The thermal assessment's relative risk index (dimensionless, ≥ 0; not a
+    /// probability): the equivalent ageing factor F_EQA of the latest assessed day, so 1.0 is
+    /// insulation consumed at the normal rate (IEEE C57.91-2011 clause 5). `None` until assessed.
+    pub relative_risk_index: Option<f64>,
 }
 
 /// The fields of a new transformer, before validation.
@@ -95,9 +100,9 @@ pub struct TransformerDraft {
     /// See [`Transformer::estimated_remaining_life_years`].
     pub estimated_remaining_life_years: Option<f64>,
     /// See [`Transformer::failure_probability_7days`].
-    pub failure_probability_7days: f64,
+    pub failure_probability_7days: Option<f64>,
     /// See [`Transformer::failure_probability_30days`].
-    pub failure_probability_30days: f64,
+    pub failure_probability_30days: Option<f64>,
     /// See [`Transformer::is_operational`].
     pub is_operational: bool,
     /// See [`Transformer::last_maintenance_date`].
@@ -132,8 +137,8 @@ impl TransformerDraft {
             oil_level_percentage: 100.0,
             health_score: 100.0,
             estimated_remaining_life_years: None,
-            failure_probability_7days: 0.0,
-            failure_probability_30days: 0.0,
+            failure_probability_7days: None,
+            failure_probability_30days: None,
             is_operational: true,
             last_maintenance_date: None,
             next_maintenance_date: None,
@@ -178,13 +183,13 @@ impl TransformerDraft {
                 "estimated_remaining_life_years",
                 self.estimated_remaining_life_years,
             )
-            .range(
+            .range_opt(
                 "failure_probability_7days",
                 self.failure_probability_7days,
                 0.0,
                 1.0,
             )
-            .range(
+            .range_opt(
                 "failure_probability_30days",
                 self.failure_probability_30days,
                 0.0,
@@ -210,7 +215,7 @@ mod tests {
         d.load_percentage = 135.0;
         assert!(NewTransformer::new(d.clone()).is_ok());
         d.load_percentage = 200.5;
-        d.failure_probability_7days = 1.5;
+        d.failure_probability_7days = Some(1.5);
         d.health_score = -1.0;
         let err = NewTransformer::new(d).unwrap_err();
         assert_eq!(

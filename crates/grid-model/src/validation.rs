@@ -108,6 +108,19 @@ impl Checker {
         })
     }
 
+    pub(crate) fn range_opt(
+        &mut self,
+        field: &'static str,
+        v: Option<f64>,
+        lo: f64,
+        hi: f64,
+    ) -> &mut Self {
+        match v {
+            Some(v) => self.range(field, v, lo, hi),
+            None => self,
+        }
+    }
+
     /// A finite number > 0.
     pub(crate) fn positive(&mut self, field: &'static str, v: f64) -> &mut Self {
         self.ensure(v.is_finite() && v > 0.0, field, || {

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grid_model::{
-    Alert, AlertChange, AlertHistoryEntry, AlertStatus, AlertTransition, NewAlert, TransitionError,
+    Alert, AlertChange, AlertHistoryEntry, AlertKind, AlertStatus, AlertTransition, NewAlert,
+    TransitionError,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -341,6 +342,27 @@ const ACTIVE: [DbAlertStatus; 3] = [
     DbAlertStatus::Acknowledged,
     DbAlertStatus::InProgress,
 ];
+
+/// The alert of `kind` at `substation_id` titled `title` raised at `raised_at`, if any: how a
+/// producer that re-runs over the same data (a recomputed day) finds what it raised before
+/// instead of raising it twice.
+pub fn find_raised(
+    conn: &mut PgConnection,
+    kind: &AlertKind,
+    substation_id: Uuid,
+    title: &str,
+    raised_at: DateTime<Utc>,
+) -> StoreResult<Option<Alert>> {
+    Ok(grid_alerts::table
+        .filter(grid_alerts::alert_type.eq(kind.as_str()))
+        .filter(grid_alerts::substation_id.eq(substation_id))
+        .filter(grid_alerts::title.eq(title))
+        .filter(grid_alerts::created_at.eq(raised_at))
+        .select(AlertRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Into::into))
+}
 
 /// Alerts whose condition began in `[from, to)`, oldest first.
 pub fn raised_between(

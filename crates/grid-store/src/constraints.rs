@@ -290,6 +290,111 @@ pub const CHECK_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "daily_grid_statistics",
         "unscheduled_maintenance_hours",
     ),
+    (
+        "ck_transformer_thermal_parameters_rated_top_oil_rise_k",
+        "transformer_thermal_parameters",
+        "rated_top_oil_rise_k",
+    ),
+    (
+        "ck_transformer_thermal_parameters_rated_hot_spot_gradient_k",
+        "transformer_thermal_parameters",
+        "rated_hot_spot_gradient_k",
+    ),
+    (
+        "ck_transformer_thermal_parameters_loss_ratio",
+        "transformer_thermal_parameters",
+        "loss_ratio",
+    ),
+    (
+        "ck_transformer_thermal_parameters_oil_exponent",
+        "transformer_thermal_parameters",
+        "oil_exponent",
+    ),
+    (
+        "ck_transformer_thermal_parameters_winding_exponent",
+        "transformer_thermal_parameters",
+        "winding_exponent",
+    ),
+    (
+        "ck_transformer_thermal_parameters_oil_time_constant_min",
+        "transformer_thermal_parameters",
+        "oil_time_constant_min",
+    ),
+    (
+        "ck_transformer_thermal_parameters_winding_time_constant_min",
+        "transformer_thermal_parameters",
+        "winding_time_constant_min",
+    ),
+    (
+        "ck_transformer_thermal_parameters_k11",
+        "transformer_thermal_parameters",
+        "k11",
+    ),
+    (
+        "ck_transformer_thermal_parameters_k21",
+        "transformer_thermal_parameters",
+        "k21",
+    ),
+    (
+        "ck_transformer_thermal_parameters_k22",
+        "transformer_thermal_parameters",
+        "k22",
+    ),
+    (
+        "ck_transformer_thermal_parameters_normal_life_hours",
+        "transformer_thermal_parameters",
+        "normal_life_hours",
+    ),
+    (
+        "ck_transformer_thermal_days_covered_hours",
+        "transformer_thermal_days",
+        "covered_hours",
+    ),
+    (
+        "ck_transformer_thermal_days_spans",
+        "transformer_thermal_days",
+        "spans",
+    ),
+    (
+        "ck_transformer_thermal_days_peak_load_pu",
+        "transformer_thermal_days",
+        "peak_load_pu",
+    ),
+    (
+        "ck_transformer_thermal_days_equivalent_ageing_factor",
+        "transformer_thermal_days",
+        "equivalent_ageing_factor",
+    ),
+    (
+        "ck_transformer_thermal_days_loss_of_life_hours",
+        "transformer_thermal_days",
+        "loss_of_life_hours",
+    ),
+    (
+        "ck_transformer_thermal_days_life_consumed_hours",
+        "transformer_thermal_days",
+        "life_consumed_hours",
+    ),
+    (
+        "ck_transformer_thermal_days_hours_above_110c",
+        "transformer_thermal_days",
+        "hours_above_110c",
+    ),
+    (
+        "ck_transformer_thermal_days_hours_above_120c",
+        "transformer_thermal_days",
+        "hours_above_120c",
+    ),
+    (
+        "ck_transformer_thermal_days_hours_above_140c",
+        "transformer_thermal_days",
+        "hours_above_140c",
+    ),
+    (
+        "ck_transformers_relative_risk_index",
+        "transformers",
+        "relative_risk_index",
+    ),
 ];
 
 /// The entity a table stores, as errors name it.
@@ -306,6 +411,8 @@ pub fn entity_of(table: &str) -> &'static str {
         "anomaly_detections" => "anomaly",
         "cyber_security_events" => "security event",
         "daily_grid_statistics" => "daily statistics",
+        "transformer_thermal_parameters" => "thermal parameters",
+        "transformer_thermal_days" => "thermal day",
         _ => "row",
     }
 }

@@ -16,6 +16,7 @@ pub mod sensors;
 pub mod statistics;
 pub mod store;
 pub mod substations;
+pub mod thermal;
 pub mod transformers;
 
 pub use alerts::AlertRepository;
@@ -28,4 +29,5 @@ pub use sensors::SensorRepository;
 pub use statistics::StatisticsRepository;
 pub use store::{PgPool, PgStore, WithConnection};
 pub use substations::SubstationRepository;
+pub use thermal::ThermalRepository;
 pub use transformers::TransformerRepository;

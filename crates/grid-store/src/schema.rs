@@ -14,6 +14,10 @@ pub mod sql_types {
     pub struct GridZone;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "insulation_paper"))]
+    pub struct InsulationPaper;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "maintenance_type"))]
     pub struct MaintenanceType;
 
@@ -24,6 +28,18 @@ pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "sensor_type"))]
     pub struct SensorType;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "thermal_ambient_source"))]
+    pub struct ThermalAmbientSource;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "thermal_load_source"))]
+    pub struct ThermalLoadSource;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "thermal_method"))]
+    pub struct ThermalMethod;
 }
 
 diesel::table! {
@@ -332,6 +348,62 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ThermalMethod;
+    use super::sql_types::ThermalLoadSource;
+    use super::sql_types::ThermalAmbientSource;
+
+    transformer_thermal_days (transformer_id, day) {
+        transformer_id -> Uuid,
+        day -> Date,
+        method -> ThermalMethod,
+        load_source -> ThermalLoadSource,
+        ambient_source -> ThermalAmbientSource,
+        covered_hours -> Float8,
+        spans -> Int4,
+        peak_load_pu -> Nullable<Float8>,
+        peak_top_oil_c -> Nullable<Float8>,
+        peak_hot_spot_c -> Nullable<Float8>,
+        peak_hot_spot_at -> Nullable<Timestamptz>,
+        equivalent_ageing_factor -> Nullable<Float8>,
+        loss_of_life_hours -> Float8,
+        life_consumed_hours -> Float8,
+        hours_above_110c -> Float8,
+        hours_above_120c -> Float8,
+        hours_above_140c -> Float8,
+        top_oil_residual_mean_k -> Nullable<Float8>,
+        top_oil_residual_max_k -> Nullable<Float8>,
+        hot_spot_residual_mean_k -> Nullable<Float8>,
+        hot_spot_residual_max_k -> Nullable<Float8>,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ThermalMethod;
+    use super::sql_types::InsulationPaper;
+
+    transformer_thermal_parameters (transformer_id) {
+        transformer_id -> Uuid,
+        method -> ThermalMethod,
+        insulation -> InsulationPaper,
+        rated_top_oil_rise_k -> Nullable<Float8>,
+        rated_hot_spot_gradient_k -> Nullable<Float8>,
+        loss_ratio -> Nullable<Float8>,
+        oil_exponent -> Nullable<Float8>,
+        winding_exponent -> Nullable<Float8>,
+        oil_time_constant_min -> Nullable<Float8>,
+        winding_time_constant_min -> Nullable<Float8>,
+        k11 -> Nullable<Float8>,
+        k21 -> Nullable<Float8>,
+        k22 -> Nullable<Float8>,
+        normal_life_hours -> Nullable<Float8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     transformers (id) {
         id -> Uuid,
         substation_id -> Uuid,
@@ -354,13 +426,14 @@ diesel::table! {
         oil_level_percentage -> Float8,
         health_score -> Float8,
         estimated_remaining_life_years -> Nullable<Float8>,
-        failure_probability_7days -> Float8,
-        failure_probability_30days -> Float8,
+        failure_probability_7days -> Nullable<Float8>,
+        failure_probability_30days -> Nullable<Float8>,
         is_operational -> Bool,
         last_maintenance_date -> Nullable<Timestamptz>,
         next_maintenance_date -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        relative_risk_index -> Nullable<Float8>,
     }
 }
 
@@ -372,6 +445,8 @@ diesel::joinable!(grid_sensors -> grid_substations (substation_id));
 diesel::joinable!(grid_sensors -> transformers (transformer_id));
 diesel::joinable!(maintenance_records -> transformers (transformer_id));
 diesel::joinable!(sensor_readings -> grid_sensors (sensor_id));
+diesel::joinable!(transformer_thermal_days -> transformers (transformer_id));
+diesel::joinable!(transformer_thermal_parameters -> transformers (transformer_id));
 diesel::joinable!(transformers -> grid_substations (substation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -386,5 +461,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_records,
     sensor_readings,
     sensor_readings_quarantine,
+    transformer_thermal_days,
+    transformer_thermal_parameters,
     transformers,
 );

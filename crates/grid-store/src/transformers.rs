@@ -33,13 +33,14 @@ pub struct TransformerRow {
     pub oil_level_percentage: f64,
     pub health_score: f64,
     pub estimated_remaining_life_years: Option<f64>,
-    pub failure_probability_7days: f64,
-    pub failure_probability_30days: f64,
+    pub failure_probability_7days: Option<f64>,
+    pub failure_probability_30days: Option<f64>,
     pub is_operational: bool,
     pub last_maintenance_date: Option<DateTime<Utc>>,
     pub next_maintenance_date: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub relative_risk_index: Option<f64>,
 }
 
 impl From<TransformerRow> for Transformer {
@@ -69,6 +70,7 @@ impl From<TransformerRow> for Transformer {
             next_maintenance_date: r.next_maintenance_date,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            relative_risk_index: r.relative_risk_index,
         }
     }
 }
@@ -94,8 +96,8 @@ pub struct NewTransformerRow {
     pub oil_level_percentage: f64,
     pub health_score: f64,
     pub estimated_remaining_life_years: Option<f64>,
-    pub failure_probability_7days: f64,
-    pub failure_probability_30days: f64,
+    pub failure_probability_7days: Option<f64>,
+    pub failure_probability_30days: Option<f64>,
     pub is_operational: bool,
     pub last_maintenance_date: Option<DateTime<Utc>>,
     pub next_maintenance_date: Option<DateTime<Utc>>,
@@ -141,11 +143,12 @@ pub struct TransformerCondition {
     pub oil_level_percentage: Option<f64>,
     pub health_score: Option<f64>,
     pub estimated_remaining_life_years: Option<f64>,
-    pub failure_probability_7days: Option<f64>,
-    pub failure_probability_30days: Option<f64>,
+    pub failure_probability_7days: Option<Option<f64>>,
+    pub failure_probability_30days: Option<Option<f64>>,
     pub is_operational: Option<bool>,
     pub last_maintenance_date: Option<DateTime<Utc>>,
     pub next_maintenance_date: Option<DateTime<Utc>>,
+    pub relative_risk_index: Option<Option<f64>>,
 }
 
 /// Inserts a validated transformer.
@@ -206,22 +209,23 @@ pub fn update_condition(
         .ok_or_else(|| StoreError::not_found(ENTITY, id))
 }
 
-/// Transformers at risk: 7-day failure probability ≥ `min_failure_probability` or health
-/// score ≤ `max_health_score`; riskiest first (probability descending, then health
-/// ascending).
+/// Transformers at risk: relative risk index ≥ `min_relative_risk_index` or health score
+/// ≤ `max_health_score`; riskiest first (index descending, unassessed last, then health
+/// ascending). The index is the thermal assessment's (see
+/// [`Transformer::relative_risk_index`]).
 pub fn at_risk(
     conn: &mut PgConnection,
-    min_failure_probability: f64,
+    min_relative_risk_index: f64,
     max_health_score: f64,
 ) -> StoreResult<Vec<Transformer>> {
     Ok(transformers::table
         .filter(
-            transformers::failure_probability_7days
-                .ge(min_failure_probability)
+            transformers::relative_risk_index
+                .ge(min_relative_risk_index)
                 .or(transformers::health_score.le(max_health_score)),
         )
         .order((
-            transformers::failure_probability_7days.desc(),
+            transformers::relative_risk_index.desc().nulls_last(),
             transformers::health_score.asc(),
             transformers::name.asc(),
         ))
@@ -252,7 +256,7 @@ repository! {
         /// See [`update_condition`].
         fn update_transformer_condition(&mut self, id: Uuid, condition: &TransformerCondition) -> StoreResult<Transformer> => update_condition;
         /// See [`at_risk`].
-        fn transformers_at_risk(&mut self, min_failure_probability: f64, max_health_score: f64) -> StoreResult<Vec<Transformer>> => at_risk;
+        fn transformers_at_risk(&mut self, min_relative_risk_index: f64, max_health_score: f64) -> StoreResult<Vec<Transformer>> => at_risk;
         /// See [`delete`].
         fn delete_transformer(&mut self, id: Uuid) -> StoreResult<()> => delete;
     }

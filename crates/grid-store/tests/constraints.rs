@@ -10,11 +10,12 @@ use chrono::{Duration, NaiveDate};
 use common::*;
 use diesel::prelude::*;
 use grid_model::*;
+use grid_store::enums::{DbThermalAmbientSource, DbThermalLoadSource, DbThermalMethod};
 use grid_store::error::CHECK_CONSTRAINTS;
 use grid_store::schema::sensor_readings;
 use grid_store::{
     StoreError, StoreResult, alerts, anomalies, forecasts, maintenance, security, sensors,
-    statistics, substations, transformers,
+    statistics, substations, thermal, transformers,
 };
 use grid_testdb::count;
 
@@ -144,6 +145,7 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
     let good = transformers::NewTransformerRow::from(
         &NewTransformer::new(TransformerDraft::new(s.id, "T9", 45.0, 132.0, 33.0)).unwrap(),
     );
+    let good_transformer = good.clone();
     let tr = |f: fn(&mut transformers::NewTransformerRow)| {
         let mut r = good.clone();
         f(&mut r);
@@ -169,11 +171,11 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         ),
         (
             "failure_probability_7days",
-            tr(|r| r.failure_probability_7days = 1.01),
+            tr(|r| r.failure_probability_7days = Some(1.01)),
         ),
         (
             "failure_probability_30days",
-            tr(|r| r.failure_probability_30days = -0.5),
+            tr(|r| r.failure_probability_30days = Some(-0.5)),
         ),
     ] {
         let before = hits.rows(conn, "transformers");
@@ -502,6 +504,119 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         );
         assert_eq!(hits.rows(conn, "daily_grid_statistics"), before);
     }
+
+    // Thermal parameters and thermal days.
+    let tx = transformers::insert_row(conn, &good_transformer).unwrap();
+    let good = thermal::ThermalParametersRow::from(&ThermalParameters::defaults_for(tx.id));
+    let tp = |f: fn(&mut thermal::ThermalParametersRow)| {
+        let mut r = good.clone();
+        f(&mut r);
+        r
+    };
+    for (field, row) in [
+        (
+            "rated_top_oil_rise_k",
+            tp(|r| r.rated_top_oil_rise_k = Some(0.0)),
+        ),
+        (
+            "rated_hot_spot_gradient_k",
+            tp(|r| r.rated_hot_spot_gradient_k = Some(-1.0)),
+        ),
+        ("loss_ratio", tp(|r| r.loss_ratio = Some(0.0))),
+        ("oil_exponent", tp(|r| r.oil_exponent = Some(2.5))),
+        ("winding_exponent", tp(|r| r.winding_exponent = Some(0.0))),
+        (
+            "oil_time_constant_min",
+            tp(|r| r.oil_time_constant_min = Some(-3.0)),
+        ),
+        (
+            "winding_time_constant_min",
+            tp(|r| r.winding_time_constant_min = Some(0.0)),
+        ),
+        ("k11", tp(|r| r.k11 = Some(0.0))),
+        ("k21", tp(|r| r.k21 = Some(11.0))),
+        ("k22", tp(|r| r.k22 = Some(-2.0))),
+        ("normal_life_hours", tp(|r| r.normal_life_hours = Some(0.0))),
+    ] {
+        let before = hits.rows(conn, "transformer_thermal_parameters");
+        let result = thermal::set_parameters_row(conn, &row);
+        hits.expect(
+            conn,
+            "transformer_thermal_parameters",
+            "thermal parameters",
+            field,
+            result,
+        );
+        assert_eq!(hits.rows(conn, "transformer_thermal_parameters"), before);
+    }
+    let good = thermal::ThermalDayRow {
+        transformer_id: tx.id,
+        day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        method: DbThermalMethod::IeeeC5791,
+        load_source: DbThermalLoadSource::IncomerShare,
+        ambient_source: DbThermalAmbientSource::ZoneProfile,
+        covered_hours: 24.0,
+        spans: 1,
+        peak_load_pu: Some(0.8),
+        peak_top_oil_c: Some(60.0),
+        peak_hot_spot_c: Some(75.0),
+        peak_hot_spot_at: None,
+        equivalent_ageing_factor: Some(0.05),
+        loss_of_life_hours: 1.2,
+        life_consumed_hours: 1000.0,
+        hours_above_110c: 0.0,
+        hours_above_120c: 0.0,
+        hours_above_140c: 0.0,
+        top_oil_residual_mean_k: None,
+        top_oil_residual_max_k: None,
+        hot_spot_residual_mean_k: None,
+        hot_spot_residual_max_k: None,
+    };
+    let td = |f: fn(&mut thermal::ThermalDayRow)| {
+        let mut r = good.clone();
+        f(&mut r);
+        r
+    };
+    for (field, row) in [
+        ("covered_hours", td(|r| r.covered_hours = 25.5)),
+        ("spans", td(|r| r.spans = -1)),
+        ("peak_load_pu", td(|r| r.peak_load_pu = Some(-0.1))),
+        (
+            "equivalent_ageing_factor",
+            td(|r| r.equivalent_ageing_factor = Some(-1.0)),
+        ),
+        ("loss_of_life_hours", td(|r| r.loss_of_life_hours = -1.0)),
+        ("life_consumed_hours", td(|r| r.life_consumed_hours = -1.0)),
+        ("hours_above_110c", td(|r| r.hours_above_110c = -1.0)),
+        ("hours_above_120c", td(|r| r.hours_above_120c = -1.0)),
+        ("hours_above_140c", td(|r| r.hours_above_140c = -1.0)),
+    ] {
+        let before = hits.rows(conn, "transformer_thermal_days");
+        let result = thermal::upsert_day_row(conn, &row);
+        hits.expect(
+            conn,
+            "transformer_thermal_days",
+            "thermal day",
+            field,
+            result,
+        );
+        assert_eq!(hits.rows(conn, "transformer_thermal_days"), before);
+    }
+    let result = transformers::update_condition(
+        conn,
+        tx.id,
+        &transformers::TransformerCondition {
+            relative_risk_index: Some(Some(-1.0)),
+            ..Default::default()
+        },
+    );
+    hits.expect(
+        conn,
+        "transformers",
+        "transformer",
+        "relative_risk_index",
+        result,
+    );
 
     // Security events have no CHECKs; a past/future mix is fine.
     let _ = security::insert(

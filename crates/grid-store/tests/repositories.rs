@@ -156,20 +156,20 @@ fn transformers_condition_and_risk() {
         .collect();
     assert_eq!(names, ["T1", "T2", "T3", "T4"]);
 
-    let set = |p: f64, h: f64| TransformerCondition {
-        failure_probability_7days: Some(p),
+    let set = |r: f64, h: f64| TransformerCondition {
+        relative_risk_index: Some(Some(r)),
         health_score: Some(h),
         ..Default::default()
     };
-    conn.update_transformer_condition(t1.id, &set(0.30, 70.0))
+    conn.update_transformer_condition(t1.id, &set(3.0, 70.0))
         .unwrap();
-    conn.update_transformer_condition(t2.id, &set(0.05, 35.0))
+    conn.update_transformer_condition(t2.id, &set(0.5, 35.0))
         .unwrap();
     let t3 = conn
         .update_transformer_condition(
             t3.id,
             &TransformerCondition {
-                failure_probability_7days: Some(0.30),
+                relative_risk_index: Some(Some(3.0)),
                 health_score: Some(50.0),
                 load_percentage: Some(135.0),
                 oil_temperature_celsius: Some(98.5),
@@ -182,7 +182,7 @@ fn transformers_condition_and_risk() {
         (135.0, Some(98.5))
     );
     let risky: Vec<_> = conn
-        .transformers_at_risk(0.2, 40.0)
+        .transformers_at_risk(2.0, 40.0)
         .unwrap()
         .into_iter()
         .map(|t| t.name)

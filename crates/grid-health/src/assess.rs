@@ -67,6 +67,14 @@ pub struct DayAssessment {
 }
 
 impl DayAssessment {
+    /// What happened to the transformer `id` (`None`: not in the fleet that day).
+    pub fn outcome_of(&self, id: Uuid) -> Option<&Outcome> {
+        self.transformers
+            .iter()
+            .find(|o| o.transformer.id == id)
+            .map(|o| &o.outcome)
+    }
+
     /// The assessed transformers, riskiest first: relative risk index (the day's F_EQA)
     /// descending, then peak hot-spot descending.
     pub fn ranked(&self) -> Vec<(&FleetTransformer, &TransformerDay)> {

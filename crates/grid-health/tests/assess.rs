@@ -61,6 +61,17 @@ fn day_of(s: &Sensor, f: impl Fn(i64) -> Option<f64>) -> Vec<Reading> {
         .collect()
 }
 
+/// Stores `readings` (of the day and around it); none may be refused.
+fn ingest(conn: &mut PgConnection, readings: Vec<Reading>) {
+    let opts = IngestOptions {
+        time_policy: TimePolicy::backfill(minute(-1440), minute(2 * 1440)),
+        ..Default::default()
+    };
+    let mut ing = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
+    let report = ing.ingest_batch(conn, readings).unwrap();
+    assert_eq!(report.rejected, 0, "{report:?}");
+}
+
 const AMBIENT: f64 = 25.0;
 const FAN_FAULT_K: f64 = 12.0;
 
@@ -141,13 +152,7 @@ fn fleet() -> Fleet {
             } * rated_a,
         )
     }));
-    let opts = IngestOptions {
-        time_policy: TimePolicy::backfill(minute(-1440), minute(2 * 1440)),
-        ..Default::default()
-    };
-    let mut ing = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
-    let report = ing.ingest_batch(conn, all).unwrap();
-    assert_eq!(report.rejected, 0, "{report:?}");
+    ingest(conn, all);
     Fleet {
         db,
         t1,
@@ -167,13 +172,7 @@ fn a_day_of_the_fleet_assessed_from_stored_readings() {
     let f = fleet();
     let conn = &mut f.db.conn();
     let a = assess_day(conn, day(), &HealthConfig::default()).unwrap();
-    let outcome = |t: &Transformer| {
-        &a.transformers
-            .iter()
-            .find(|o| o.transformer.id == t.id)
-            .unwrap()
-            .outcome
-    };
+    let outcome = |t: &Transformer| a.outcome_of(t.id).unwrap();
     let assessed = |t: &Transformer| match outcome(t) {
         Outcome::Assessed(d) => d.clone(),
         other => panic!("{} not assessed: {other:?}", t.name),
@@ -319,13 +318,7 @@ fn a_day_of_the_fleet_assessed_from_stored_readings() {
 
     // Repeating the day changes nothing: same rows, no new alert.
     let again = assess_day(conn, day(), &HealthConfig::default()).unwrap();
-    let d3b = match &again
-        .transformers
-        .iter()
-        .find(|o| o.transformer.id == f.t3.id)
-        .unwrap()
-        .outcome
-    {
+    let d3b = match again.outcome_of(f.t3.id).unwrap() {
         Outcome::Assessed(d) => d.clone(),
         other => panic!("{other:?}"),
     };
@@ -359,12 +352,7 @@ fn stored_parameters_override_the_cooling_defaults_and_rescue_an_unknown_cooling
     grid_store::thermal::set_parameters(conn, &NewThermalParameters::new(p).unwrap()).unwrap();
     // Before it has a load measurement T4 still fails, on that.
     let a = assess_day(conn, day(), &HealthConfig::default()).unwrap();
-    let t4 = a
-        .transformers
-        .iter()
-        .find(|o| o.transformer.id == f.t4.id)
-        .unwrap();
-    match &t4.outcome {
+    match a.outcome_of(f.t4.id).unwrap() {
         Outcome::Failed(e @ HealthError::NoLoad { .. }) => {
             assert!(
                 e.to_string().contains("MSA-B T4: no load measurement"),
@@ -379,21 +367,10 @@ fn stored_parameters_override_the_cooling_defaults_and_rescue_an_unknown_cooling
     assert_eq!(s.len(), 3);
     let b = grid_store::substations::get(conn, f.t3.substation_id).unwrap();
     let load = sensor(conn, &b, "B-T4-LD", SensorType::Load, Some(&f.t4), None);
-    let opts = IngestOptions {
-        time_policy: TimePolicy::backfill(minute(-1440), minute(2 * 1440)),
-        ..Default::default()
-    };
-    let mut ing = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
-    ing.ingest_batch(conn, day_of(&load, |_| Some(10.0)))
-        .unwrap();
+    ingest(conn, day_of(&load, |_| Some(10.0)));
     let a = assess_day(conn, day(), &HealthConfig::default()).unwrap();
-    let t4 = a
-        .transformers
-        .iter()
-        .find(|o| o.transformer.id == f.t4.id)
-        .unwrap();
-    let Outcome::Assessed(d) = &t4.outcome else {
-        panic!("{:?}", t4.outcome)
+    let Some(Outcome::Assessed(d)) = a.outcome_of(f.t4.id) else {
+        panic!("{:?}", a.outcome_of(f.t4.id))
     };
     assert_eq!(d.thermal.method, ThermalMethod::Iec600767);
     assert_eq!(d.parameters.insulation, InsulationPaper::NonUpgraded);

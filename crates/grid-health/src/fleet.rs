@@ -160,49 +160,57 @@ pub fn feeds(
     conn: &mut PgConnection,
     fleet: &[FleetTransformer],
 ) -> QueryResult<HashMap<Uuid, Feeds>> {
-    let sensors: Vec<SensorRow> = diesel::sql_query(include_str!("sensors.sql")).load(conn)?;
-    let role = |s: &SensorRow| SensorMetadata::from_json(&s.metadata).measurement_role;
-    let nominal = |s: &SensorRow| SensorMetadata::from_json(&s.metadata).nominal_kv;
-    let kind = |s: &SensorRow| SensorType::from(s.sensor_type);
+    let rows: Vec<SensorRow> = diesel::sql_query(include_str!("sensors.sql")).load(conn)?;
+    // Each sensor's metadata parsed once.
+    let sensors: Vec<(SensorRow, SensorMetadata)> = rows
+        .into_iter()
+        .map(|r| {
+            let m = SensorMetadata::from_json(&r.metadata);
+            (r, m)
+        })
+        .collect();
+    let role = |s: &(SensorRow, SensorMetadata)| s.1.measurement_role;
+    let nominal = |s: &(SensorRow, SensorMetadata)| s.1.nominal_kv;
+    let kind = |s: &(SensorRow, SensorMetadata)| SensorType::from(s.0.sensor_type);
     let mut out = HashMap::new();
     for t in fleet {
         let own = |k: SensorType| {
             sensors
                 .iter()
-                .filter(move |s| s.transformer_id == Some(t.id) && kind(s) == k)
+                .filter(move |s| s.0.transformer_id == Some(t.id) && kind(s) == k)
         };
         let here = |k: SensorType| {
             sensors
                 .iter()
-                .filter(move |s| s.substation_id == t.substation_id && kind(s) == k)
+                .filter(move |s| s.0.substation_id == t.substation_id && kind(s) == k)
         };
         let load = if let Some(s) = own(SensorType::Current).next() {
             Some(LoadFeed::Current {
-                sensor: s.id,
+                sensor: s.0.id,
                 kv: nominal(s).unwrap_or(t.voltage_secondary_kv),
             })
         } else if let Some(s) = own(SensorType::Load).next() {
-            Some(LoadFeed::Load { sensor: s.id })
+            Some(LoadFeed::Load { sensor: s.0.id })
         } else {
             let incomers: Vec<Uuid> = here(SensorType::Load)
                 .filter(|s| role(s) == Some(MeasurementRole::Incomer))
-                .map(|s| s.id)
+                .map(|s| s.0.id)
                 .collect();
             (!incomers.is_empty()).then_some(LoadFeed::Incomer { sensors: incomers })
         };
         let power_factor = own(SensorType::PowerFactor)
             .next()
-            .or_else(|| here(SensorType::PowerFactor).find(|s| s.transformer_id.is_none()))
-            .map(|s| s.id);
+            .or_else(|| here(SensorType::PowerFactor).find(|s| s.0.transformer_id.is_none()))
+            .map(|s| s.0.id);
         let ambient = here(SensorType::Temperature)
             .find(|s| role(s) == Some(MeasurementRole::Ambient))
-            .map(|s| s.id);
+            .map(|s| s.0.id);
         let top_oil = own(SensorType::TransformerOil)
             .find(|s| matches!(role(s), None | Some(MeasurementRole::TopOil)))
-            .map(|s| s.id);
+            .map(|s| s.0.id);
         let hot_spot = own(SensorType::Temperature)
             .find(|s| role(s) == Some(MeasurementRole::HotSpot))
-            .map(|s| s.id);
+            .map(|s| s.0.id);
         out.insert(
             t.id,
             Feeds {

@@ -29,6 +29,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ThermalError;
 
+/// Default top-oil rise over ambient at rated load, K (see the module's notes).
+pub const RATED_TOP_OIL_RISE_K: f64 = 55.0;
+
+/// Default hot-spot rise over top oil at rated load, K (see the module's notes).
+pub const RATED_HOT_SPOT_GRADIENT_K: f64 = 25.0;
+
+/// Default ratio of load losses to no-load losses at rated load (see the module's notes).
+pub const LOSS_RATIO: f64 = 6.0;
+
 /// Normal insulation life at the reference hot-spot temperature, hours (C57.91-2011 Table 2).
 pub const NORMAL_INSULATION_LIFE_HOURS: f64 = 180_000.0;
 
@@ -113,9 +122,9 @@ impl ModelParameters {
         ModelParameters {
             method,
             insulation: InsulationPaper::ThermallyUpgraded,
-            rated_top_oil_rise_k: 55.0,
-            rated_hot_spot_gradient_k: 25.0,
-            loss_ratio: 6.0,
+            rated_top_oil_rise_k: RATED_TOP_OIL_RISE_K,
+            rated_hot_spot_gradient_k: RATED_HOT_SPOT_GRADIENT_K,
+            loss_ratio: LOSS_RATIO,
             oil_exponent,
             winding_exponent,
             oil_time_constant_min: tau_o,
@@ -135,75 +144,71 @@ impl ModelParameters {
         stored: Option<&ThermalParameters>,
     ) -> Result<ModelParameters, ThermalError> {
         let method = stored.map_or(ThermalMethod::IeeeC5791, |s| s.method);
-        let mode = cooling_type.and_then(CoolingMode::parse);
-        let base = mode.map(|m| ModelParameters::defaults(m, method));
-        let pick = |name: &'static str, v: Option<f64>, d: Option<f64>, missing: &mut Vec<_>| {
-            v.or(d).unwrap_or_else(|| {
-                missing.push(name);
-                f64::NAN
-            })
-        };
-        let s = stored
-            .cloned()
-            .unwrap_or_else(|| ThermalParameters::defaults_for(Default::default()));
+        let base = cooling_type
+            .and_then(CoolingMode::parse)
+            .map(|m| ModelParameters::defaults(m, method));
         let mut missing = Vec::new();
-        let iec = method == ThermalMethod::Iec600767;
+        // The stored value, else the mode's default, else missing.
+        let mut pick = |name: &'static str,
+                        stored_value: fn(&ThermalParameters) -> Option<f64>,
+                        default: fn(&ModelParameters) -> f64| {
+            stored
+                .and_then(stored_value)
+                .or(base.as_ref().map(default))
+                .unwrap_or_else(|| {
+                    missing.push(name);
+                    f64::NAN
+                })
+        };
+        let rated_top_oil_rise_k = stored
+            .and_then(|s| s.rated_top_oil_rise_k)
+            .unwrap_or(RATED_TOP_OIL_RISE_K);
+        let rated_hot_spot_gradient_k = stored
+            .and_then(|s| s.rated_hot_spot_gradient_k)
+            .unwrap_or(RATED_HOT_SPOT_GRADIENT_K);
+        let loss_ratio = stored.and_then(|s| s.loss_ratio).unwrap_or(LOSS_RATIO);
+        let oil_exponent = pick("oil_exponent", |s| s.oil_exponent, |b| b.oil_exponent);
+        let winding_exponent = pick(
+            "winding_exponent",
+            |s| s.winding_exponent,
+            |b| b.winding_exponent,
+        );
+        let oil_time_constant_min = pick(
+            "oil_time_constant_min",
+            |s| s.oil_time_constant_min,
+            |b| b.oil_time_constant_min,
+        );
+        let winding_time_constant_min = pick(
+            "winding_time_constant_min",
+            |s| s.winding_time_constant_min,
+            |b| b.winding_time_constant_min,
+        );
+        // k11, k21 and k22 are IEC's; the C57.91 model does not read them.
+        let (k11, k21, k22) = if method == ThermalMethod::Iec600767 {
+            (
+                pick("k11", |s| s.k11, |b| b.k11),
+                pick("k21", |s| s.k21, |b| b.k21),
+                pick("k22", |s| s.k22, |b| b.k22),
+            )
+        } else {
+            (1.0, 1.0, 1.0)
+        };
         let p = ModelParameters {
             method,
-            insulation: s.insulation,
-            rated_top_oil_rise_k: pick(
-                "rated_top_oil_rise_k",
-                s.rated_top_oil_rise_k,
-                Some(55.0),
-                &mut missing,
-            ),
-            rated_hot_spot_gradient_k: pick(
-                "rated_hot_spot_gradient_k",
-                s.rated_hot_spot_gradient_k,
-                Some(25.0),
-                &mut missing,
-            ),
-            loss_ratio: pick("loss_ratio", s.loss_ratio, Some(6.0), &mut missing),
-            oil_exponent: pick(
-                "oil_exponent",
-                s.oil_exponent,
-                base.map(|b| b.oil_exponent),
-                &mut missing,
-            ),
-            winding_exponent: pick(
-                "winding_exponent",
-                s.winding_exponent,
-                base.map(|b| b.winding_exponent),
-                &mut missing,
-            ),
-            oil_time_constant_min: pick(
-                "oil_time_constant_min",
-                s.oil_time_constant_min,
-                base.map(|b| b.oil_time_constant_min),
-                &mut missing,
-            ),
-            winding_time_constant_min: pick(
-                "winding_time_constant_min",
-                s.winding_time_constant_min,
-                base.map(|b| b.winding_time_constant_min),
-                &mut missing,
-            ),
-            k11: if iec {
-                pick("k11", s.k11, base.map(|b| b.k11), &mut missing)
-            } else {
-                s.k11.unwrap_or(1.0)
-            },
-            k21: if iec {
-                pick("k21", s.k21, base.map(|b| b.k21), &mut missing)
-            } else {
-                s.k21.unwrap_or(1.0)
-            },
-            k22: if iec {
-                pick("k22", s.k22, base.map(|b| b.k22), &mut missing)
-            } else {
-                s.k22.unwrap_or(1.0)
-            },
-            normal_life_hours: s.normal_life_hours.unwrap_or(NORMAL_INSULATION_LIFE_HOURS),
+            insulation: stored.map_or(InsulationPaper::ThermallyUpgraded, |s| s.insulation),
+            rated_top_oil_rise_k,
+            rated_hot_spot_gradient_k,
+            loss_ratio,
+            oil_exponent,
+            winding_exponent,
+            oil_time_constant_min,
+            winding_time_constant_min,
+            k11,
+            k21,
+            k22,
+            normal_life_hours: stored
+                .and_then(|s| s.normal_life_hours)
+                .unwrap_or(NORMAL_INSULATION_LIFE_HOURS),
         };
         if missing.is_empty() {
             Ok(p)

@@ -209,6 +209,26 @@ domain_enum! {
     }
 }
 
+domain_enum! {
+    /// What kind of anomaly an episode is (`anomaly_detections.anomaly_type`).
+    AnomalyKind, "anomaly kind" {
+        /// One or a few readings far off their neighbours.
+        Spike => "spike",
+        /// The level wanders away slowly.
+        Drift => "drift",
+        /// The level jumps and stays.
+        LevelShift => "level_shift",
+        /// The same value repeated: a frozen transducer or front end.
+        Stuck => "stuck",
+        /// The noise grows: a loose contact, a dying sensor.
+        Noise => "noise",
+        /// The day's shape departs from the sensor's own daily profile.
+        PatternBreak => "pattern_break",
+        /// Measurements that must agree do not (feeders against their incomer).
+        Imbalance => "imbalance",
+    }
+}
+
 impl AlertSeverity {
     fn rank(self) -> u8 {
         match self {

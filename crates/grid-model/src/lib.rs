@@ -22,8 +22,9 @@ pub use alert::{
 pub use alert_kind::AlertKind;
 pub use anomaly::{Anomaly, AnomalyDraft, NewAnomaly};
 pub use enums::{
-    AlertSeverity, AlertStatus, GridZone, InsulationPaper, MaintenanceType, SensorStatus,
-    SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod, UnknownVariant,
+    AlertSeverity, AlertStatus, AnomalyKind, GridZone, InsulationPaper, MaintenanceType,
+    SensorStatus, SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod,
+    UnknownVariant,
 };
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};

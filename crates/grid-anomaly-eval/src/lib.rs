@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub mod report;
+pub mod score;
+pub mod synth;

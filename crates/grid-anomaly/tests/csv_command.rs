@@ -1,0 +1,87 @@
+//! The CSV command on a file with gaps, a bad line and an outlier.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+/// Deterministic white noise, σ = 1 (splitmix64 of the index, three uniforms summed).
+fn noise(i: u32) -> f64 {
+    let mut z = u64::from(i).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut u = 0.0;
+    for _ in 0..3 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        u += (z >> 11) as f64 / (1u64 << 53) as f64;
+    }
+    2.0 * (u - 1.5)
+}
+
+#[test]
+fn the_csv_command_scores_every_good_row_and_names_the_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let output = dir.path().join("out.csv");
+    let mut text = String::from("timestamp,value\n");
+    let mut expected_rows = 0;
+    for i in 0..3000u32 {
+        if i % 97 == 5 {
+            continue; // a gap
+        }
+        let t = 1_767_571_200 + i64::from(i) * 300;
+        let v = 50.0 + noise(i) + if i == 2500 { 40.0 } else { 0.0 };
+        if i == 1700 {
+            writeln!(text, "{t},not-a-number").unwrap();
+        } else if i % 2 == 0 {
+            writeln!(text, "{t},{v}").unwrap();
+        } else {
+            let iso = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S");
+            writeln!(text, "{iso},{v}").unwrap();
+        }
+        expected_rows += 1;
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_anomaly-csv"))
+        .arg(&input)
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1684: value \"not-a-number\" is not a number"),
+        "{stderr}"
+    );
+
+    let mut reader = csv::Reader::from_path(&output).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["timestamp", "value", "anomaly_score", "label"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), expected_rows);
+    let bad = rows.iter().find(|r| &r[1] == "not-a-number").unwrap();
+    assert_eq!((&bad[2], &bad[3]), ("", ""));
+    let scored: Vec<(f64, &str)> = rows
+        .iter()
+        .filter(|r| !r[2].is_empty())
+        .map(|r| (r[2].parse::<f64>().unwrap(), &r[3]))
+        .collect();
+    assert_eq!(scored.len(), expected_rows - 1);
+    assert!(scored.iter().all(|(s, _)| (0.0..=1.0).contains(s)));
+    let spike_time = (1_767_571_200 + 2500 * 300).to_string();
+    let spike = rows.iter().position(|r| r[0] == *spike_time).unwrap();
+    assert_eq!(&rows[spike][3], "1", "the outlier is labelled");
+    let labelled = scored.iter().filter(|(_, l)| *l == "1").count();
+    let which: Vec<&str> = rows
+        .iter()
+        .filter(|r| &r[3] == "1")
+        .map(|r| &r[0])
+        .collect();
+    assert!(labelled <= 5, "{labelled} readings labelled: {which:?}");
+}

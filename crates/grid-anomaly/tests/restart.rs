@@ -1,0 +1,83 @@
+//! The state survives a restart: detect half, persist, restore, detect the rest; the same
+//! scores and episodes as one run. And the state stays small.
+
+use grid_anomaly::{Config, EpisodeEvent, SeriesDetector};
+
+const MINUTE: i64 = 60_000;
+const T0: i64 = 1_767_571_200_000;
+
+fn value(i: usize) -> f64 {
+    let h = (i % 1440) as f64 / 60.0;
+    let fault = match i {
+        3000 => 15.0,
+        3500..=3560 => 4.0,
+        4200..=4400 => (i - 4200) as f64 * 0.03,
+        _ => 0.0,
+    };
+    100.0 + 30.0 * (-((h - 19.0) / 2.0).powi(2)).exp() + wiggle(i) + fault
+}
+
+fn wiggle(i: usize) -> f64 {
+    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut u = 0.0;
+    for _ in 0..3 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        u += (z >> 11) as f64 / (1u64 << 53) as f64;
+    }
+    2.0 * (u - 1.5)
+}
+
+fn readings() -> impl Iterator<Item = (i64, f64)> {
+    // Every 53rd reading missing.
+    (0..5760)
+        .filter(|i| i % 53 != 7)
+        .map(|i| (T0 + i as i64 * MINUTE, value(i)))
+}
+
+#[test]
+fn detecting_in_two_halves_across_a_restart_equals_one_run() {
+    let mut one = SeriesDetector::new(Config::default());
+    let whole: Vec<_> = readings()
+        .map(|(t, x)| one.observe(t, x).unwrap())
+        .collect();
+
+    let all: Vec<_> = readings().collect();
+    let (first, second) = all.split_at(all.len() / 2);
+    let mut before = SeriesDetector::new(Config::default());
+    let mut halves: Vec<_> = first
+        .iter()
+        .map(|&(t, x)| before.observe(t, x).unwrap())
+        .collect();
+    let persisted = serde_json::to_string(&before).unwrap();
+    drop(before);
+    let mut after: SeriesDetector = serde_json::from_str(&persisted).unwrap();
+    halves.extend(second.iter().map(|&(t, x)| after.observe(t, x).unwrap()));
+
+    assert_eq!(whole.len(), halves.len());
+    for (a, b) in whole.iter().zip(&halves) {
+        assert_eq!(a.score.to_bits(), b.score.to_bits());
+        assert_eq!(a.events, b.events);
+    }
+    let closed = whole
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| matches!(e, EpisodeEvent::Closed(_)))
+        .count();
+    assert!(closed >= 3, "the faults are found: {closed}");
+}
+
+#[test]
+fn the_state_is_bounded() {
+    let mut d = SeriesDetector::new(Config::default());
+    for (t, x) in readings() {
+        d.observe(t, x).unwrap();
+    }
+    let persisted = serde_json::to_vec(&d).unwrap();
+    assert!(
+        persisted.len() <= 16 * 1024,
+        "persisted state {} bytes",
+        persisted.len()
+    );
+}

@@ -151,11 +151,43 @@ fn sentinel_reports_the_day_and_draws_it() {
     assert!(out.contains("operator's report for 2026-03-10"), "{out}");
     assert!(
         // 9 from the sensors' bands and protection, the winding sensor of the fan failure
-        // above its band, and the thermal assessment's top oil above 105 °C (C57.91 Table 7).
-        out.contains("Alerts raised: 11 (one per condition); still open: 0"),
+        // above its band, the thermal assessment's top oil above 105 °C (C57.91 Table 7), and
+        // 8 from the anomaly engine: one storm alert for the outage's 10 sensors at KSM-KIS,
+        // the stuck meter, the sag, the two temperatures of the fan failure and the three
+        // frequency sensors of the Western zone.
+        out.contains("Alerts raised: 19 (one per condition); still open: 0"),
         "{out}"
     );
-    assert!(out.contains("Stuck sensors found: 1"), "{out}");
+    // The anomaly engine's episodes: each event as the right kind on its own sensors, and
+    // none on a sensor of a substation where nothing happened.
+    let episodes: Vec<(String, String, String)> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Anomaly episodes"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
+        })
+        .collect();
+    let has = |start: &str, kind: &str, tag: &str| {
+        episodes
+            .iter()
+            .any(|(s, k, t)| s.starts_with(start) && k == kind && t == tag)
+    };
+    assert!(has("03:00", "stuck", "ELD-KIT-PF"), "bad sensor: {out}");
+    assert!(has("07:42", "level_shift", "NRB-EMB-V-BUS"), "sag: {out}");
+    assert!(has("10:15", "level_shift", "KSM-KIS-LD-IN"), "outage: {out}");
+    assert!(has("13:0", "level_shift", "MSA-RAB-OIL"), "overheating: {out}");
+    assert!(has("18:31", "level_shift", "WST-MUS-HZ"), "frequency: {out}");
+    let event_sites = ["ELD-KIT", "NRB-EMB", "KSM-KIS", "MSA-RAB", "WST-"];
+    for (_, kind, tag) in &episodes {
+        assert!(
+            event_sites.iter().any(|site| tag.starts_with(site)),
+            "{kind} on {tag}, where nothing happened: {out}"
+        );
+    }
+    assert!(!episodes.iter().any(|(_, _, t)| t.starts_with("CEN-")), "{out}");
     // The risk section is computed: the transformer whose fans failed ranks first, and no
     // probability is printed.
     let risk: Vec<&str> = out

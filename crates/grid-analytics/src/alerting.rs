@@ -193,48 +193,6 @@ impl Detector {
     }
 }
 
-/// Finds a sensor repeating exactly the same value: a stuck transducer or a frozen
-/// front end. Reports once per run, when it reaches `min_repeats` readings. Exactly zero is
-/// what a de-energised circuit reads (an outage), not a stuck value, and is not counted.
-#[derive(Debug, Clone, Default)]
-pub struct StuckDetector {
-    last: Option<f64>,
-    since: Option<DateTime<Utc>>,
-    repeats: usize,
-    reported: bool,
-}
-
-impl StuckDetector {
-    /// Feeds one reading; returns `(start, value)` when a run reaches `min_repeats`.
-    pub fn observe(
-        &mut self,
-        at: DateTime<Utc>,
-        v: f64,
-        min_repeats: usize,
-    ) -> Option<(DateTime<Utc>, f64)> {
-        if !v.is_finite() {
-            return None;
-        }
-        if v == 0.0 {
-            *self = StuckDetector::default();
-            return None;
-        }
-        if self.last == Some(v) {
-            self.repeats += 1;
-        } else {
-            self.last = Some(v);
-            self.since = Some(at);
-            self.repeats = 1;
-            self.reported = false;
-        }
-        if self.repeats >= min_repeats && !self.reported {
-            self.reported = true;
-            return self.since.map(|s| (s, v));
-        }
-        None
-    }
-}
-
 /// The alarm policy of threshold alarms per sensor type: which types alarm, how much
 /// hysteresis keeps a value hovering at a limit from chattering (ISA-18.2 deadband), what
 /// kind of alert a crossing raises and how severe it is.
@@ -345,21 +303,6 @@ mod tests {
         assert!(
             matches!(d.observe(at(3), 49.7), Some(AlertEvent::Clear { condition: Condition::Low, worst, .. }) if worst == 49.2)
         );
-    }
-
-    #[test]
-    fn a_stuck_value_is_reported_once() {
-        let mut d = StuckDetector::default();
-        let mut hits = Vec::new();
-        for i in 0..100 {
-            let v = if (10..70).contains(&i) {
-                0.9137
-            } else {
-                0.95 + i as f64 * 1e-4
-            };
-            hits.extend(d.observe(at(i), v, 30));
-        }
-        assert_eq!(hits, [(at(10), 0.9137)]);
     }
 
     #[test]

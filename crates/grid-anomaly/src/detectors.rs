@@ -71,11 +71,17 @@ pub struct SlowMean {
 }
 
 impl SlowMean {
-    /// Moves the mean toward `r` with weight `alpha`; returns how many learned standard
-    /// deviations it is away from zero (0 until a spread is learned).
-    pub fn update(&mut self, r: f64, alpha: f64) -> f64 {
-        self.mean += alpha * (r - self.mean);
+    /// Moves the mean toward `r` (capped at `ceiling` learned standard deviations) with
+    /// weight `alpha`; returns how many learned standard deviations it is away from zero (0
+    /// until a spread is learned).
+    pub fn update(&mut self, r: f64, alpha: f64, ceiling: f64) -> f64 {
         let sd = self.spread.value.sqrt();
+        let r = if self.spread.n > 50 && sd > 0.0 {
+            r.clamp(-ceiling * sd, ceiling * sd)
+        } else {
+            r
+        };
+        self.mean += alpha * (r - self.mean);
         if sd > 0.0 { self.mean.abs() / sd } else { 0.0 }
     }
 
@@ -126,6 +132,61 @@ impl EqualRun {
     /// Forgets the current run (after a gap).
     pub fn restart(&mut self) {
         self.len = 0;
+    }
+}
+
+/// The noise's variance as a function of the expected value: `σ² = a + b·m²` (an offset
+/// and a share of the reading, as a meter's accuracy class is stated), fitted by
+/// exponentially weighted least squares of the squared one-step residual on `m²`. Noise
+/// that grows with the load is then neither a variance change nor a shift at the evening
+/// peak; for noise that does not depend on the level, `b` ≈ 0 and the factor is 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoiseModel {
+    m2: Ewma,
+    m4: Ewma,
+    e2: Ewma,
+    e2m2: Ewma,
+}
+
+/// The noise model's forgetting floor per reading (about two days at 1-minute cadence).
+const NOISE_ALPHA: f64 = 1.0 / 3000.0;
+
+impl NoiseModel {
+    fn coefficients(&self) -> Option<(f64, f64)> {
+        let var_m2 = self.m4.value - self.m2.value * self.m2.value;
+        // Only where the expected value itself moves (m² varying by 10 % or more): a steady
+        // series gives the regression nothing to stand on.
+        if self.e2.n < 200 || var_m2 <= 0.01 * self.m2.value * self.m2.value {
+            return None;
+        }
+        let b = ((self.e2m2.value - self.m2.value * self.e2.value) / var_m2).max(0.0);
+        // At least a tenth of the mean stays constant (no variance of zero at m = 0).
+        let a = (self.e2.value - b * self.m2.value).max(0.1 * self.e2.value);
+        Some((a, b))
+    }
+
+    /// The variance at expected value `m` over the mean variance (1 until learned).
+    pub fn factor(&self, m: f64) -> f64 {
+        match self.coefficients() {
+            Some((a, b)) if self.e2.value > 0.0 => {
+                ((a + b * m * m) / self.e2.value).clamp(0.05, 20.0)
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// Learns a normal reading's squared one-step residual `e2` at expected value `m`.
+    pub fn learn(&mut self, m: f64, e2: f64) {
+        let e2 = if self.e2.n > 30 {
+            e2.min(16.0 * self.e2.value * self.factor(m))
+        } else {
+            e2
+        };
+        let m2 = m * m;
+        self.m2.learn(m2, NOISE_ALPHA);
+        self.m4.learn(m2 * m2, NOISE_ALPHA);
+        self.e2.learn(e2, NOISE_ALPHA);
+        self.e2m2.learn(e2 * m2, NOISE_ALPHA);
     }
 }
 

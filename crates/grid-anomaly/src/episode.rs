@@ -117,6 +117,8 @@ pub(crate) struct Open {
     /// Sum and count of the residuals of the episode's first readings.
     early_sum: f64,
     early_count: u32,
+    /// Sums for the residual's trend over the episode (time in hours from its start).
+    trend: Trend,
     /// The residual's usual spread (σ while normal).
     residual_scale: f64,
     /// The mean residual 90 to 30 minutes before the start (set by the series detector).
@@ -190,6 +192,8 @@ impl EpisodeTracker {
             o.readings += 1;
             o.residual_sum += r.residual;
             o.residual_count += 1;
+            o.trend
+                .add((r.t_ms - o.start_ms) as f64 / 3.6e6, r.residual);
             if o.early_count < EARLY_READINGS {
                 o.early_sum += r.residual;
                 o.early_count += 1;
@@ -253,6 +257,44 @@ impl EpisodeTracker {
     }
 }
 
+/// Least-squares sums of the residual against time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct Trend {
+    n: f64,
+    t: f64,
+    r: f64,
+    tt: f64,
+    tr: f64,
+}
+
+impl Trend {
+    fn add(&mut self, t: f64, r: f64) {
+        self.n += 1.0;
+        self.t += t;
+        self.r += r;
+        self.tt += t * t;
+        self.tr += t * r;
+    }
+
+    /// The fitted line's rise over the span of times, as a share of the mean residual (in
+    /// the mean's direction): about 0 for a step held level, well above 0 for a ramp.
+    fn rise_share(&self) -> f64 {
+        let var_t = self.tt - self.t * self.t / self.n;
+        let mean = self.r / self.n;
+        if self.n < 3.0 || var_t <= 0.0 || mean == 0.0 {
+            return 0.0;
+        }
+        let slope = (self.tr - self.t * self.r / self.n) / var_t;
+        // The span of the times, from their spread (uniform times: span = √12 · sd).
+        let span = (12.0 * var_t / self.n).sqrt();
+        slope * span / mean
+    }
+}
+
+/// A lasting offset whose fitted line over the episode rises by at least this share of its
+/// mean (in the mean's direction) is a drift, not a step held level.
+const DRIFT_RISE: f64 = 0.3;
+
 /// The episode's first readings, whose mean residual is its level at the start.
 const EARLY_READINGS: u32 = 10;
 
@@ -289,13 +331,16 @@ fn classify(o: &Open) -> AnomalyKind {
     }
     let mean = o.residual_sum / f64::from(o.residual_count.max(1));
     let offset = mean.abs() / o.residual_scale.max(f64::MIN_POSITIVE);
+    let first = |d| o.hits.iter().find(|h| h.detector == d).map(|h| h.first_ms);
+    // A spike on the first reading that then lasts is a step (too big for the clipped CUSUM
+    // to be first, and accepted as the new level by the robust filter), never a drift.
+    let step = first(Detector::Spike) == Some(o.start_ms);
+    if step && offset >= NOISE_OFFSET {
+        return AnomalyKind::LevelShift;
+    }
     if fired(Detector::Noise) && offset < NOISE_OFFSET {
         return AnomalyKind::Noise;
     }
-    let first = |d| o.hits.iter().find(|h| h.detector == d).map(|h| h.first_ms);
-    // A spike on the first reading that then lasts is a step (too big for the clipped CUSUM
-    // to be first), never a drift.
-    let step = first(Detector::Spike) == Some(o.start_ms);
     match (first(Detector::Shift), first(Detector::Drift)) {
         (None, None) if fired(Detector::Noise) => AnomalyKind::Noise,
         // Spikes in a row that never added up to a lasting change: a burst of glitches.
@@ -307,7 +352,7 @@ fn classify(o: &Open) -> AnomalyKind {
             let building = o
                 .before_mean
                 .is_some_and(|b| b * early > 0.0 && b.abs() >= DRIFT_SHARE_BEFORE * early.abs());
-            if building {
+            if building || o.trend.rise_share() >= DRIFT_RISE {
                 AnomalyKind::Drift
             } else {
                 AnomalyKind::LevelShift

@@ -22,3 +22,9 @@ pub enum AnomalyError {
         previous_ms: i64,
     },
 }
+
+/// A persisted detector state that does not decode (written by an incompatible version, or
+/// damaged): the detector must start afresh.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("detector state does not decode: {0}")]
+pub struct StateError(pub String);

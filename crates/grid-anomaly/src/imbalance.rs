@@ -21,6 +21,8 @@ use crate::track::Track;
 const CONFIG: Config = Config {
     shift_k: 1.0,
     shift_h: 15.0,
+    // No robust filter: an imbalance is a step of many σ, which the CUSUM must see.
+    spike_z: f64::INFINITY,
     ..Config::DEFAULT
 };
 /// Groups learned before scoring.
@@ -87,7 +89,7 @@ impl ImbalanceDetector {
         };
         let residual = (feeders - incomers * (1.0 + self.share.value)) / typical;
         let last = self.track.last_residual();
-        let verdict = self.track.score(residual, 1.0, &CONFIG, 0.0);
+        let verdict = self.track.score(residual, 0.0, 1.0, 1.0, &CONFIG, 0.0);
         if self.share.n == WARMUP {
             self.track.clear_evidence();
         }
@@ -109,13 +111,29 @@ impl ImbalanceDetector {
         if learning || (u < 1.0 && !self.episodes.is_open()) {
             self.share.learn(mismatch, ALPHA);
             self.incomer.learn(incomers, ALPHA);
-            self.track.learn(residual, last, verdict.z, 1.0);
+            self.track
+                .learn(residual, residual, 1.0, last, verdict.z, 1.0);
         }
         Ok(Some(ImbalanceScored {
             score,
             mismatch,
             event,
         }))
+    }
+
+    /// The whole state, compactly (postcard), for a caller to persist.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// A detector from [`ImbalanceDetector::to_bytes`]'s output.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::StateError> {
+        postcard::from_bytes(bytes).map_err(|e| crate::StateError(e.to_string()))
+    }
+
+    /// The open episode as it stands, if any.
+    pub fn open_episode(&self) -> Option<crate::Episode> {
+        self.episodes.snapshot(true)
     }
 
     /// Closes the open episode, if any.

@@ -13,6 +13,6 @@ pub mod track;
 
 pub use config::Config;
 pub use episode::{Detector, DetectorHit, Episode, EpisodeEvent};
-pub use error::AnomalyError;
+pub use error::{AnomalyError, StateError};
 pub use imbalance::ImbalanceDetector;
 pub use series::{Scored, SeriesDetector};

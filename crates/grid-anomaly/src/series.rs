@@ -7,14 +7,14 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::detectors::{EqualRun, Ewma, rate_ratio};
+use crate::detectors::{EqualRun, Ewma, NoiseModel, rate_ratio};
 use crate::episode::{Detector, EpisodeEvent, EpisodeTracker, Reading};
 use crate::error::AnomalyError;
 use crate::profile::{Pattern, Profile};
 use crate::track::{Track, Verdict};
 
 const DAY_MS: i64 = 86_400_000;
-/// Recent readings kept to see whether a change was building before its episode (two hours
+/// Recent residuals kept to see whether a change was building before its episode (two hours
 /// at 1-minute cadence).
 const RECENT: usize = 120;
 /// Gaps remembered to estimate the sampling interval.
@@ -24,8 +24,9 @@ const GAPS: usize = 15;
 const PROFILE_ON: f64 = 0.45;
 /// …and hands back above this share (hysteresis).
 const PROFILE_OFF: f64 = 0.55;
-/// Readings the profile track learns from before it may take over.
-const PROFILE_LEARNING: u32 = 500;
+/// How long the profile track learns before it may take over: eight hours of readings,
+/// between 100 and 500 readings.
+const PROFILE_LEARNING_MS: f64 = 8.0 * 3_600_000.0;
 /// The slow level's forgetting per reading: about a day of 1-minute data.
 const LEVEL_ALPHA: f64 = 1.0 / 1440.0;
 
@@ -64,7 +65,9 @@ pub struct SeriesDetector {
     profile_was_ready: bool,
     run: EqualRun,
     pattern: Pattern,
-    recent: VecDeque<(i64, f64)>,
+    noise: NoiseModel,
+    /// (minute since the epoch, residual): minutes keep the persisted state small.
+    recent: VecDeque<(i32, f32)>,
     episodes: EpisodeTracker,
 }
 
@@ -88,9 +91,29 @@ impl SeriesDetector {
             profile_was_ready: false,
             run: EqualRun::default(),
             pattern: Pattern::default(),
+            noise: NoiseModel::default(),
             recent: VecDeque::with_capacity(RECENT),
             episodes: EpisodeTracker::default(),
         }
+    }
+
+    /// The whole state, compactly (postcard), for a caller to persist (a few KiB).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// A detector from [`SeriesDetector::to_bytes`]'s output.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::StateError> {
+        postcard::from_bytes(bytes).map_err(|e| crate::StateError(e.to_string()))
+    }
+
+    /// Bytes the detector holds in memory: the struct and its buffers (an open episode's
+    /// few detector hits aside).
+    pub fn memory_bytes(&self) -> usize {
+        size_of::<Self>()
+            + self.profile.heap_bytes()
+            + self.recent.capacity() * size_of::<(i32, f32)>()
+            + self.gaps.capacity() * 8
     }
 
     /// The configuration.
@@ -121,6 +144,10 @@ impl SeriesDetector {
     /// The open episode as it stands, if any.
     pub fn open_episode(&self) -> Option<crate::Episode> {
         self.episodes.snapshot(true)
+    }
+
+    fn profile_learning(&self) -> u32 {
+        (PROFILE_LEARNING_MS / self.interval_ms.max(1.0)).clamp(100.0, 500.0) as u32
     }
 
     fn update_interval(&mut self, gap: i64) {
@@ -183,10 +210,16 @@ impl SeriesDetector {
         };
         let drift_alpha = (self.interval_ms.max(1.0) / 1000.0 / self.cfg.drift_tau_s).min(1.0);
         let (last_flat, last_shaped) = (self.flat.last_residual(), self.shaped.last_residual());
-        let flat = self.flat.score(x - level, steps, &self.cfg, drift_alpha);
+        // The noise model's factor at the expected value of the track in use.
+        let factor = self
+            .noise
+            .factor(if self.using_profile { profiled } else { level });
+        let flat = self
+            .flat
+            .score(x - level, 0.0, factor, steps, &self.cfg, drift_alpha);
         let shaped = self
             .shaped
-            .score(x - profiled, steps, &self.cfg, drift_alpha);
+            .score(x - profiled, 0.0, factor, steps, &self.cfg, drift_alpha);
 
         // The profile track learns its own scales only from when the profile is ready (its
         // residuals before that are the level track's), and may take over once it has.
@@ -196,7 +229,7 @@ impl SeriesDetector {
         }
         let share = self.shaped.residual_var.value / self.flat.residual_var.value.max(1e-300);
         let want_profile = profile_ready
-            && self.shaped.learned() >= PROFILE_LEARNING
+            && self.shaped.learned() >= self.profile_learning()
             && if self.using_profile {
                 share < PROFILE_OFF
             } else {
@@ -223,9 +256,13 @@ impl SeriesDetector {
         let rate = rate_ratio(self.last_value, x, seconds, self.cfg.max_rate_per_s);
 
         let elapsed = t_ms - self.first_ms.unwrap_or(t_ms);
+        // Once the profile is ready, learning lasts until its track has learned its scales
+        // too, so scoring never starts on the level track of a series with a daily shape.
+        let profile_learning = profile_ready && self.shaped.learned() < self.profile_learning();
         if self.learning
             && self.readings >= u64::from(self.cfg.min_warmup_samples)
             && (elapsed >= DAY_MS || self.readings >= u64::from(self.cfg.warmup_samples))
+            && !profile_learning
         {
             self.learning = false;
             self.flat.clear_evidence();
@@ -287,7 +324,7 @@ impl SeriesDetector {
         if pattern >= 1.0 && !self.learning {
             if let Some(open) = self.episodes.open.as_mut() {
                 open.pattern_shift_minutes
-                    .get_or_insert(self.pattern.best_minutes() as i32);
+                    .replace(self.pattern.best_minutes() as i32);
             }
         }
         if let Some(EpisodeEvent::Opened(_)) = &event {
@@ -304,10 +341,24 @@ impl SeriesDetector {
             .is_some_and(|age| age as f64 >= self.cfg.adapt_after_s * 1000.0);
         let normal = self.learning || (!anomalous && !self.episodes.is_open()) || adapting;
         if normal {
-            self.flat.learn(x - level, last_flat, flat.z, steps);
+            let e2 = if self.using_profile {
+                self.shaped.last_e2()
+            } else {
+                self.flat.last_e2()
+            };
+            self.noise
+                .learn(if self.using_profile { profiled } else { level }, e2);
+            self.flat
+                .learn(x - level, x - level, factor, last_flat, flat.z, steps);
             if profile_ready {
-                self.shaped
-                    .learn(x - profiled, last_shaped, shaped.z, steps);
+                self.shaped.learn(
+                    x - profiled,
+                    x - profiled,
+                    factor,
+                    last_shaped,
+                    shaped.z,
+                    steps,
+                );
             }
             if verdict.spike < 1.0 {
                 self.profile.learn(
@@ -327,7 +378,10 @@ impl SeriesDetector {
         if self.recent.len() == RECENT {
             self.recent.pop_front();
         }
-        self.recent.push_back((t_ms, x));
+        // The residual as scored then: the profile learns on, and would hide a slow change
+        // from itself if the residual were taken again later.
+        self.recent
+            .push_back((t_ms.div_euclid(60_000) as i32, (x - expected_base) as f32));
         self.last_ms = Some(t_ms);
         self.last_value = Some(x);
         Ok(Scored {
@@ -347,15 +401,11 @@ impl SeriesDetector {
     /// The mean residual from the expected value 90 to 30 minutes before `t_ms`, from the
     /// recent readings (`None` with fewer than ten there).
     fn mean_residual_before(&self, t_ms: i64) -> Option<f64> {
-        let (from, to) = (t_ms - 90 * 60_000, t_ms - 30 * 60_000);
+        let minute = t_ms.div_euclid(60_000) as i32;
+        let (from, to) = (minute - 90, minute - 30);
         let (mut sum, mut n) = (0.0, 0u32);
-        for &(t, x) in self.recent.iter().filter(|&&(t, _)| t >= from && t < to) {
-            let expected = if self.using_profile {
-                self.profile.expected(t)
-            } else {
-                self.level.value
-            };
-            sum += x - expected;
+        for &(_, r) in self.recent.iter().filter(|&&(t, _)| t >= from && t < to) {
+            sum += f64::from(r);
             n += 1;
         }
         (n >= 10).then(|| sum / f64::from(n))

@@ -12,6 +12,10 @@ use crate::detectors::{Cusum, Ewma, SlowMean, VarianceCusum};
 
 /// Forgetting of the learned scales per reading (about a day and a half of 1-minute data).
 const SCALE_ALPHA: f64 = 1.0 / 2000.0;
+/// The slow mean's input is capped at this many times its limit: past it a change is
+/// already found, and a capped mean falls back under the limit within half an hour of a
+/// step that ends (an outage restored), instead of hours.
+const SLOW_CEILING: f64 = 1.5;
 /// Consecutive outliers replaced by their prediction before a new level is accepted.
 const MAX_REPLACED: u8 = 3;
 
@@ -41,11 +45,17 @@ pub struct Track {
     previous_raw: Option<f64>,
     replaced: u8,
     innovation_var: Ewma,
+    /// The last reading's one-step residual² (for the daily scale).
+    last_e2: f64,
     /// The mean square residual from the expected value while normal.
     pub residual_var: Ewma,
     shift: Cusum,
     noise: VarianceCusum,
     previous_z: Option<f64>,
+    /// The mean square of the differenced z while normal (1 for white z; more or less when
+    /// the AR(1) model leaves memory in z, e.g. on the level track of a smooth series).
+    dz_var: Ewma,
+    last_dz: f64,
     slow: SlowMean,
 }
 
@@ -58,9 +68,21 @@ impl Track {
         }
     }
 
-    /// Scores residual `r`, `steps` sampling intervals after the previous reading (1 for
-    /// consecutive readings, more across missing ones).
-    pub fn score(&mut self, r: f64, steps: f64, cfg: &Config, drift_alpha: f64) -> Verdict {
+    /// Scores residual `full` (value less expected value), `steps` sampling intervals after
+    /// the previous reading (1 for consecutive readings, more across missing ones). The
+    /// spike, shift and noise detectors read it less `offset` (a local level the caller
+    /// keeps; 0 for none), the drift detector reads it whole. `factor` scales the noise
+    /// variance for the expected value ([`crate::detectors::NoiseModel`]).
+    pub fn score(
+        &mut self,
+        full: f64,
+        offset: f64,
+        factor: f64,
+        steps: f64,
+        cfg: &Config,
+        drift_alpha: f64,
+    ) -> Verdict {
+        let r = full - offset;
         let phi = self.phi();
         let phik = phi.powf(steps);
         let predicted = self.previous.map_or(0.0, |p| phik * p);
@@ -71,29 +93,45 @@ impl Track {
             None => 1.0 / (1.0 - phi * phi),
         };
         let floor = 1e-9 * r.abs().max(1.0);
-        let sigma = (self.innovation_var.value * growth).sqrt().max(floor);
+        let sigma = (self.innovation_var.value * factor * growth)
+            .sqrt()
+            .max(floor);
         let z = (r - predicted) / sigma;
-        let shift = self
-            .shift
-            .update(z.clamp(-4.0, 4.0), cfg.shift_k, 3.0 * cfg.shift_h);
+        self.last_e2 = (r - predicted).powi(2) / growth;
+        // A reading the robust filter replaces (a spike, so far) is the spike detector's: it
+        // adds nothing to the shift evidence, so a spike cannot tip the CUSUM into a false
+        // shift later. A fourth outlier in a row is a new level and counts.
+        let outlier = z.abs() > cfg.spike_z;
+        let replacing = outlier && self.replaced < MAX_REPLACED;
+        let zc = if replacing { 0.0 } else { z.clamp(-4.0, 4.0) };
+        let shift = self.shift.update(zc, cfg.shift_k, 3.0 * cfg.shift_h);
         // The variance detector reads the difference of consecutive z (divided by √2 to keep
         // unit variance): a shift of the mean, which the shift detector owns, cancels out of it.
         let dz = self
             .previous_z
             .map_or(0.0, |p| (z - p) / std::f64::consts::SQRT_2);
         self.previous_z = Some(z.clamp(-cfg.spike_z, cfg.spike_z));
-        let noise = self.noise.update(dz, cfg.noise_k, 3.0 * cfg.noise_h);
+        self.last_dz = dz;
+        let dz_scale = if self.dz_var.n > 30 {
+            self.dz_var.value.sqrt()
+        } else {
+            1.0
+        };
+        let noise = self
+            .noise
+            .update(dz / dz_scale.max(1e-6), cfg.noise_k, 3.0 * cfg.noise_h);
         // The slow mean takes the residual winsorised at the spike threshold, so a single
         // outlier cannot move it (at a 5-minute cadence one reading weighs 8 %).
-        let bounded = predicted + z.clamp(-cfg.spike_z, cfg.spike_z) * sigma;
-        let drift_z = self
-            .slow
-            .update(bounded, 1.0 - (1.0 - drift_alpha).powf(steps));
+        let bounded = offset + predicted + z.clamp(-cfg.spike_z, cfg.spike_z) * sigma;
+        let drift_z = self.slow.update(
+            bounded,
+            1.0 - (1.0 - drift_alpha).powf(steps),
+            SLOW_CEILING * cfg.drift_sigmas,
+        );
         // A spike does not carry into the next prediction (a robust filter), unless it
         // repeats: then it is the new level.
-        let outlier = z.abs() > cfg.spike_z;
         self.previous_raw = Some(r);
-        self.previous = if outlier && self.replaced < MAX_REPLACED {
+        self.previous = if replacing {
             self.replaced += 1;
             Some(predicted)
         } else {
@@ -110,9 +148,11 @@ impl Track {
         }
     }
 
-    /// Learns from a reading judged normal: `r` its residual, `last` the residual before it
-    /// when the two are one interval apart, `z` its standardised one-step residual.
-    pub fn learn(&mut self, r: f64, last: Option<f64>, z: f64, steps: f64) {
+    /// Learns from a reading judged normal (the one just scored, with the same `factor`): `r`
+    /// its residual less the offset, `full` without, `last` the residual before it (less its
+    /// offset), `z` its standardised one-step residual.
+    #[allow(clippy::too_many_arguments)]
+    pub fn learn(&mut self, r: f64, full: f64, factor: f64, last: Option<f64>, z: f64, steps: f64) {
         if let Some(p) = last.filter(|_| steps < 1.5) {
             self.lag_product.learn(r * p, SCALE_ALPHA);
             self.lag_square.learn(p * p, SCALE_ALPHA);
@@ -124,11 +164,23 @@ impl Track {
         } else {
             let phi = self.phi();
             let a = r - last.map_or(0.0, |p| phi * p);
-            a * a
+            a * a / factor.max(1e-12)
         };
         self.innovation_var.learn(e2, SCALE_ALPHA.max(1.0 / 500.0));
-        self.residual_var.learn(r * r, SCALE_ALPHA);
+        self.residual_var.learn(full * full, SCALE_ALPHA);
+        let cap = if self.dz_var.n > 30 {
+            9.0 * self.dz_var.value
+        } else {
+            9.0
+        };
+        self.dz_var
+            .learn((self.last_dz * self.last_dz).min(cap), SCALE_ALPHA);
         self.slow.learn(SCALE_ALPHA);
+    }
+
+    /// The last scored reading's one-step residual².
+    pub fn last_e2(&self) -> f64 {
+        self.last_e2
     }
 
     /// Readings learned from.

@@ -50,9 +50,9 @@ fn detecting_in_two_halves_across_a_restart_equals_one_run() {
         .iter()
         .map(|&(t, x)| before.observe(t, x).unwrap())
         .collect();
-    let persisted = serde_json::to_string(&before).unwrap();
+    let persisted = before.to_bytes();
     drop(before);
-    let mut after: SeriesDetector = serde_json::from_str(&persisted).unwrap();
+    let mut after = SeriesDetector::from_bytes(&persisted).unwrap();
     halves.extend(second.iter().map(|&(t, x)| after.observe(t, x).unwrap()));
 
     assert_eq!(whole.len(), halves.len());

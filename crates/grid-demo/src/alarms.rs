@@ -1,13 +1,13 @@
 //! What the demo day's readings and events raise in the store: one alert per condition
 //! (resolved by the system when it clears; one overheating alarm taken through the whole
-//! lifecycle by an operator), the outage as protection reports it, and stuck sensors as
-//! anomalies.
+//! lifecycle by an operator) and the outage as protection reports it. Anomaly episodes and
+//! their alerts are the anomaly engine's (grid-detect), in the ingest path.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use grid_analytics::alerting::{AlertEvent, policy};
 use grid_model::*;
-use grid_store::{AlertRepository, AnomalyRepository};
+use grid_store::AlertRepository;
 
 use crate::error::DemoError;
 use crate::grid::DemoGrid;
@@ -124,21 +124,4 @@ pub(crate) fn raise_outages(
         raised += 1;
     }
     Ok(raised)
-}
-
-/// Each stuck sensor, as an anomaly.
-pub(crate) fn record_stuck(
-    conn: &mut PgConnection,
-    grid: &DemoGrid,
-    stuck: &[(usize, DateTime<Utc>, f64)],
-) -> Result<(), DemoError> {
-    for (i, t, v) in stuck {
-        let s = &grid.sensors[*i];
-        let mut d = AnomalyDraft::new(s.sensor.id, "stuck_value", *t, 1.0, AlertSeverity::Warning);
-        d.actual_value = Some(*v);
-        d.potential_causes = vec!["frozen transducer".into(), "RTU not updating".into()];
-        d.recommended_actions = vec!["check the meter and its RTU".into()];
-        conn.insert_anomaly(&NewAnomaly::new(d)?)?;
-    }
-    Ok(())
 }

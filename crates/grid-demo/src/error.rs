@@ -27,6 +27,9 @@ pub enum DemoError {
     /// The thermal assessment refused something.
     #[error(transparent)]
     Health(#[from] grid_health::HealthError),
+    /// The anomaly engine refused.
+    #[error(transparent)]
+    Detect(#[from] grid_detect::DetectError),
     /// A migration failed.
     #[error(transparent)]
     Migration(#[from] grid_store::migrations::MigrationError),

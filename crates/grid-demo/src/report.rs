@@ -208,12 +208,11 @@ fn escape(t: &str) -> String {
 }
 
 /// The operator's report of the day, as printed: server, ingest, events, each zone's
-/// figures, the riskiest transformers, open alerts and stuck sensors. Times are local (the
-/// database's zone).
+/// figures, the riskiest transformers, open alerts and the anomaly episodes. Times are local
+/// (the database's zone).
 pub(crate) fn operator_report(
     conn: &mut PgConnection,
     day: &DemoSummary,
-    stuck: &[(usize, DateTime<Utc>, f64)],
 ) -> Result<String, DemoError> {
     let (zone, grid) = (day.zone, &day.grid);
     let hm = |t: DateTime<Utc>| zone.format(t, "%H:%M");
@@ -295,17 +294,48 @@ pub(crate) fn operator_report(
         open_alerts.len(),
         by_severity
     );
-    let _ = writeln!(out, "Stuck sensors found: {}", stuck.len());
-    for (i, t, v) in stuck {
-        let _ = writeln!(
-            out,
-            "  {} repeats {v} since {}",
-            grid.sensors[*i].sensor.tag,
-            hm(*t)
-        );
-    }
+    anomaly_section(conn, &mut out, day, &hm)?;
     let _ = writeln!(out, "Picture: {}", day.svg_path.display());
     Ok(out)
+}
+
+/// The day's anomaly episodes, as the engine (grid-anomaly, in the ingest path) stored them.
+fn anomaly_section(
+    conn: &mut PgConnection,
+    out: &mut String,
+    day: &DemoSummary,
+    hm: &dyn Fn(DateTime<Utc>) -> String,
+) -> Result<(), DemoError> {
+    let day_end = day.day_start + chrono::Duration::days(1);
+    let mut rows = Vec::new();
+    for s in &day.grid.sensors {
+        for a in grid_store::anomalies::episodes_between(conn, s.sensor.id, day.day_start, day_end)?
+        {
+            rows.push((a.episode_start, s.sensor.tag.clone(), a));
+        }
+    }
+    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let sensors: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "Anomaly episodes (the engine's, scored as the readings were stored; learned from five quiet days before): {} on {} of {} sensors",
+        rows.len(),
+        sensors.len(),
+        day.grid.sensors.len()
+    );
+    for (_, tag, a) in &rows {
+        let _ = writeln!(
+            out,
+            "  {}–{} {:<13} {:<24} score {:.2} {}",
+            hm(a.episode_start),
+            hm(a.episode_end),
+            a.anomaly_type,
+            tag,
+            a.anomaly_score,
+            a.severity
+        );
+    }
+    Ok(())
 }
 
 /// The transformers ranked by the day's computed insulation ageing, and what was not assessed.

@@ -5,27 +5,31 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use grid_analytics::alerting::{AlertEvent, Detector, StuckDetector, policy};
+use grid_analytics::alerting::{AlertEvent, Detector, policy};
 use grid_analytics::compute::{AnalyticsConfig, compute_days, day_bounds, zone_load_curves};
+use grid_detect::{AlertPolicy, OnlineDetector};
 use grid_health::{HealthConfig, assess_day};
 use grid_model::*;
 use grid_timescale::ingest::{IngestOptions, Ingester, StreamReport, TimePolicy};
 use grid_timescale::{OperatingLimits, TimescaleConfig};
 
-use crate::alarms::{raise_alerts, raise_outages, record_stuck};
+use crate::alarms::{raise_alerts, raise_outages};
 pub use crate::error::DemoError;
 use crate::grid::{DemoGrid, seed};
 use crate::report::{HotSpotCurve, operator_report, svg};
-use crate::simulate::{Event, events, readings};
+use crate::simulate::{Event, events, quiet_days_before, readings};
 pub use crate::summary::{DemoOptions, DemoSummary};
 
 /// What the readings of the day raised while they streamed in.
 pub(crate) struct Detected {
     /// Threshold crossings and clearings, per sensor index.
     pub(crate) fired: Vec<(usize, AlertEvent)>,
-    /// Stuck values found: sensor index, since when, the value.
-    pub(crate) stuck: Vec<(usize, DateTime<Utc>, f64)>,
+    /// Alerts the anomaly engine raised (one per episode or per substation storm).
+    pub(crate) anomaly_alerts: usize,
 }
+
+/// Quiet days the anomaly detectors learn from before the demo day.
+const QUIET_DAYS: u64 = 5;
 
 /// Runs the demo day on a migrated, set-up, empty database.
 pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, DemoError> {
@@ -48,9 +52,9 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     let (ingest, detected) = ingest_and_detect(conn, &grid, &events, (day_start, day_end), opts)?;
     let ingest_seconds = started.elapsed().as_secs_f64();
 
-    let alerts_raised =
-        raise_alerts(conn, &grid, &detected.fired)? + raise_outages(conn, &grid, &events)?;
-    record_stuck(conn, &grid, &detected.stuck)?;
+    let alerts_raised = raise_alerts(conn, &grid, &detected.fired)?
+        + raise_outages(conn, &grid, &events)?
+        + detected.anomaly_alerts;
 
     let statistics = compute_days(conn, &cfg, date, date, day_end + Duration::hours(1))?;
     let thermal = assess_day(conn, date, &HealthConfig::default())?;
@@ -87,7 +91,6 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         day_start,
         grid,
         events,
-        stuck_sensors: detected.stuck.len(),
         ingest,
         ingest_seconds,
         alerts_raised,
@@ -96,12 +99,13 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         svg_path: opts.svg_path.clone(),
         report: String::new(),
     };
-    summary.report = operator_report(conn, &summary, &detected.stuck)?;
+    summary.report = operator_report(conn, &summary)?;
     Ok(summary)
 }
 
 /// Streams the day's readings into ingest, feeding each calibrated value (as ingest stores
-/// it) to the sensor's alarm rule and stuck-value detector on the way.
+/// it) to the sensor's alarm rule on the way, and through the anomaly engine, which scores
+/// each reading before it is stored (its detectors first learn from quiet days before).
 fn ingest_and_detect(
     conn: &mut PgConnection,
     grid: &DemoGrid,
@@ -119,11 +123,7 @@ fn ingest_and_detect(
             policy::rule_for(s.sensor.sensor_type, band, s.nominal).map(Detector::new)
         })
         .collect();
-    let mut stuck_detectors = vec![StuckDetector::default(); grid.sensors.len()];
-    let mut detected = Detected {
-        fired: Vec::new(),
-        stuck: Vec::new(),
-    };
+    let mut fired = Vec::new();
     let index: BTreeMap<uuid::Uuid, usize> = grid
         .sensors
         .iter()
@@ -152,16 +152,22 @@ fn ingest_and_detect(
         if let Some(d) = detectors[i].as_mut()
             && let Some(e) = d.observe(r.timestamp, v)
         {
-            detected.fired.push((i, e));
-        }
-        if let Some((t, v)) = stuck_detectors[i].observe(r.timestamp, v, 60) {
-            detected.stuck.push((i, t, v));
+            fired.push((i, e));
         }
     });
+    grid_detect::train(conn, &quiet_days_before(grid, day_start, zone, QUIET_DAYS))?;
+    let mut engine = OnlineDetector::load(conn, AlertPolicy::default())?;
     let ingest = ing
-        .ingest_stream(conn, stream, 50_000, |p| bar.set_position(p.position))
+        .ingest_stream_scored(conn, stream, 50_000, &mut engine, |p| {
+            bar.set_position(p.position)
+        })
         .map_err(|e| e.error)?;
     bar.finish_and_clear();
+    let c = engine.alert_counts();
+    let detected = Detected {
+        fired,
+        anomaly_alerts: c.raised + c.storms,
+    };
     Ok((ingest, detected))
 }
 

@@ -127,18 +127,19 @@ fn inside(e: &Event, s: &DemoSensor, t: DateTime<Utc>) -> bool {
     e.substation == s.substation && t >= e.start && t < e.end
 }
 
-/// The calibrated value a sensor shows at minute `m` of the day (`None`: nothing sent).
+/// The calibrated value a sensor shows at minute `m` of the day; `salt` varies the noise
+/// from day to day (0 for the demo day).
 pub(crate) fn value(
     s: &DemoSensor,
     index: usize,
-    day_start: DateTime<Utc>,
+    (day_start, salt): (DateTime<Utc>, u64),
     m: i64,
     events: &[Event],
     truth: &Truth,
 ) -> f64 {
     let t = day_start + Duration::minutes(m);
     let h = m as f64 / 60.0;
-    let n = noise(index as u64, m as u64);
+    let n = noise(index as u64 ^ (salt << 32), m as u64);
     let shape = load_shape(h);
     let ev = |kind: EventKind| events.iter().find(|e| e.kind == kind && inside(e, s, t));
     let western_dip = events.iter().any(|e| {
@@ -201,7 +202,7 @@ pub fn readings<'a>(
         let truth = truth.clone();
         grid.sensors.iter().enumerate().map(move |(i, s)| {
             let t = day_start + Duration::minutes(m);
-            let mut v = value(s, i, day_start, m, events, &truth);
+            let mut v = value(s, i, (day_start, 0), m, events, &truth);
             let bad = events.iter().find(|e| {
                 e.kind == EventKind::BadSensor
                     && inside(e, s, t)
@@ -225,4 +226,44 @@ pub fn readings<'a>(
             Reading::new(s.sensor.id, t, raw)
         })
     })
+}
+
+/// Quiet days of every sensor before `day_start` (no events, each day its own noise), as
+/// calibrated values: what the demo's anomaly detectors learn from before the demo day, the
+/// way a commissioned sensor has history behind it (a daily profile learned from one day
+/// still carries a third of a noise σ of error at the evening peak).
+pub fn quiet_days_before(
+    grid: &DemoGrid,
+    day_start: DateTime<Utc>,
+    zone: LocalZone,
+    days: u64,
+) -> Vec<grid_detect::TrainingSeries> {
+    let incomer_mw = |s: &DemoSensor, m: i64| s.nominal * load_shape(m as f64 / 60.0);
+    let mut out: Vec<grid_detect::TrainingSeries> = grid
+        .sensors
+        .iter()
+        .map(|s| grid_detect::TrainingSeries {
+            sensor_id: s.sensor.id,
+            kind: s.sensor.sensor_type,
+            readings: Vec::with_capacity(1440 * days as usize),
+        })
+        .collect();
+    for back in (1..=days).rev() {
+        let start = day_start - Duration::days(back as i64);
+        let truth = Truth::new(grid, start, zone, incomer_mw, &[]);
+        for (i, s) in grid.sensors.iter().enumerate() {
+            let series = &mut out[i].readings;
+            series.extend(
+                (0..1440i64)
+                    .map(|m| {
+                        (
+                            start + Duration::minutes(m),
+                            value(s, i, (start, back), m, &[], &truth),
+                        )
+                    })
+                    .filter(|(_, v)| v.is_finite()),
+            );
+        }
+    }
+    out
 }

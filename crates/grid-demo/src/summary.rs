@@ -44,8 +44,6 @@ pub struct DemoSummary {
     /// Alerts raised from the readings (one per condition), the outage, and the thermal
     /// assessment's alarms.
     pub alerts_raised: usize,
-    /// Stuck sensors found.
-    pub stuck_sensors: usize,
     /// The day's statistics, one per zone.
     pub statistics: Vec<DailyStatistics>,
     /// The day's thermal assessment of every transformer.

@@ -58,10 +58,12 @@ impl Truth {
             p.rated_top_oil_rise_k = 52.0;
             p.rated_hot_spot_gradient_k = 23.0;
             let profile = default_ambient(incomer.zone);
-            let samples: Vec<Sample> = (0..1440)
+            // The day before first (the same daily load), so the oil enters the day with the
+            // heat of the evening before instead of restarting from a steady state at midnight.
+            let samples: Vec<Sample> = (-1440..1440)
                 .map(|m| {
                     let t = day_start + Duration::minutes(m);
-                    let mw = incomer_mw(incomer, m);
+                    let mw = incomer_mw(incomer, m.rem_euclid(1440));
                     Sample {
                         minutes: m as f64,
                         load_pu: mw / 0.95 / rating,
@@ -71,7 +73,7 @@ impl Truth {
                     }
                 })
                 .collect();
-            let mut series = Vec::with_capacity(1440);
+            let mut series = Vec::with_capacity(2880);
             if run_with(&p, &samples, RunOptions::default(), |pt| {
                 series.push((pt.top_oil_c, pt.hot_spot_c - pt.top_oil_c))
             })
@@ -79,6 +81,7 @@ impl Truth {
             {
                 continue;
             }
+            let mut series = series.split_off(series.len().saturating_sub(1440));
             for &(_, start, end) in fans.iter().filter(|f| f.0 == incomer.substation) {
                 fan_failure(&mut series, day_start, start, end);
             }

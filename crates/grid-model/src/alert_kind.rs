@@ -62,6 +62,12 @@ alert_kinds! {
     HotSpotOverLimit => "hot_spot_over_limit",
     /// A transformer's top oil above a loading limit of those tables.
     TopOilOverLimit => "top_oil_over_limit",
+    /// An anomaly episode of one sensor's readings (or of a substation's feeders against its
+    /// incomers), found by the anomaly engine.
+    SensorAnomaly => "sensor_anomaly",
+    /// Anomaly episodes on many sensors of one substation at once: one alert for the storm
+    /// instead of one per sensor.
+    AnomalyStorm => "anomaly_storm",
 }
 
 impl From<&str> for AlertKind {

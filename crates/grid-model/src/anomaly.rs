@@ -15,12 +15,20 @@ pub struct Anomaly {
     pub id: Uuid,
     /// Sensor whose readings are anomalous.
     pub sensor_id: Uuid,
-    /// spike, drift, outlier, pattern_break…
+    /// What kind: the engine writes an [`crate::AnomalyKind`]'s value (spike, drift,
+    /// level_shift, stuck, noise, pattern_break, imbalance); rows from elsewhere may hold other
+    /// text.
     pub anomaly_type: String,
-    /// When the anomaly was seen (event time).
+    /// When the anomaly was seen (event time: the episode's first anomalous reading).
     pub detected_at: DateTime<Utc>,
-    /// Score (0–1 or a z-score, per detector).
+    /// Score in [0, 1] (0.5 at a detector's threshold).
     pub anomaly_score: f64,
+    /// The episode's first anomalous reading.
+    pub episode_start: DateTime<Utc>,
+    /// Its last anomalous reading so far.
+    pub episode_end: DateTime<Utc>,
+    /// Whether the episode was still open when last written.
+    pub ongoing: bool,
     /// How urgent (info … emergency).
     pub severity: AlertSeverity,
     /// Expected value.
@@ -58,6 +66,12 @@ pub struct AnomalyDraft {
     pub detected_at: DateTime<Utc>,
     /// See [`Anomaly::anomaly_score`].
     pub anomaly_score: f64,
+    /// See [`Anomaly::episode_start`].
+    pub episode_start: DateTime<Utc>,
+    /// See [`Anomaly::episode_end`].
+    pub episode_end: DateTime<Utc>,
+    /// See [`Anomaly::ongoing`].
+    pub ongoing: bool,
     /// See [`Anomaly::severity`].
     pub severity: AlertSeverity,
     /// See [`Anomaly::expected_value`].
@@ -77,7 +91,7 @@ pub struct AnomalyDraft {
 }
 
 impl AnomalyDraft {
-    /// An anomaly with the required fields.
+    /// An anomaly with the required fields; its episode is the one reading at `detected_at`.
     pub fn new(
         sensor_id: Uuid,
         anomaly_type: impl Into<String>,
@@ -90,6 +104,9 @@ impl AnomalyDraft {
             anomaly_type: anomaly_type.into(),
             detected_at,
             anomaly_score,
+            episode_start: detected_at,
+            episode_end: detected_at,
+            ongoing: false,
             severity,
             expected_value: None,
             actual_value: None,
@@ -104,7 +121,12 @@ impl AnomalyDraft {
     fn validate(&self) -> Result<(), crate::ValidationErrors> {
         Checker::new("anomaly")
             .text("anomaly_type", &self.anomaly_type, 100)
-            .finite("anomaly_score", self.anomaly_score)
+            .range("anomaly_score", self.anomaly_score, 0.0, 1.0)
+            .ensure(
+                self.episode_end >= self.episode_start,
+                "episode_end",
+                || "the episode cannot end before it starts".into(),
+            )
             .finite_opt("expected_value", self.expected_value)
             .finite_opt("actual_value", self.actual_value)
             .finite_opt("deviation_percentage", self.deviation_percentage)
@@ -117,4 +139,49 @@ impl AnomalyDraft {
 validated! {
     /// A validated new anomaly.
     NewAnomaly(AnomalyDraft)
+}
+
+/// The keys of `anomaly_detections.metadata` the anomaly engine writes (one definition for
+/// whoever reads them); other keys are kept as they are.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EpisodeMetadata {
+    /// The alert raised for the episode (its own, or its substation's storm alert).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<Uuid>,
+    /// For a substation-level episode (feeders against incomers): the substation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substation_id: Option<Uuid>,
+    /// For such an episode: the phase set compared (`all`, or a phase the sensors name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_set: Option<String>,
+}
+
+impl EpisodeMetadata {
+    /// Reads stored metadata (unknown keys ignored; a malformed known key as absent).
+    pub fn from_json(v: &Value) -> EpisodeMetadata {
+        EpisodeMetadata {
+            alert_id: v
+                .get("alert_id")
+                .and_then(|a| a.as_str())
+                .and_then(|a| a.parse().ok()),
+            substation_id: v
+                .get("substation_id")
+                .and_then(|a| a.as_str())
+                .and_then(|a| a.parse().ok()),
+            phase_set: v
+                .get("phase_set")
+                .and_then(|a| a.as_str())
+                .map(str::to_owned),
+        }
+    }
+
+    /// Writes these keys into `v` (an object), keeping its other keys.
+    pub fn merge_into(&self, v: &mut Value) {
+        if !v.is_object() {
+            *v = Value::Object(Default::default());
+        }
+        if let (Value::Object(map), Ok(Value::Object(mine))) = (v, serde_json::to_value(self)) {
+            map.extend(mine);
+        }
+    }
 }

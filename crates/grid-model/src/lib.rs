@@ -20,7 +20,7 @@ pub use alert::{
     TransitionError, plan_transition,
 };
 pub use alert_kind::AlertKind;
-pub use anomaly::{Anomaly, AnomalyDraft, NewAnomaly};
+pub use anomaly::{Anomaly, AnomalyDraft, EpisodeMetadata, NewAnomaly};
 pub use enums::{
     AlertSeverity, AlertStatus, AnomalyKind, GridZone, InsulationPaper, MaintenanceType,
     SensorStatus, SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod,

@@ -53,6 +53,11 @@ pub struct SensorMetadata {
     /// What a load sensor measures; a sensor without one counts as a feeder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement_role: Option<MeasurementRole>,
+    /// The phase a sensor measures where it measures one (e.g. `a`, `b`, `c` or `L1`…):
+    /// anomaly detection compares a substation's feeders with its incomers per phase set
+    /// only where every sensor of the group names its phase, else the totals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
     /// The sensor's own physical bounds (`{"min", "max"}`), checked at ingest by
     /// grid-timescale, which refuses a bad one with a typed reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,12 +87,16 @@ impl SensorMetadata {
         let nominal_kv = take(keys::NOMINAL_KV).and_then(|v| v.as_f64());
         let measurement_role =
             take(keys::MEASUREMENT_ROLE).and_then(|v| serde_json::from_value(v).ok());
+        let phase = take(keys::PHASE)
+            .and_then(|v| v.as_str().map(str::trim).map(str::to_owned))
+            .filter(|p| !p.is_empty());
         let physical_bounds = take(keys::PHYSICAL_BOUNDS);
         let modbus = take(keys::MODBUS);
         SensorMetadata {
             limits,
             nominal_kv,
             measurement_role,
+            phase,
             physical_bounds,
             modbus,
             other,
@@ -111,6 +120,7 @@ mod keys {
     pub(super) const LIMITS: &str = "limits";
     pub(super) const NOMINAL_KV: &str = "nominal_kv";
     pub(super) const MEASUREMENT_ROLE: &str = "measurement_role";
+    pub(super) const PHASE: &str = "phase";
     pub(super) const PHYSICAL_BOUNDS: &str = "physical_bounds";
     pub(super) const MODBUS: &str = "modbus";
 }
@@ -125,6 +135,7 @@ mod tests {
             limits: Some(MetadataBand::default()),
             nominal_kv: Some(11.0),
             measurement_role: Some(MeasurementRole::Incomer),
+            phase: Some("a".into()),
             physical_bounds: Some(Value::Null),
             modbus: Some(Value::Null),
             other: Map::new(),
@@ -141,6 +152,7 @@ mod tests {
             keys::LIMITS,
             keys::NOMINAL_KV,
             keys::MEASUREMENT_ROLE,
+            keys::PHASE,
             keys::PHYSICAL_BOUNDS,
             keys::MODBUS,
         ];

@@ -35,6 +35,9 @@ pub struct AnomalyRow {
     pub investigation_notes: Option<String>,
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
+    pub episode_start: DateTime<Utc>,
+    pub episode_end: DateTime<Utc>,
+    pub ongoing: bool,
 }
 
 impl From<AnomalyRow> for Anomaly {
@@ -45,6 +48,9 @@ impl From<AnomalyRow> for Anomaly {
             anomaly_type: r.anomaly_type,
             detected_at: r.detected_at,
             anomaly_score: r.anomaly_score,
+            episode_start: r.episode_start,
+            episode_end: r.episode_end,
+            ongoing: r.ongoing,
             severity: r.severity.into(),
             expected_value: r.expected_value,
             actual_value: r.actual_value,
@@ -79,6 +85,9 @@ pub struct NewAnomalyRow {
     pub potential_causes: Vec<String>,
     pub recommended_actions: Vec<String>,
     pub metadata: Value,
+    pub episode_start: DateTime<Utc>,
+    pub episode_end: DateTime<Utc>,
+    pub ongoing: bool,
 }
 
 impl From<&NewAnomaly> for NewAnomalyRow {
@@ -96,6 +105,9 @@ impl From<&NewAnomaly> for NewAnomalyRow {
             potential_causes: a.potential_causes.clone(),
             recommended_actions: a.recommended_actions.clone(),
             metadata: a.metadata.clone(),
+            episode_start: a.episode_start,
+            episode_end: a.episode_end,
+            ongoing: a.ongoing,
         }
     }
 }
@@ -112,6 +124,111 @@ pub fn insert_row(conn: &mut PgConnection, row: &NewAnomalyRow) -> StoreResult<A
         .returning(AnomalyRow::as_returning())
         .get_result(conn)?
         .into())
+}
+
+/// What changes as an episode goes on and closes: its kind (decided again as evidence comes
+/// in), score, severity, end, whether it is open, the worst reading and the detectors.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = anomaly_detections)]
+#[allow(missing_docs)]
+pub struct EpisodeProgress {
+    pub anomaly_type: String,
+    pub anomaly_score: f64,
+    pub severity: DbAlertSeverity,
+    pub episode_end: DateTime<Utc>,
+    pub ongoing: bool,
+    pub expected_value: Option<f64>,
+    pub actual_value: Option<f64>,
+    pub deviation_percentage: Option<f64>,
+    pub contributing_factors: Value,
+    pub potential_causes: Vec<String>,
+    pub recommended_actions: Vec<String>,
+}
+
+impl From<&NewAnomaly> for EpisodeProgress {
+    fn from(a: &NewAnomaly) -> Self {
+        EpisodeProgress {
+            anomaly_type: a.anomaly_type.clone(),
+            anomaly_score: a.anomaly_score,
+            severity: a.severity.into(),
+            episode_end: a.episode_end,
+            ongoing: a.ongoing,
+            expected_value: a.expected_value,
+            actual_value: a.actual_value,
+            deviation_percentage: a.deviation_percentage,
+            contributing_factors: a.contributing_factors.clone(),
+            potential_causes: a.potential_causes.clone(),
+            recommended_actions: a.recommended_actions.clone(),
+        }
+    }
+}
+
+/// Writes an episode's progress onto its row.
+pub fn update_episode(conn: &mut PgConnection, id: Uuid, a: &NewAnomaly) -> StoreResult<Anomaly> {
+    diesel::update(anomaly_detections::table.find(id))
+        .set(EpisodeProgress::from(a))
+        .returning(AnomalyRow::as_returning())
+        .get_result(conn)
+        .optional()?
+        .map(Into::into)
+        .ok_or_else(|| StoreError::not_found(ENTITY, id))
+}
+
+/// Replaces an anomaly's metadata (the caller merges what it keeps).
+pub fn set_metadata(conn: &mut PgConnection, id: Uuid, metadata: &Value) -> StoreResult<()> {
+    let n = diesel::update(anomaly_detections::table.find(id))
+        .set(anomaly_detections::metadata.eq(metadata))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::not_found(ENTITY, id));
+    }
+    Ok(())
+}
+
+/// How many episodes still open link alert `alert_id` in their metadata.
+pub fn ongoing_linked_to(conn: &mut PgConnection, alert_id: Uuid) -> StoreResult<i64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    Ok(anomaly_detections::table
+        .filter(anomaly_detections::ongoing.eq(true))
+        .filter(sql::<Bool>("metadata->>'alert_id' = ").bind::<Text, _>(alert_id.to_string()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The episode of `sensor_id` that started at `start`, if one is stored (a detection run
+/// over history that was repeated finds the row it wrote before).
+pub fn find_episode(
+    conn: &mut PgConnection,
+    sensor_id: Uuid,
+    start: DateTime<Utc>,
+) -> StoreResult<Option<Anomaly>> {
+    Ok(anomaly_detections::table
+        .filter(anomaly_detections::sensor_id.eq(sensor_id))
+        .filter(anomaly_detections::episode_start.eq(start))
+        .select(AnomalyRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Into::into))
+}
+
+/// A sensor's episodes overlapping `[from, to)`, oldest first.
+pub fn episodes_between(
+    conn: &mut PgConnection,
+    sensor_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<Anomaly>> {
+    Ok(anomaly_detections::table
+        .filter(anomaly_detections::sensor_id.eq(sensor_id))
+        .filter(anomaly_detections::episode_start.lt(to))
+        .filter(anomaly_detections::episode_end.ge(from))
+        .order(anomaly_detections::episode_start.asc())
+        .select(AnomalyRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// The anomaly with this id.

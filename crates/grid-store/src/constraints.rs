@@ -206,6 +206,26 @@ pub const CHECK_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "anomaly_score",
     ),
     (
+        "ck_anomaly_detections_episode",
+        "anomaly_detections",
+        "episode_end",
+    ),
+    (
+        "ck_sensor_readings_anomaly_score",
+        "sensor_readings",
+        "anomaly_score",
+    ),
+    (
+        "ck_anomaly_sensor_states_state",
+        "anomaly_sensor_states",
+        "state",
+    ),
+    (
+        "ck_anomaly_imbalance_states_state",
+        "anomaly_imbalance_states",
+        "state",
+    ),
+    (
         "ck_anomaly_detections_potential_causes",
         "anomaly_detections",
         "potential_causes",
@@ -413,6 +433,8 @@ pub fn entity_of(table: &str) -> &'static str {
         "daily_grid_statistics" => "daily statistics",
         "transformer_thermal_parameters" => "thermal parameters",
         "transformer_thermal_days" => "thermal day",
+        "anomaly_sensor_states" => "anomaly detector state",
+        "anomaly_imbalance_states" => "imbalance detector state",
         _ => "row",
     }
 }

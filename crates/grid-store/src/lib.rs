@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod anomalies;
+pub mod anomaly_states;
 pub mod constraints;
 pub mod enums;
 pub mod error;

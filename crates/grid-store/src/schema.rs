@@ -82,6 +82,31 @@ diesel::table! {
         investigation_notes -> Nullable<Text>,
         metadata -> Jsonb,
         created_at -> Timestamptz,
+        episode_start -> Timestamptz,
+        episode_end -> Timestamptz,
+        ongoing -> Bool,
+    }
+}
+
+diesel::table! {
+    anomaly_imbalance_states (substation_id, phase_set) {
+        substation_id -> Uuid,
+        #[max_length = 16]
+        phase_set -> Varchar,
+        last_group_at -> Timestamptz,
+        open_anomaly_id -> Nullable<Uuid>,
+        state -> Bytea,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    anomaly_sensor_states (sensor_id) {
+        sensor_id -> Uuid,
+        last_reading_at -> Timestamptz,
+        open_anomaly_id -> Nullable<Uuid>,
+        state -> Bytea,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -439,6 +464,10 @@ diesel::table! {
 
 diesel::joinable!(alert_transitions -> grid_alerts (alert_id));
 diesel::joinable!(anomaly_detections -> grid_sensors (sensor_id));
+diesel::joinable!(anomaly_imbalance_states -> anomaly_detections (open_anomaly_id));
+diesel::joinable!(anomaly_imbalance_states -> grid_substations (substation_id));
+diesel::joinable!(anomaly_sensor_states -> anomaly_detections (open_anomaly_id));
+diesel::joinable!(anomaly_sensor_states -> grid_sensors (sensor_id));
 diesel::joinable!(grid_alerts -> grid_sensors (sensor_id));
 diesel::joinable!(grid_alerts -> grid_substations (substation_id));
 diesel::joinable!(grid_sensors -> grid_substations (substation_id));
@@ -452,6 +481,8 @@ diesel::joinable!(transformers -> grid_substations (substation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     alert_transitions,
     anomaly_detections,
+    anomaly_imbalance_states,
+    anomaly_sensor_states,
     cyber_security_events,
     daily_grid_statistics,
     grid_alerts,

@@ -243,6 +243,23 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         "quality_indicator",
         reading(1.0, None, 1.5)
     );
+    rejects!(
+        hits,
+        conn,
+        "sensor_readings",
+        "sensor reading",
+        "anomaly_score",
+        diesel::insert_into(sensor_readings::table)
+            .values((
+                sensor_readings::sensor_id.eq(sensor.id),
+                sensor_readings::timestamp.eq(t(2026, 1, 1, 0, 0)),
+                sensor_readings::value.eq(1.0),
+                sensor_readings::quality_indicator.eq(1.0),
+                sensor_readings::anomaly_score.eq(Some(1.5)),
+            ))
+            .execute(&mut db.conn())
+            .map_err(StoreError::from)
+    );
 
     // Alerts.
     let good = alerts::NewAlertRow::from(
@@ -416,10 +433,38 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
             sensor.id,
             "spike",
             t(2026, 1, 1, 0, 0),
-            4.2,
+            0.42,
             AlertSeverity::Warning,
         ))
         .unwrap(),
+    );
+    rejects!(
+        hits,
+        conn,
+        "anomaly_detections",
+        "anomaly",
+        "episode_end",
+        anomalies::insert_row(
+            conn,
+            &anomalies::NewAnomalyRow {
+                episode_end: t(2025, 12, 31, 0, 0),
+                ..good.clone()
+            }
+        )
+    );
+    rejects!(
+        hits,
+        conn,
+        "anomaly_detections",
+        "anomaly",
+        "anomaly_score",
+        anomalies::insert_row(
+            conn,
+            &anomalies::NewAnomalyRow {
+                anomaly_score: 1.5,
+                ..good.clone()
+            }
+        )
     );
     rejects!(
         hits,
@@ -436,6 +481,41 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         )
     );
     let a = anomalies::insert_row(conn, &good).unwrap();
+    // Detector states: at most 16 KiB.
+    let big = vec![0u8; 16 * 1024 + 1];
+    rejects!(
+        hits,
+        conn,
+        "anomaly_sensor_states",
+        "anomaly detector state",
+        "state",
+        grid_store::anomaly_states::save_sensor_states(
+            conn,
+            &[grid_store::anomaly_states::SensorStateRow {
+                sensor_id: sensor.id,
+                last_reading_at: t(2026, 1, 1, 0, 0),
+                open_anomaly_id: None,
+                state: big.clone(),
+            }]
+        )
+    );
+    rejects!(
+        hits,
+        conn,
+        "anomaly_imbalance_states",
+        "imbalance detector state",
+        "state",
+        grid_store::anomaly_states::save_imbalance_states(
+            conn,
+            &[grid_store::anomaly_states::ImbalanceStateRow {
+                substation_id: s.id,
+                phase_set: "all".into(),
+                last_group_at: t(2026, 1, 1, 0, 0),
+                open_anomaly_id: None,
+                state: big,
+            }]
+        )
+    );
     for field in ["potential_causes", "recommended_actions"] {
         let result: StoreResult<usize> = diesel::sql_query(format!(
             "UPDATE anomaly_detections SET {field} = ARRAY[NULL::text] WHERE id = '{}'",

@@ -102,9 +102,9 @@ fn the_schema_is_the_reference_with_the_documented_deviations() {
     // Sanity: the comparison covers the whole reference, not a subset.
     assert_eq!(
         actual.iter().filter(|f| f.starts_with("table ")).count(),
-        // the reference's 10, alert_transitions, sensor_readings_quarantine and the two
-        // transformer thermal tables
-        14
+        // the reference's 10, alert_transitions, sensor_readings_quarantine, the two
+        // transformer thermal tables and the two anomaly detector state tables
+        16
     );
     assert!(expected.deviations > 100);
 }

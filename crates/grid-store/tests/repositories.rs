@@ -499,7 +499,7 @@ fn anomalies_queue_and_investigation() {
     let s = add_substation(conn, "AN-1", GridZone::Western);
     let sensor = add_sensor(conn, &s, "AN-V", SensorType::Voltage);
     let add = |conn: &mut diesel::PgConnection, sev, h| {
-        let mut d = AnomalyDraft::new(sensor.id, "spike", t(2026, 7, 1, h, 0), 5.0, sev);
+        let mut d = AnomalyDraft::new(sensor.id, "spike", t(2026, 7, 1, h, 0), 0.9, sev);
         d.potential_causes = vec!["lightning".into()];
         conn.insert_anomaly(&NewAnomaly::new(d).unwrap()).unwrap()
     };

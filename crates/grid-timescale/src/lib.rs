@@ -10,6 +10,7 @@ pub mod ingest;
 mod latest;
 pub mod ledger;
 pub mod limits;
+pub mod marks;
 pub mod query;
 pub mod refresh;
 pub mod relations;

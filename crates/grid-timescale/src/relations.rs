@@ -19,6 +19,8 @@ diesel::table! {
         quality_indicator -> Float8,
         /// Anomaly flag.
         is_anomaly -> Bool,
+        /// Anomaly score, [0, 1] (NULL: not scored).
+        anomaly_score -> Nullable<Float8>,
         /// Out-of-range flag.
         is_out_of_range -> Bool,
         /// Free-form attributes of the reading.

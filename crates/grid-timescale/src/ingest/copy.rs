@@ -20,6 +20,7 @@ macro_rules! copy_columns {
             $t::value_raw,
             $t::quality_indicator,
             $t::is_anomaly,
+            $t::anomaly_score,
             $t::is_out_of_range,
             $t::metadata,
         )
@@ -33,7 +34,7 @@ macro_rules! copy_column_names {
         fn name<C: Column>(_: C) -> &'static str {
             C::NAME
         }
-        let (a, b, c, d, e, f, g, h) = copy_columns!($t);
+        let (a, b, c, d, e, f, g, h, i) = copy_columns!($t);
         [
             name(a),
             name(b),
@@ -43,12 +44,13 @@ macro_rules! copy_column_names {
             name(f),
             name(g),
             name(h),
+            name(i),
         ]
     }};
 }
 
 /// The names of [`copy_columns!`], from Diesel's declaration of `sensor_readings`.
-pub(super) fn column_names() -> [&'static str; 8] {
+pub(super) fn column_names() -> [&'static str; 9] {
     use sensor_readings as r;
     copy_column_names!(r)
 }
@@ -94,7 +96,16 @@ fn encode_row(buf: &mut Vec<u8>, row: &Row, fields: i16) {
     field(buf, &row.value.to_bits().to_be_bytes());
     field(buf, &row.value_raw.to_bits().to_be_bytes());
     field(buf, &row.quality.to_bits().to_be_bytes());
-    field(buf, &[0]); // is_anomaly: set later by anomaly detection
+    // The anomaly engine's score, when a scorer saw the batch (grid-detect); is_anomaly
+    // follows from it (0.5 is a detector's threshold).
+    field(
+        buf,
+        &[u8::from(row.anomaly_score.is_some_and(|s| s >= 0.5))],
+    );
+    match row.anomaly_score {
+        None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+        Some(score) => field(buf, &score.to_bits().to_be_bytes()),
+    }
     field(buf, &[u8::from(row.out_of_range)]);
     match &row.metadata {
         None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
@@ -187,6 +198,7 @@ mod tests {
             value_raw: 2.0,
             quality: 1.0,
             out_of_range: false,
+            anomaly_score: Some(0.7),
             metadata: Some(serde_json::json!({"a": 1})),
         };
         let mut buf = Vec::new();

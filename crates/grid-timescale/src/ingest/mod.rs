@@ -46,8 +46,11 @@ use crate::limits::OperatingLimits;
 
 mod copy;
 mod report;
+mod scorer;
 mod validate;
 mod write;
+
+pub use scorer::{ScoreInput, Scorer};
 
 pub use report::{
     Conflict, IngestReport, RejectReason, Rejection, StreamError, StreamReport, WritePath,
@@ -349,17 +352,34 @@ impl Ingester {
     where
         I: IntoIterator<Item = Reading>,
     {
-        self.ingest_batch_at(conn, readings, 0)
+        self.ingest_batch_at(conn, readings, 0, None::<&mut dyn Scorer>)
     }
 
-    fn ingest_batch_at<I>(
+    /// Ingests one batch atomically with `scorer` scoring its readings first: each stored
+    /// reading carries its score (`anomaly_score`, and `is_anomaly` from 0.5 up), and what
+    /// the scorer persists commits with the batch or not at all.
+    pub fn ingest_batch_scored<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        scorer: &mut dyn Scorer,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.ingest_batch_at(conn, readings, 0, Some(scorer))
+    }
+
+    fn ingest_batch_at<I, S>(
         &mut self,
         conn: &mut PgConnection,
         readings: I,
         first_index: u64,
+        mut scorer: Option<&mut S>,
     ) -> TsResult<IngestReport>
     where
         I: IntoIterator<Item = Reading>,
+        S: Scorer + ?Sized,
     {
         if self.loaded_at.elapsed() > self.options.sensor_cache_ttl {
             self.reload_sensors(conn)?;
@@ -378,7 +398,7 @@ impl Ingester {
         };
         batch.drain();
         let Batch {
-            rows,
+            mut rows,
             report: validated,
             ..
         } = batch;
@@ -399,7 +419,34 @@ impl Ingester {
         let mut retries = 0u32;
         let cap = self.options.max_rejection_details;
         loop {
-            let attempt = conn.transaction(|c| write_batch(c, &rows, policy, cap));
+            if let Some(scorer) = scorer.as_deref_mut() {
+                let inputs: Vec<ScoreInput> = rows
+                    .iter()
+                    .map(|r| ScoreInput {
+                        sensor_id: r.sensor_id,
+                        timestamp: r.timestamp,
+                        value: r.value,
+                    })
+                    .collect();
+                let scores = scorer.score(&inputs);
+                for (row, score) in rows.iter_mut().zip(scores) {
+                    // A score outside [0, 1] is the scorer's bug; the table's CHECK would
+                    // refuse the whole batch for it, so it is stored as not scored.
+                    row.anomaly_score = score.filter(|s| (0.0..=1.0).contains(s));
+                }
+            }
+            let attempt = conn.transaction(|c| {
+                let outcome = write_batch(c, &rows, policy, cap)?;
+                if let Some(scorer) = scorer.as_deref_mut() {
+                    scorer.persist(c)?;
+                }
+                Ok::<_, diesel::result::Error>(outcome)
+            });
+            if attempt.is_err() {
+                if let Some(scorer) = scorer.as_deref_mut() {
+                    scorer.rollback();
+                }
+            }
             match attempt {
                 Ok(outcome) => {
                     let mut report = validated;
@@ -427,17 +474,54 @@ impl Ingester {
         conn: &mut PgConnection,
         readings: I,
         batch_size: usize,
+        progress: impl FnMut(&StreamReport),
+    ) -> Result<StreamReport, Box<StreamError>>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.stream(
+            conn,
+            readings,
+            batch_size,
+            None::<&mut dyn Scorer>,
+            progress,
+        )
+    }
+
+    /// [`Ingester::ingest_stream`] with `scorer` scoring each batch as in
+    /// [`Ingester::ingest_batch_scored`].
+    pub fn ingest_stream_scored<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        batch_size: usize,
+        scorer: &mut dyn Scorer,
+        progress: impl FnMut(&StreamReport),
+    ) -> Result<StreamReport, Box<StreamError>>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.stream(conn, readings, batch_size, Some(scorer), progress)
+    }
+
+    fn stream<I, S>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        batch_size: usize,
+        mut scorer: Option<&mut S>,
         mut progress: impl FnMut(&StreamReport),
     ) -> Result<StreamReport, Box<StreamError>>
     where
         I: IntoIterator<Item = Reading>,
+        S: Scorer + ?Sized,
     {
         let mut iter = readings.into_iter().peekable();
         let mut totals = StreamReport::default();
         let cap = self.options.max_rejection_details;
         while iter.peek().is_some() {
             let batch = iter.by_ref().take(batch_size.max(1));
-            match self.ingest_batch_at(conn, batch, totals.position) {
+            match self.ingest_batch_at(conn, batch, totals.position, scorer.as_deref_mut()) {
                 Ok(r) => {
                     totals.position += r.received;
                     totals.batches += 1;

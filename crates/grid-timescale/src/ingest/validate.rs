@@ -34,6 +34,8 @@ pub(super) struct Row {
     pub(super) value_raw: f64,
     pub(super) quality: f64,
     pub(super) out_of_range: bool,
+    /// Set by a [`super::Scorer`] before the row is written.
+    pub(super) anomaly_score: Option<f64>,
     pub(super) metadata: Option<Value>,
 }
 
@@ -130,6 +132,7 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
                 value,
                 value_raw: r.value_raw,
                 quality: r.quality,
+                anomaly_score: None,
                 metadata: r.metadata,
             });
         }

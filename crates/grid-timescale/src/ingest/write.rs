@@ -197,7 +197,8 @@ fn merge(conn: &mut PgConnection, policy: ConflictPolicy, cap: usize) -> QueryRe
                  ON CONFLICT (sensor_id, \"timestamp\") DO UPDATE
                     SET value = excluded.value, value_raw = excluded.value_raw,
                         quality_indicator = excluded.quality_indicator,
-                        is_out_of_range = excluded.is_out_of_range, metadata = excluded.metadata
+                        is_out_of_range = excluded.is_out_of_range, metadata = excluded.metadata,
+                        is_anomaly = excluded.is_anomaly, anomaly_score = excluded.anomaly_score
                   WHERE sensor_readings.value IS DISTINCT FROM excluded.value
                  RETURNING (xmax = 0) AS fresh)
              SELECT count(*) FILTER (WHERE fresh) AS inserted,
@@ -236,7 +237,7 @@ fn after_write(conn: &mut PgConnection, rows: &[Row], policy: ConflictPolicy) ->
         ConflictPolicy::KeepFirst => ">",
         ConflictPolicy::Replace => ">=",
     };
-    // One statement over arrays (five parameters whatever the batch's sensors), not a
+    // One statement over arrays (six parameters whatever the batch's sensors), not a
     // multi-row VALUES list: the latter cost ~10 % of streaming ingest in the benchmark.
     diesel::sql_query(include_str!("latest_upsert.sql").replace("{NEWER}", newer))
         .bind::<Array<diesel::sql_types::Uuid>, _>(
@@ -246,6 +247,12 @@ fn after_write(conn: &mut PgConnection, rows: &[Row], policy: ConflictPolicy) ->
         .bind::<Array<Double>, _>(latest.iter().map(|r| r.value).collect::<Vec<_>>())
         .bind::<Array<Double>, _>(latest.iter().map(|r| r.quality).collect::<Vec<_>>())
         .bind::<Array<Bool>, _>(latest.iter().map(|r| r.out_of_range).collect::<Vec<_>>())
+        .bind::<Array<Bool>, _>(
+            latest
+                .iter()
+                .map(|r| r.anomaly_score.is_some_and(|s| s >= 0.5))
+                .collect::<Vec<_>>(),
+        )
         .execute(conn)?;
     let pairs: Vec<(Uuid, DateTime<Utc>)> =
         latest.iter().map(|r| (r.sensor_id, r.timestamp)).collect();

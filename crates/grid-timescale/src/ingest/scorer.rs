@@ -1,0 +1,33 @@
+//! The hook through which an anomaly engine scores a batch's readings before they are
+//! written, and stores what it derives in the batch's own transaction: a reading is stored
+//! with its score, and the episodes and detector states move with the batch or not at all.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+/// A validated reading as a scorer sees it: the calibrated value ingest stores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreInput {
+    /// The sensor.
+    pub sensor_id: Uuid,
+    /// When it was measured (truncated to microseconds, as stored).
+    pub timestamp: DateTime<Utc>,
+    /// The calibrated value.
+    pub value: f64,
+}
+
+/// Scores a batch's readings and stores what it derives with the batch.
+pub trait Scorer {
+    /// Scores `readings` (the batch's validated readings, in (sensor, time) order): one
+    /// entry each, `Some(score)` in [0, 1] to store with the reading, `None` for unscored.
+    fn score(&mut self, readings: &[ScoreInput]) -> Vec<Option<f64>>;
+
+    /// Inside the batch's transaction, after its readings are written: stores what
+    /// [`Scorer::score`] derived (episodes, detector states). An error rolls the batch back.
+    fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()>;
+
+    /// The batch's transaction rolled back: forget what the last [`Scorer::score`] derived,
+    /// so a retry scores the same readings from the same state.
+    fn rollback(&mut self);
+}

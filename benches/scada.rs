@@ -120,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
         spool_dir: spool.clone(),
         spool_max_bytes: 1 << 30,
         limits: Default::default(),
+        anomaly_detection: None,
     };
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

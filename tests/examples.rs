@@ -177,9 +177,18 @@ fn sentinel_reports_the_day_and_draws_it() {
     };
     assert!(has("03:00", "stuck", "ELD-KIT-PF"), "bad sensor: {out}");
     assert!(has("07:42", "level_shift", "NRB-EMB-V-BUS"), "sag: {out}");
-    assert!(has("10:15", "level_shift", "KSM-KIS-LD-IN"), "outage: {out}");
-    assert!(has("13:0", "level_shift", "MSA-RAB-OIL"), "overheating: {out}");
-    assert!(has("18:31", "level_shift", "WST-MUS-HZ"), "frequency: {out}");
+    assert!(
+        has("10:15", "level_shift", "KSM-KIS-LD-IN"),
+        "outage: {out}"
+    );
+    assert!(
+        has("13:0", "level_shift", "MSA-RAB-OIL"),
+        "overheating: {out}"
+    );
+    assert!(
+        has("18:31", "level_shift", "WST-MUS-HZ"),
+        "frequency: {out}"
+    );
     let event_sites = ["ELD-KIT", "NRB-EMB", "KSM-KIS", "MSA-RAB", "WST-"];
     for (_, kind, tag) in &episodes {
         assert!(
@@ -187,7 +196,10 @@ fn sentinel_reports_the_day_and_draws_it() {
             "{kind} on {tag}, where nothing happened: {out}"
         );
     }
-    assert!(!episodes.iter().any(|(_, _, t)| t.starts_with("CEN-")), "{out}");
+    assert!(
+        !episodes.iter().any(|(_, _, t)| t.starts_with("CEN-")),
+        "{out}"
+    );
     // The risk section is computed: the transformer whose fans failed ranks first, and no
     // probability is printed.
     let risk: Vec<&str> = out

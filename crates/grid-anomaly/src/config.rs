@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 /// Every parameter of a [`crate::SeriesDetector`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Config {
-    /// The learning period ends after a day of data (so a daily pattern has been seen once)
-    /// or after this many readings, whichever comes first, and never before
-    /// [`Config::min_warmup_samples`].
+    /// The learning period ends after [`Config::profile_days`] of data (and, once the
+    /// daily profile is ready, eight hours more for its own scales) or after this many
+    /// readings, whichever comes first, and never before [`Config::min_warmup_samples`].
     pub warmup_samples: u32,
     /// The learning period's floor, in readings.
     pub min_warmup_samples: u32,
@@ -52,7 +52,9 @@ pub struct Config {
     /// A gap longer than this many sampling intervals restarts the short-term state (the
     /// residual's memory, the CUSUMs, the equal-value run).
     pub max_gap_intervals: f64,
-    /// Days of data before the daily profile may serve as the expected value.
+    /// Days of data before the daily profile may serve as the expected value (two: a profile
+    /// learned from one day still carries a third of the noise's σ of error at a sharp
+    /// evening peak, which the shift detector would read as shifts).
     pub profile_days: f64,
     /// The daily profile's forgetting per day a bin is visited (0.3: a day's weight halves
     /// in about two days).
@@ -79,7 +81,7 @@ impl Config {
         max_rate_per_s: None,
         hold_samples: 10,
         max_gap_intervals: 30.0,
-        profile_days: 1.0,
+        profile_days: 2.0,
         profile_forgetting: 0.3,
         adapt_after_s: 86_400.0,
     };

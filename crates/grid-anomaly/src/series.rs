@@ -261,7 +261,8 @@ impl SeriesDetector {
         let profile_learning = profile_ready && self.shaped.learned() < self.profile_learning();
         if self.learning
             && self.readings >= u64::from(self.cfg.min_warmup_samples)
-            && (elapsed >= DAY_MS || self.readings >= u64::from(self.cfg.warmup_samples))
+            && (elapsed as f64 >= self.cfg.profile_days * DAY_MS as f64
+                || self.readings >= u64::from(self.cfg.warmup_samples))
             && !profile_learning
         {
             self.learning = false;
@@ -341,13 +342,9 @@ impl SeriesDetector {
             .is_some_and(|age| age as f64 >= self.cfg.adapt_after_s * 1000.0);
         let normal = self.learning || (!anomalous && !self.episodes.is_open()) || adapting;
         if normal {
-            let e2 = if self.using_profile {
-                self.shaped.last_e2()
-            } else {
-                self.flat.last_e2()
-            };
-            self.noise
-                .learn(if self.using_profile { profiled } else { level }, e2);
+            // The noise model learns from the level track's one-step residual (there from
+            // the first reading, on every kind of series) against the value itself.
+            self.noise.learn(x, self.flat.last_e2());
             self.flat
                 .learn(x - level, x - level, factor, last_flat, flat.z, steps);
             if profile_ready {

@@ -67,17 +67,17 @@ fn series(n: usize, f: impl Fn(usize) -> f64) -> Vec<(usize, f64)> {
 fn a_spike_fires_on_its_own_reading_and_not_on_its_neighbours() {
     let r = run(
         Config::default(),
-        series(3000, |i| {
-            100.0 + wiggle(i) + if i == 2500 { 10.0 } else { 0.0 }
+        series(4000, |i| {
+            100.0 + wiggle(i) + if i == 3500 { 10.0 } else { 0.0 }
         }),
     );
-    assert_eq!(r.anomalous(), vec![2500]);
+    assert_eq!(r.anomalous(), vec![3500]);
     assert_eq!(r.closed.len(), 1);
     let ep = &r.closed[0];
     assert_eq!(ep.kind, AnomalyKind::Spike);
     assert_eq!(
         (ep.start_ms, ep.end_ms, ep.anomalous_readings),
-        (t(2500), t(2500), 1)
+        (t(3500), t(3500), 1)
     );
     assert!(ep.deviation_percent().unwrap() > 8.0, "{ep:?}");
     // During the learning period nothing is scored, however odd.
@@ -96,21 +96,21 @@ fn a_spike_fires_on_its_own_reading_and_not_on_its_neighbours() {
 
 #[test]
 fn a_frozen_value_is_stuck_at_the_tenth_equal_reading() {
-    let frozen = 100.0 + wiggle(2500);
+    let frozen = 100.0 + wiggle(3500);
     let r = run(
         Config::default(),
-        series(3000, |i| {
-            if (2500..2540).contains(&i) {
+        series(4000, |i| {
+            if (3500..3540).contains(&i) {
                 frozen
             } else {
                 100.0 + wiggle(i)
             }
         }),
     );
-    assert_eq!(r.first_anomalous(), Some(2509));
+    assert_eq!(r.first_anomalous(), Some(3509));
     assert_eq!(r.closed.len(), 1);
     assert_eq!(r.closed[0].kind, AnomalyKind::Stuck);
-    assert_eq!(r.closed[0].start_ms, t(2509));
+    assert_eq!(r.closed[0].start_ms, t(3509));
 }
 
 #[test]
@@ -121,8 +121,8 @@ fn exact_zero_is_not_stuck_when_the_grid_says_so() {
     };
     let r = run(
         cfg,
-        series(3000, |i| {
-            if (2500..2540).contains(&i) {
+        series(4000, |i| {
+            if (3500..3540).contains(&i) {
                 0.0
             } else {
                 100.0 + wiggle(i)
@@ -130,7 +130,7 @@ fn exact_zero_is_not_stuck_when_the_grid_says_so() {
         }),
     );
     // The drop to zero is a level shift (an outage), not a stuck sensor.
-    assert_eq!(r.first_anomalous(), Some(2500));
+    assert_eq!(r.first_anomalous(), Some(3500));
     assert!(
         r.closed.iter().all(|e| e.kind != AnomalyKind::Stuck),
         "{:?}",
@@ -143,31 +143,31 @@ fn exact_zero_is_not_stuck_when_the_grid_says_so() {
 fn a_step_is_a_level_shift_from_its_first_reading() {
     let r = run(
         Config::default(),
-        series(3000, |i| {
-            100.0 + wiggle(i) + if i >= 2500 { 6.0 } else { 0.0 }
+        series(4000, |i| {
+            100.0 + wiggle(i) + if i >= 3500 { 6.0 } else { 0.0 }
         }),
     );
-    assert_eq!(r.first_anomalous(), Some(2500));
+    assert_eq!(r.first_anomalous(), Some(3500));
     assert_eq!(r.closed[0].kind, AnomalyKind::LevelShift);
-    assert_eq!(r.closed[0].start_ms, t(2500));
+    assert_eq!(r.closed[0].start_ms, t(3500));
 }
 
 #[test]
 fn a_slow_ramp_is_a_drift_and_nothing_fires_before_it_starts() {
     let r = run(
         Config::default(),
-        series(3400, |i| {
+        series(4400, |i| {
             100.0
                 + wiggle(i)
-                + if i >= 2500 {
-                    (i - 2500) as f64 * 0.01
+                + if i >= 3500 {
+                    (i - 3500) as f64 * 0.01
                 } else {
                     0.0
                 }
         }),
     );
     let first = r.first_anomalous().expect("the drift is found");
-    assert!((2500..2800).contains(&first), "fired at {first}");
+    assert!((3500..3800).contains(&first), "fired at {first}");
     assert_eq!(r.closed[0].kind, AnomalyKind::Drift, "{:?}", r.closed[0]);
 }
 
@@ -175,12 +175,12 @@ fn a_slow_ramp_is_a_drift_and_nothing_fires_before_it_starts() {
 fn louder_noise_is_noise() {
     let r = run(
         Config::default(),
-        series(3000, |i| {
-            100.0 + wiggle(i) * if i >= 2500 { 3.0 } else { 1.0 }
+        series(4000, |i| {
+            100.0 + wiggle(i) * if i >= 3500 { 3.0 } else { 1.0 }
         }),
     );
     let first = r.first_anomalous().expect("the noise is found");
-    assert!((2500..2530).contains(&first), "fired at {first}");
+    assert!((3500..3530).contains(&first), "fired at {first}");
     assert_eq!(r.closed[0].kind, AnomalyKind::Noise, "{:?}", r.closed[0]);
 }
 
@@ -193,11 +193,11 @@ fn a_change_faster_than_the_quantity_can_make_is_caught_by_the_rate_limit() {
     };
     let r = run(
         cfg,
-        series(3000, |i| {
-            100.0 + 0.05 * wiggle(i) + if i == 2500 { 0.9 } else { 0.0 }
+        series(4000, |i| {
+            100.0 + 0.05 * wiggle(i) + if i == 3500 { 0.9 } else { 0.0 }
         }),
     );
-    assert_eq!(r.first_anomalous(), Some(2500));
+    assert_eq!(r.first_anomalous(), Some(3500));
     let ep = &r.closed[0];
     assert!(
         ep.detectors
@@ -210,21 +210,21 @@ fn a_change_faster_than_the_quantity_can_make_is_caught_by_the_rate_limit() {
 fn spikes_close_together_are_one_episode_and_far_apart_two() {
     let r = run(
         Config::default(),
-        series(3000, |i| {
+        series(4000, |i| {
             100.0
                 + wiggle(i)
-                + if [2500, 2505, 2600].contains(&i) {
+                + if [3500, 3505, 3600].contains(&i) {
                     10.0
                 } else {
                     0.0
                 }
         }),
     );
-    assert_eq!(r.anomalous(), vec![2500, 2505, 2600], "{:#?}", r.closed);
+    assert_eq!(r.anomalous(), vec![3500, 3505, 3600], "{:#?}", r.closed);
     let starts: Vec<i64> = r.closed.iter().map(|e| e.start_ms).collect();
-    assert_eq!(starts, vec![t(2500), t(2600)]);
+    assert_eq!(starts, vec![t(3500), t(3600)]);
     assert_eq!(r.closed[0].anomalous_readings, 2);
-    assert_eq!(r.closed[0].end_ms, t(2505));
+    assert_eq!(r.closed[0].end_ms, t(3505));
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub struct DetectReport {
     pub failed: Vec<(String, DateTime<Utc>, crate::DetectError)>,
 }
 
-/// Detects over the readings in `(from, until]` (each sensor from after the last reading its
+/// Detects over the readings in `[from, until)` (each sensor from after the last reading its
 /// state took, if later), a day at a time.
 pub fn detect_range(
     conn: &mut PgConnection,
@@ -109,15 +109,15 @@ fn detect_unit(
             None => Ok(SensorSlot::fresh(s.kind)),
         })
         .collect::<DetectResult<_>>()?;
-    let after = slots
-        .iter()
-        .map(|s| s.last().map_or(from, |l| l.max(from)))
-        .min()
-        .unwrap_or(from);
-    if after >= until {
+    // From the earliest reading any sensor still needs (each skips what its state took).
+    let next = |last: Option<DateTime<Utc>>| {
+        last.map_or(from, |l| (l + Duration::microseconds(1)).max(from))
+    };
+    let first = slots.iter().map(|s| next(s.last())).min().unwrap_or(from);
+    if first >= until {
         return Ok(());
     }
-    let readings = marks::readings_after(conn, &ids, after, until)?;
+    let readings = marks::readings_between(conn, &ids, first, until)?;
     let mut by_sensor: HashMap<Uuid, Vec<(DateTime<Utc>, f64)>> = HashMap::new();
     for (id, t, v) in &readings {
         by_sensor.entry(*id).or_default().push((*t, *v));

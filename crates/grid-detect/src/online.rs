@@ -2,10 +2,17 @@
 //! [`Ingester`](grid_timescale::ingest::Ingester) batch, so each reading is stored with its
 //! score, and the batch's episodes, detector states and alerts commit with its readings or
 //! not at all (a batch that rolls back leaves the detectors as they were before it).
+//!
+//! A sensor's state is checkpointed with a batch when one of its episodes opened or closed
+//! in it, and otherwise every [`CHECKPOINT_EVERY`] of its readings' time (a state is a few
+//! KiB: writing every sensor's with every batch would cost more than the readings). Loading
+//! first catches up over the stored readings after each checkpoint (the history path, which
+//! finds the episodes those readings already opened), so a restart resumes exactly where the
+//! last committed batch left off.
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use grid_anomaly::EpisodeEvent;
 use grid_model::EpisodeMetadata;
@@ -18,6 +25,9 @@ use crate::config::AlertPolicy;
 use crate::error::DetectResult;
 use crate::fleet::{self, FleetSubstation};
 use crate::subject::{GroupSlot, SensorSlot, write_events};
+
+/// How much reading time may pass between two checkpoints of a sensor's state.
+pub const CHECKPOINT_EVERY: Duration = Duration::minutes(10);
 
 /// Times of a group seen but not yet complete (members in a later batch), kept at most.
 const PENDING_TIMES: usize = 16;
@@ -40,6 +50,8 @@ pub struct OnlineDetector {
     fleet: Vec<FleetSubstation>,
     index: HashMap<Uuid, Place>,
     slots: HashMap<Uuid, SensorSlot>,
+    /// The reading time each sensor's state was last stored at.
+    checkpoints: HashMap<Uuid, DateTime<Utc>>,
     groups: HashMap<GroupKey, GroupSlot>,
     pending: HashMap<GroupKey, Pending>,
     policy: AlertPolicy,
@@ -58,11 +70,19 @@ struct Batch {
 }
 
 impl OnlineDetector {
-    /// Loads the fleet and every stored detector state.
+    /// Catches the stored states up with the stored readings, then loads the fleet and
+    /// every state.
     pub fn load(conn: &mut PgConnection, policy: AlertPolicy) -> DetectResult<OnlineDetector> {
+        if let Some(from) = anomaly_states::oldest_sensor_state(conn)? {
+            let report = crate::detect_range(conn, from, Utc::now() + Duration::days(1), &policy)?;
+            for (code, day, error) in &report.failed {
+                tracing::warn!(substation = %code, %day, %error, "anomaly detectors not caught up: they resume from their last checkpoint");
+            }
+        }
         let fleet = fleet::load(conn)?;
         let mut index = HashMap::new();
         let mut slots = HashMap::new();
+        let mut checkpoints = HashMap::new();
         let mut groups = HashMap::new();
         for (si, sub) in fleet.iter().enumerate() {
             let ids: Vec<Uuid> = sub.sensors.iter().map(|s| s.id).collect();
@@ -88,7 +108,10 @@ impl OnlineDetector {
                     },
                 );
                 let slot = match stored.get(&s.id) {
-                    Some(row) => SensorSlot::from_row(row)?,
+                    Some(row) => {
+                        checkpoints.insert(s.id, row.last_reading_at);
+                        SensorSlot::from_row(row)?
+                    }
                     None => SensorSlot::fresh(s.kind),
                 };
                 slots.insert(s.id, slot);
@@ -109,6 +132,7 @@ impl OnlineDetector {
             fleet,
             index,
             slots,
+            checkpoints,
             groups,
             pending: HashMap::new(),
             policy,
@@ -211,6 +235,10 @@ impl OnlineDetector {
             let Some(slot) = self.slots.get_mut(id) else {
                 continue;
             };
+            let due = match (self.checkpoints.get(id), slot.last()) {
+                (Some(at), Some(last)) => last - *at >= CHECKPOINT_EVERY,
+                _ => true,
+            };
             let still_open = slot.detector.open_episode();
             written.extend(write_events(
                 conn,
@@ -220,9 +248,14 @@ impl OnlineDetector {
                 still_open,
                 &EpisodeMetadata::default(),
             )?);
-            rows.extend(slot.to_row(*id));
+            if due || !events.is_empty() {
+                rows.extend(slot.to_row(*id));
+            }
         }
         anomaly_states::save_sensor_states(conn, &rows)?;
+        for r in &rows {
+            self.checkpoints.insert(r.sensor_id, r.last_reading_at);
+        }
         let mut group_rows = Vec::new();
         for key in group_keys {
             let g = &sub.groups[key.1];

@@ -112,6 +112,7 @@ async fn readings_survive_a_database_outage_in_order() {
         spool_dir: spool.clone(),
         spool_max_bytes: 1 << 20,
         limits: Default::default(),
+        anomaly_detection: None,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let counters = Arc::new(Counters::default());

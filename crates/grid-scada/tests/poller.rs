@@ -107,6 +107,7 @@ type = "u16"
         spool_dir: spool.clone(),
         spool_max_bytes: 1 << 20,
         limits: Default::default(),
+        anomaly_detection: None,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let counters = Arc::new(Counters::default());
@@ -281,6 +282,7 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
         spool_dir: spool.clone(),
         spool_max_bytes: 1 << 20,
         limits: Default::default(),
+        anomaly_detection: None,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let poller = tokio::spawn(run(config, opts, stop_rx, Arc::new(Counters::default())));
@@ -290,5 +292,80 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
     let after = conn.alert(stale.id).unwrap();
     assert_eq!(after.status, AlertStatus::Resolved);
     assert_eq!(after.resolved_by.as_deref(), Some("scada-poller"));
+    let _ = std::fs::remove_dir_all(spool);
+}
+
+/// With the anomaly engine in the path, every reading is stored with its score (0 while the
+/// engine learns), and the engine's state is checkpointed with the batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_anomaly_detection_every_stored_reading_carries_its_score() {
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let d = SubstationDraft::new(
+        "Lanet Substation",
+        "SC-ANM",
+        GridZone::Nakuru,
+        (-0.3, 36.1),
+        132,
+        90.0,
+    );
+    let s = conn
+        .insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap();
+    let sensor = conn
+        .insert_sensor(&NewSensor::new(SensorDraft::new(s.id, "C-CNT", SensorType::Load)).unwrap())
+        .unwrap();
+    let c = start_sim(counter_spec());
+    let config = ScadaConfig::from_toml(&format!(
+        r#"
+[batch]
+max_readings = 10
+max_delay_ms = 200
+
+[[device]]
+name = "rtu-c"
+address = "{}"
+poll_interval_ms = 100
+timeout_ms = 300
+[[device.point]]
+tag = "C-CNT"
+register = "holding"
+address = 0
+type = "u16"
+"#,
+        c.addr
+    ))
+    .unwrap();
+    let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
+    let opts = PollerOptions {
+        database_url: db.url(),
+        spool_dir: spool.clone(),
+        spool_max_bytes: 1 << 20,
+        limits: Default::default(),
+        anomaly_detection: Some(grid_detect::AlertPolicy::default()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let counters = Arc::new(Counters::default());
+    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    stop_tx.send(true).unwrap();
+    poller.await.unwrap().unwrap();
+    drop(c);
+
+    let stored = series(conn, "C-CNT");
+    assert!(stored.len() > 10, "{}", stored.len());
+    use grid_store::schema::sensor_readings as r;
+    let scores: Vec<Option<f64>> = r::table
+        .filter(r::sensor_id.eq(sensor.id))
+        .select(r::anomaly_score)
+        .load(conn)
+        .unwrap();
+    assert_eq!(scores.len(), stored.len());
+    // Learning: every score is there, and 0.
+    assert!(scores.iter().all(|s| *s == Some(0.0)), "{scores:?}");
+    let states = grid_store::anomaly_states::sensor_states(conn, &[sensor.id]).unwrap();
+    assert_eq!(states.len(), 1);
+    assert!(states[0].last_reading_at >= stored[0].0);
+    assert!(states[0].last_reading_at <= stored.last().unwrap().0);
     let _ = std::fs::remove_dir_all(spool);
 }

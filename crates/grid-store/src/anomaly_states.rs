@@ -102,6 +102,14 @@ pub fn save_imbalance_states(
         .execute(conn)?)
 }
 
+/// The oldest last reading any stored sensor state took (where catching up must begin).
+pub fn oldest_sensor_state(conn: &mut PgConnection) -> StoreResult<Option<DateTime<Utc>>> {
+    use diesel::dsl::min;
+    Ok(anomaly_sensor_states::table
+        .select(min(anomaly_sensor_states::last_reading_at))
+        .first(conn)?)
+}
+
 /// Forgets every stored detector state (detection then learns again from the next reading).
 pub fn delete_all(conn: &mut PgConnection) -> StoreResult<usize> {
     Ok(diesel::delete(anomaly_sensor_states::table).execute(conn)?

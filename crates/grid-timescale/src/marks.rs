@@ -11,17 +11,17 @@ use uuid::Uuid;
 /// One stored reading, as detection reads it.
 pub type StoredValue = (Uuid, DateTime<Utc>, f64);
 
-/// The readings of `sensor_ids` in `(after, until]`, ordered by sensor and time.
-pub fn readings_after(
+/// The readings of `sensor_ids` in `[from, until)`, ordered by sensor and time.
+pub fn readings_between(
     conn: &mut PgConnection,
     sensor_ids: &[Uuid],
-    after: DateTime<Utc>,
+    from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> QueryResult<Vec<StoredValue>> {
     sensor_readings::table
         .filter(sensor_readings::sensor_id.eq_any(sensor_ids))
-        .filter(sensor_readings::timestamp.gt(after))
-        .filter(sensor_readings::timestamp.le(until))
+        .filter(sensor_readings::timestamp.ge(from))
+        .filter(sensor_readings::timestamp.lt(until))
         .order((sensor_readings::sensor_id, sensor_readings::timestamp))
         .select((
             sensor_readings::sensor_id,

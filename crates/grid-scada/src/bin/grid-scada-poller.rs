@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! grid-scada-poller --config scada.toml --spool /var/lib/gridsentinel/spool \
-//!     [--database-url URL | DATABASE_URL=…] [--spool-max-bytes N] [--status-every-ms N]
+//!     [--database-url URL | DATABASE_URL=…] [--spool-max-bytes N] [--status-every-ms N] \
+//!     [--anomaly-detection]
 //! ```
+//!
+//! `--anomaly-detection` scores every reading with the anomaly engine (grid-detect) before
+//! it is stored: episodes, marked readings and their alerts commit with each batch.
 //!
 //! Prints a status line (`status polls_ok=… readings_stored=… …`) at the given interval.
 
@@ -23,9 +27,14 @@ async fn main() -> anyhow::Result<()> {
     let mut url = std::env::var("DATABASE_URL").ok();
     let mut max_bytes: u64 = 1 << 30;
     let mut status_ms: u64 = 1000;
+    let mut anomalies = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().with_context(|| format!("{a} needs a value"));
+        if a == "--anomaly-detection" {
+            anomalies = true;
+            continue;
+        }
         match a.as_str() {
             "--config" => config = Some(value()?.into()),
             "--spool" => spool = Some(value()?.into()),
@@ -45,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         spool_dir: spool.context("--spool DIR is required")?,
         spool_max_bytes: max_bytes,
         limits: Default::default(),
+        anomaly_detection: anomalies.then(grid_detect::AlertPolicy::default),
     };
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

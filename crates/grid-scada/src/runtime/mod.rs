@@ -57,6 +57,9 @@ pub struct PollerOptions {
     pub spool_max_bytes: u64,
     /// Operating limits for `is_out_of_range`.
     pub limits: OperatingLimits,
+    /// Score every reading with the anomaly engine before it is stored, with this alert
+    /// policy (`None`: readings are stored unscored).
+    pub anomaly_detection: Option<grid_detect::AlertPolicy>,
 }
 
 /// What stops the poller from starting.

@@ -25,7 +25,7 @@ pub(super) fn writer(
     mut spool: Spool,
     counters: Arc<Counters>,
 ) {
-    let mut db: Option<(PgConnection, Ingester)> = None;
+    let mut db: Option<Db> = None;
     let mut pending: Vec<Reading> = Vec::new();
     let mut oldest: Option<Instant> = None;
     let mut alerts: Vec<ToWriter> = Vec::new();
@@ -55,10 +55,10 @@ pub(super) fn writer(
                 db = connect(&opts);
             }
             let ok = match db.as_mut() {
-                Some((conn, ing)) => {
-                    replay(conn, ing, &mut spool, &counters)
-                        && write(conn, ing, &pending, &counters)
-                        && flush_alerts(conn, &mut alerts, &mut open_alerts, &counters)
+                Some(d) => {
+                    replay(d, &mut spool, &counters)
+                        && write(d, &pending, &counters)
+                        && flush_alerts(&mut d.conn, &mut alerts, &mut open_alerts, &counters)
                 }
                 None => false,
             };
@@ -89,7 +89,15 @@ pub(super) fn writer(
     }
 }
 
-fn connect(opts: &PollerOptions) -> Option<(PgConnection, Ingester)> {
+/// The writer's database side: the connection, the ingester and, when enabled, the anomaly
+/// engine (loaded, and caught up over what was stored, at every connect).
+struct Db {
+    conn: PgConnection,
+    ing: Ingester,
+    engine: Option<grid_detect::OnlineDetector>,
+}
+
+fn connect(opts: &PollerOptions) -> Option<Db> {
     let mut conn = PgConnection::establish(&opts.database_url)
         .map_err(|e| tracing::warn!(error = %e, "database unreachable"))
         .ok()?;
@@ -102,19 +110,27 @@ fn connect(opts: &PollerOptions) -> Option<(PgConnection, Ingester)> {
     let ing = Ingester::new(&mut conn, opts.limits.clone(), options)
         .map_err(|e| tracing::warn!(error = %e, "cannot ingest"))
         .ok()?;
-    Some((conn, ing))
+    let engine = match opts.anomaly_detection {
+        Some(policy) => Some(
+            grid_detect::OnlineDetector::load(&mut conn, policy)
+                .map_err(|e| tracing::warn!(error = %e, "cannot load the anomaly engine"))
+                .ok()?,
+        ),
+        None => None,
+    };
+    Some(Db { conn, ing, engine })
 }
 
-fn write(
-    conn: &mut PgConnection,
-    ing: &mut Ingester,
-    readings: &[Reading],
-    counters: &Counters,
-) -> bool {
+fn write(db: &mut Db, readings: &[Reading], counters: &Counters) -> bool {
     if readings.is_empty() {
         return true;
     }
-    match ing.ingest_batch(conn, readings.iter().cloned()) {
+    let Db { conn, ing, engine } = db;
+    let result = match engine {
+        Some(engine) => ing.ingest_batch_scored(conn, readings.iter().cloned(), engine),
+        None => ing.ingest_batch(conn, readings.iter().cloned()),
+    };
+    match result {
         Ok(r) => {
             counters
                 .readings_stored
@@ -145,14 +161,9 @@ fn write(
     }
 }
 
-fn replay(
-    conn: &mut PgConnection,
-    ing: &mut Ingester,
-    spool: &mut Spool,
-    counters: &Counters,
-) -> bool {
+fn replay(db: &mut Db, spool: &mut Spool, counters: &Counters) -> bool {
     while let Some((seq, readings)) = spool.oldest() {
-        if !write(conn, ing, &readings, counters) {
+        if !write(db, &readings, counters) {
             return false;
         }
         if let Err(e) = spool.remove(seq) {

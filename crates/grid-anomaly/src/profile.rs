@@ -27,6 +27,8 @@ pub struct Profile {
     weekday_visits: Vec<u16>,
     weekday_last_day: Vec<i32>,
     first_ms: Option<i64>,
+    /// Bins with any weight.
+    covered: u16,
 }
 
 impl Default for Profile {
@@ -38,6 +40,7 @@ impl Default for Profile {
             weekday_visits: vec![0; 7 * BLOCKS],
             weekday_last_day: vec![i32::MIN; 7 * BLOCKS],
             first_ms: None,
+            covered: 0,
         }
     }
 }
@@ -83,8 +86,7 @@ impl Profile {
         let Some(first) = self.first_ms else {
             return false;
         };
-        let covered = self.weight.iter().filter(|&&w| w > 0.0).count();
-        (t_ms - first) as f64 >= days * DAY_MS as f64 && covered * 10 >= BINS * 9
+        (t_ms - first) as f64 >= days * DAY_MS as f64 && self.covered as usize * 10 >= BINS * 9
     }
 
     /// The daily profile alone at `t_ms` (no weekday correction).
@@ -121,6 +123,9 @@ impl Profile {
             // A weighted mean until the bin has enough weight, then exponential forgetting
             // (a reading between two centres counts in both, by its distance to each, so a
             // slope does not bias the bin toward whichever side came first).
+            if self.weight[i] == 0.0 {
+                self.covered += 1;
+            }
             let total = f64::from(self.weight[i]) + weight;
             self.weight[i] = total as f32;
             let a = (weight * alpha).max(weight / total);

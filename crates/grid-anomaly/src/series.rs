@@ -141,6 +141,11 @@ impl SeriesDetector {
         self.interval_ms
     }
 
+    /// Whether an episode is open.
+    pub fn has_open_episode(&self) -> bool {
+        self.episodes.is_open()
+    }
+
     /// The open episode as it stands, if any.
     pub fn open_episode(&self) -> Option<crate::Episode> {
         self.episodes.snapshot(true)
@@ -155,9 +160,13 @@ impl SeriesDetector {
             self.gaps.pop_front();
         }
         self.gaps.push_back(gap);
-        let mut sorted: Vec<i64> = self.gaps.iter().copied().collect();
-        sorted.sort_unstable();
-        self.interval_ms = sorted[sorted.len() / 2] as f64;
+        let mut sorted = [0i64; GAPS];
+        let n = self.gaps.len();
+        for (slot, g) in sorted.iter_mut().zip(&self.gaps) {
+            *slot = *g;
+        }
+        sorted[..n].sort_unstable();
+        self.interval_ms = sorted[n / 2] as f64;
     }
 
     /// Scores one reading: `t_ms` since the Unix epoch, later than the last one.

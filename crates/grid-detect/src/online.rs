@@ -8,9 +8,12 @@
 //! KiB: writing every sensor's with every batch would cost more than the readings). Loading
 //! first catches up over the stored readings after each checkpoint (the history path, which
 //! finds the episodes those readings already opened), so a restart resumes exactly where the
-//! last committed batch left off.
+//! last committed batch left off. A batch that rolls back is undone the same way: the
+//! detectors are reloaded and caught up before the next batch (rare, and so cheaper than a
+//! copy of every touched detector with every batch).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -28,6 +31,10 @@ use crate::subject::{GroupSlot, SensorSlot, write_events};
 
 /// How much reading time may pass between two checkpoints of a sensor's state.
 pub const CHECKPOINT_EVERY: Duration = Duration::minutes(10);
+/// States checkpointed per batch at most, beyond those of sensors whose episodes opened or
+/// closed in it (which always are): a fleet first seen in one second is checkpointed over
+/// the next few batches, not in one burst.
+pub const CHECKPOINTS_PER_BATCH: usize = 500;
 
 /// Times of a group seen but not yet complete (members in a later batch), kept at most.
 const PENDING_TIMES: usize = 16;
@@ -37,36 +44,34 @@ type GroupKey = (usize, usize);
 /// A group's sums per time not yet complete: (Σ incomers, Σ feeders, members seen).
 type Pending = BTreeMap<DateTime<Utc>, (f64, f64, usize)>;
 
-/// Where a sensor is in the fleet.
-#[derive(Debug, Clone)]
-struct Place {
+/// One sensor: where it is, its detector, and what the current batch did to it.
+struct Entry {
+    id: Uuid,
     substation: usize,
     /// The imbalance groups it is in, and whether as an incomer.
     groups: Vec<(GroupKey, bool)>,
+    slot: SensorSlot,
+    /// The reading time its state was last stored at.
+    checkpoint: Option<DateTime<Utc>>,
+    touched: bool,
+    events: Vec<EpisodeEvent>,
 }
 
 /// The engine in the ingest path, with every sensor's detector in memory.
 pub struct OnlineDetector {
-    fleet: Vec<FleetSubstation>,
-    index: HashMap<Uuid, Place>,
-    slots: HashMap<Uuid, SensorSlot>,
-    /// The reading time each sensor's state was last stored at.
-    checkpoints: HashMap<Uuid, DateTime<Utc>>,
+    fleet: Arc<Vec<FleetSubstation>>,
+    entries: Vec<Entry>,
+    index: HashMap<Uuid, usize>,
     groups: HashMap<GroupKey, GroupSlot>,
     pending: HashMap<GroupKey, Pending>,
     policy: AlertPolicy,
-    batch: Batch,
-    totals: AlertCounts,
-}
-
-/// What the current batch changed, to store or to undo.
-#[derive(Default)]
-struct Batch {
-    before_slots: HashMap<Uuid, Option<SensorSlot>>,
-    before_groups: HashMap<GroupKey, GroupSlot>,
-    before_pending: HashMap<GroupKey, Pending>,
-    events: HashMap<Uuid, Vec<EpisodeEvent>>,
+    /// Entries and groups the current batch touched, and the groups' episode events.
+    touched: Vec<usize>,
+    touched_groups: HashSet<GroupKey>,
     group_events: HashMap<GroupKey, Vec<EpisodeEvent>>,
+    /// A batch rolled back since the detectors were loaded: reload before the next.
+    stale: bool,
+    totals: AlertCounts,
 }
 
 impl OnlineDetector {
@@ -80,9 +85,8 @@ impl OnlineDetector {
             }
         }
         let fleet = fleet::load(conn)?;
+        let mut entries = Vec::new();
         let mut index = HashMap::new();
-        let mut slots = HashMap::new();
-        let mut checkpoints = HashMap::new();
         let mut groups = HashMap::new();
         for (si, sub) in fleet.iter().enumerate() {
             let ids: Vec<Uuid> = sub.sensors.iter().map(|s| s.id).collect();
@@ -100,21 +104,20 @@ impl OnlineDetector {
                         (incomer || g.feeders.contains(&s.id)).then_some(((si, gi), incomer))
                     })
                     .collect();
-                index.insert(
-                    s.id,
-                    Place {
-                        substation: si,
-                        groups: memberships,
-                    },
-                );
-                let slot = match stored.get(&s.id) {
-                    Some(row) => {
-                        checkpoints.insert(s.id, row.last_reading_at);
-                        SensorSlot::from_row(row)?
-                    }
-                    None => SensorSlot::fresh(s.kind),
+                let (slot, checkpoint) = match stored.get(&s.id) {
+                    Some(row) => (SensorSlot::from_row(row)?, Some(row.last_reading_at)),
+                    None => (SensorSlot::fresh(s.kind), None),
                 };
-                slots.insert(s.id, slot);
+                index.insert(s.id, entries.len());
+                entries.push(Entry {
+                    id: s.id,
+                    substation: si,
+                    groups: memberships,
+                    slot,
+                    checkpoint,
+                    touched: false,
+                    events: Vec::new(),
+                });
             }
             let stored_groups: HashMap<String, _> = anomaly_states::imbalance_states(conn, sub.id)?
                 .into_iter()
@@ -129,14 +132,16 @@ impl OnlineDetector {
             }
         }
         Ok(OnlineDetector {
-            fleet,
+            fleet: Arc::new(fleet),
+            entries,
             index,
-            slots,
-            checkpoints,
             groups,
             pending: HashMap::new(),
             policy,
-            batch: Batch::default(),
+            touched: Vec::new(),
+            touched_groups: HashSet::new(),
+            group_events: HashMap::new(),
+            stale: false,
             totals: AlertCounts::default(),
         })
     }
@@ -146,46 +151,31 @@ impl OnlineDetector {
         self.totals
     }
 
-    fn touch_group(&mut self, key: GroupKey) {
-        if !self.batch.before_groups.contains_key(&key) {
-            self.batch
-                .before_groups
-                .insert(key, self.groups.get(&key).cloned().unwrap_or_default());
-            self.batch
-                .before_pending
-                .insert(key, self.pending.get(&key).cloned().unwrap_or_default());
+    /// Adds a member reading to its groups' sums.
+    fn add_to_groups(&mut self, i: usize, r: &ScoreInput) {
+        for &(key, incomer) in &self.entries[i].groups {
+            self.touched_groups.insert(key);
+            let e = self
+                .pending
+                .entry(key)
+                .or_default()
+                .entry(r.timestamp)
+                .or_default();
+            if incomer {
+                e.0 += r.value
+            } else {
+                e.1 += r.value
+            }
+            e.2 += 1;
         }
     }
 
-    /// Adds the batch's member readings to their groups and compares every complete time.
-    fn compare_groups(&mut self, readings: &[ScoreInput]) {
-        for r in readings {
-            let Some(place) = self.index.get(&r.sensor_id) else {
-                continue;
-            };
-            for (key, incomer) in place.groups.clone() {
-                self.touch_group(key);
-                let e = self
-                    .pending
-                    .entry(key)
-                    .or_default()
-                    .entry(r.timestamp)
-                    .or_default();
-                if incomer {
-                    e.0 += r.value
-                } else {
-                    e.1 += r.value
-                }
-                e.2 += 1;
-            }
-        }
-        let keys: Vec<GroupKey> = self.batch.before_groups.keys().copied().collect();
-        for key in keys {
+    /// Compares every group time the batch completed.
+    fn compare_groups(&mut self) {
+        for &key in &self.touched_groups {
             let (si, gi) = key;
-            let members = {
-                let g = &self.fleet[si].groups[gi];
-                g.incomers.len() + g.feeders.len()
-            };
+            let g = &self.fleet[si].groups[gi];
+            let members = g.incomers.len() + g.feeders.len();
             let pending = self.pending.entry(key).or_default();
             let slot = self.groups.entry(key).or_default();
             let complete: Vec<DateTime<Utc>> = pending
@@ -203,11 +193,7 @@ impl OnlineDetector {
                     .detector
                     .observe(t.timestamp_millis(), incomers, feeders)
                 {
-                    self.batch
-                        .group_events
-                        .entry(key)
-                        .or_default()
-                        .extend(s.event);
+                    self.group_events.entry(key).or_default().extend(s.event);
                 }
             }
             // Times older than the last compared can never complete; keep the rest bounded.
@@ -220,46 +206,58 @@ impl OnlineDetector {
         }
     }
 
+    /// Stores one substation's part of the batch: its sensors' episodes and due
+    /// checkpoints, its groups' episodes and states, and the alerts.
     fn persist_substation(
         &mut self,
         conn: &mut PgConnection,
         si: usize,
-        sensors: &[Uuid],
+        sensors: &[usize],
         group_keys: &[GroupKey],
+        budget: &mut usize,
     ) -> DetectResult<()> {
-        let sub = self.fleet[si].clone();
+        let fleet = Arc::clone(&self.fleet);
+        let sub = &fleet[si];
         let mut written = Vec::new();
         let mut rows = Vec::new();
-        for id in sensors {
-            let events = self.batch.events.remove(id).unwrap_or_default();
-            let Some(slot) = self.slots.get_mut(id) else {
-                continue;
-            };
-            let due = match (self.checkpoints.get(id), slot.last()) {
-                (Some(at), Some(last)) => last - *at >= CHECKPOINT_EVERY,
+        for &i in sensors {
+            let e = &mut self.entries[i];
+            e.touched = false;
+            let events = std::mem::take(&mut e.events);
+            let due = match (e.checkpoint, e.slot.last()) {
+                (Some(at), Some(last)) => last - at >= CHECKPOINT_EVERY,
                 _ => true,
             };
-            let still_open = slot.detector.open_episode();
+            let checkpoint = !events.is_empty() || (due && *budget > 0);
+            if !checkpoint && !e.slot.detector.has_open_episode() {
+                continue;
+            }
+            let still_open = e.slot.detector.open_episode();
             written.extend(write_events(
                 conn,
-                *id,
-                &mut slot.open_id,
+                e.id,
+                &mut e.slot.open_id,
                 &events,
                 still_open,
                 &EpisodeMetadata::default(),
             )?);
-            if due || !events.is_empty() {
-                rows.extend(slot.to_row(*id));
+            if checkpoint {
+                if events.is_empty() {
+                    *budget -= 1;
+                }
+                if let Some(row) = e.slot.to_row(e.id) {
+                    e.checkpoint = Some(row.last_reading_at);
+                    rows.push(row);
+                }
             }
         }
-        anomaly_states::save_sensor_states(conn, &rows)?;
-        for r in &rows {
-            self.checkpoints.insert(r.sensor_id, r.last_reading_at);
+        if !rows.is_empty() {
+            anomaly_states::save_sensor_states(conn, &rows)?;
         }
         let mut group_rows = Vec::new();
         for key in group_keys {
             let g = &sub.groups[key.1];
-            let events = self.batch.group_events.remove(key).unwrap_or_default();
+            let events = self.group_events.remove(key).unwrap_or_default();
             let slot = self.groups.entry(*key).or_default();
             let meta = EpisodeMetadata {
                 alert_id: None,
@@ -277,90 +275,104 @@ impl OnlineDetector {
             )?);
             group_rows.extend(slot.to_row(sub.id, &g.phase_set));
         }
-        anomaly_states::save_imbalance_states(conn, &group_rows)?;
-        let c = alerts::apply(conn, &sub, &mut written, &self.policy)?;
+        if !group_rows.is_empty() {
+            anomaly_states::save_imbalance_states(conn, &group_rows)?;
+        }
+        if written.is_empty() {
+            return Ok(());
+        }
+        let c = alerts::apply(conn, sub, &mut written, &self.policy)?;
         self.totals.raised += c.raised;
         self.totals.storms += c.storms;
         self.totals.joined_storm += c.joined_storm;
         self.totals.resolved += c.resolved;
         Ok(())
     }
+
+    /// Forgets what the current batch touched.
+    fn clear_batch(&mut self) {
+        for &i in &self.touched {
+            self.entries[i].touched = false;
+            self.entries[i].events.clear();
+        }
+        self.touched.clear();
+        self.touched_groups.clear();
+        self.group_events.clear();
+    }
 }
 
 impl Scorer for OnlineDetector {
-    fn score(&mut self, readings: &[ScoreInput]) -> Vec<Option<f64>> {
+    fn score(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> Vec<Option<f64>> {
+        if self.stale {
+            match OnlineDetector::load(conn, self.policy) {
+                Ok(fresh) => *self = fresh,
+                Err(e) => {
+                    // Not scored; the batch is stored as it would be without the engine.
+                    tracing::warn!(error = %e, "anomaly detectors not reloaded after a rolled-back batch");
+                    return vec![None; readings.len()];
+                }
+            }
+        }
         let mut scores = Vec::with_capacity(readings.len());
         for r in readings {
-            let Some(slot) = self.slots.get_mut(&r.sensor_id) else {
-                // A sensor added since the detector loaded the fleet: not scored.
+            // A sensor added since the detector loaded the fleet is not scored.
+            let Some(&i) = self.index.get(&r.sensor_id) else {
                 scores.push(None);
                 continue;
             };
-            self.batch
-                .before_slots
-                .entry(r.sensor_id)
-                .or_insert_with(|| Some(slot.clone()));
-            match slot
+            let e = &mut self.entries[i];
+            if !e.touched {
+                e.touched = true;
+                self.touched.push(i);
+            }
+            match e
+                .slot
                 .detector
                 .observe(r.timestamp.timestamp_millis(), r.value)
             {
                 Ok(s) => {
                     scores.push(Some(s.score));
-                    if !s.events.is_empty() {
-                        self.batch
-                            .events
-                            .entry(r.sensor_id)
-                            .or_default()
-                            .extend(s.events);
-                    }
+                    e.events.extend(s.events);
                 }
                 // A reading at or before the last one taken (a replay): stored unscored.
                 Err(_) => scores.push(None),
             }
+            if !self.entries[i].groups.is_empty() {
+                self.add_to_groups(i, r);
+            }
         }
-        self.compare_groups(readings);
+        self.compare_groups();
         scores
     }
 
     fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
-        let mut by_sub: BTreeMap<usize, (Vec<Uuid>, Vec<GroupKey>)> = BTreeMap::new();
-        for id in self.batch.before_slots.keys() {
-            if let Some(place) = self.index.get(id) {
-                by_sub.entry(place.substation).or_default().0.push(*id);
-            }
+        let mut by_sub: BTreeMap<usize, (Vec<usize>, Vec<GroupKey>)> = BTreeMap::new();
+        for &i in &self.touched {
+            by_sub
+                .entry(self.entries[i].substation)
+                .or_default()
+                .0
+                .push(i);
         }
-        for key in self.batch.before_groups.keys() {
+        for key in &self.touched_groups {
             by_sub.entry(key.0).or_default().1.push(*key);
         }
-        for (si, (mut sensors, groups)) in by_sub {
-            sensors.sort();
-            self.persist_substation(conn, si, &sensors, &groups)
+        let mut budget = CHECKPOINTS_PER_BATCH;
+        for (si, (mut sensors, mut groups)) in by_sub {
+            sensors.sort_unstable();
+            groups.sort_unstable();
+            self.persist_substation(conn, si, &sensors, &groups, &mut budget)
                 .map_err(|e| match e {
                     crate::DetectError::Store(grid_store::StoreError::Database(d)) => d,
                     other => diesel::result::Error::QueryBuilderError(Box::new(other)),
                 })?;
         }
-        self.batch = Batch::default();
+        self.clear_batch();
         Ok(())
     }
 
     fn rollback(&mut self) {
-        let batch = std::mem::take(&mut self.batch);
-        for (id, before) in batch.before_slots {
-            match before {
-                Some(slot) => {
-                    self.slots.insert(id, slot);
-                }
-                None => {
-                    self.slots.remove(&id);
-                }
-            }
-        }
-        for (key, slot) in batch.before_groups {
-            self.groups.insert(key, slot);
-        }
-        for (key, pending) in batch.before_pending {
-            self.pending.insert(key, pending);
-        }
+        self.clear_batch();
+        self.stale = true;
     }
 }

@@ -345,13 +345,18 @@ fn a_rolled_back_batch_leaves_the_detectors_as_they_were() {
             value: 132.0 + noise(9, i as u64),
         })
         .collect();
-    let first = engine.score(&inputs);
+    let first = engine.score(conn, &inputs);
     engine.rollback();
     // Scored again from the same state: the same scores, not refused as already seen.
-    assert_eq!(engine.score(&inputs), first);
+    assert_eq!(engine.score(conn, &inputs), first);
     assert!(first.iter().all(Option::is_some));
     engine.persist(conn).unwrap();
     // Persisted: the stored state has taken the readings, so a reload refuses them.
     let mut reloaded = OnlineDetector::load(conn, AlertPolicy::default()).unwrap();
-    assert!(reloaded.score(&inputs[..1]).iter().all(Option::is_none));
+    assert!(
+        reloaded
+            .score(conn, &inputs[..1])
+            .iter()
+            .all(Option::is_none)
+    );
 }

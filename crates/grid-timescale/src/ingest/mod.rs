@@ -429,7 +429,7 @@ impl Ingester {
                         value: r.value,
                     })
                     .collect();
-                let scores = scorer.score(&inputs);
+                let scores = scorer.score(conn, &inputs);
                 for (row, score) in rows.iter_mut().zip(scores) {
                     // A score outside [0, 1] is the scorer's bug; the table's CHECK would
                     // refuse the whole batch for it, so it is stored as not scored.

@@ -21,13 +21,15 @@ pub struct ScoreInput {
 pub trait Scorer {
     /// Scores `readings` (the batch's validated readings, in (sensor, time) order): one
     /// entry each, `Some(score)` in [0, 1] to store with the reading, `None` for unscored.
-    fn score(&mut self, readings: &[ScoreInput]) -> Vec<Option<f64>>;
+    /// `conn` is outside the batch's transaction (a scorer may read what it needs).
+    fn score(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> Vec<Option<f64>>;
 
     /// Inside the batch's transaction, after its readings are written: stores what
     /// [`Scorer::score`] derived (episodes, detector states). An error rolls the batch back.
     fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()>;
 
     /// The batch's transaction rolled back: forget what the last [`Scorer::score`] derived,
-    /// so a retry scores the same readings from the same state.
+    /// so a retry scores the same readings from the same state (by the next
+    /// [`Scorer::score`] at the latest).
     fn rollback(&mut self);
 }

@@ -13,7 +13,7 @@ pub const MINUTE_MS: i64 = 60_000;
 pub const DAY_MS: i64 = 86_400_000;
 /// Days per series.
 pub const DAYS: i64 = 7;
-/// Faults start from this day on (the engine learns one day, the profile needs two).
+/// Faults start from this day on (the engine learns for two days and eight hours).
 pub const FIRST_FAULT_DAY: i64 = 3;
 /// The series start: Monday 2026-01-05 00:00 UTC.
 pub const START_MS: i64 = 1_767_571_200_000;

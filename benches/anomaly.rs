@@ -21,8 +21,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use grid_testdb::{Cluster, ClusterOptions, best_local_mode};
 
 use grid_anomaly::detectors::{Cusum, EqualRun, VarianceCusum};
 use grid_anomaly::{Config, SeriesDetector};
@@ -102,29 +100,8 @@ fn memory() {
 }
 
 fn database() -> anyhow::Result<()> {
-    let (url, _cluster) = match std::env::var("DATABASE_URL") {
-        Ok(u) => (u, None),
-        Err(_) => {
-            let mode = match std::env::var("GRID_BENCH_MODE") {
-                Ok(m) => m.parse()?,
-                Err(_) => best_local_mode()?,
-            };
-            let c = Cluster::start(&ClusterOptions::for_tests(mode))?;
-            (c.url("postgres"), Some(c))
-        }
-    };
-    let mut admin = PgConnection::establish(&url)?;
-    admin.batch_execute("DROP DATABASE IF EXISTS bench_anomaly WITH (FORCE)")?;
-    admin.batch_execute("CREATE DATABASE bench_anomaly")?;
-    let db_url = format!("{}/bench_anomaly", url.rsplit_once('/').context("a URL")?.0);
-    let mut conn = PgConnection::establish(&db_url)?;
-    let preloaded: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
-    ))
-    .get_result(&mut conn)?;
-    if preloaded {
-        grid_testdb::create_timescaledb(&mut conn)?;
-    }
+    let db = grid_testdb::BenchDatabase::create("bench_anomaly")?;
+    let mut conn = db.conn()?;
     grid_demo::prepare(&mut conn)?;
     let svg = std::env::temp_dir().join("bench-anomaly.svg");
     let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).context("a date")?;
@@ -181,7 +158,7 @@ fn database() -> anyhow::Result<()> {
         times.iter().copied().fold(0.0, f64::max),
     );
     drop(conn);
-    admin.batch_execute("DROP DATABASE IF EXISTS bench_anomaly WITH (FORCE)")?;
+    drop(db);
     Ok(())
 }
 

@@ -17,11 +17,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use grid_health::{HealthConfig, Outcome, assess_day};
 use grid_model::ThermalMethod;
-use grid_testdb::{Cluster, ClusterOptions, best_local_mode};
 use grid_thermal::{AgeingTotals, CoolingMode, ModelParameters, RunOptions, Sample, run_with};
 
 const REPS: usize = 5;
@@ -134,29 +131,8 @@ fn reference() -> anyhow::Result<()> {
 }
 
 fn database() -> anyhow::Result<()> {
-    let (url, _cluster) = match std::env::var("DATABASE_URL") {
-        Ok(u) => (u, None),
-        Err(_) => {
-            let mode = match std::env::var("GRID_BENCH_MODE") {
-                Ok(m) => m.parse()?,
-                Err(_) => best_local_mode()?,
-            };
-            let c = Cluster::start(&ClusterOptions::for_tests(mode))?;
-            (c.url("postgres"), Some(c))
-        }
-    };
-    let mut admin = PgConnection::establish(&url)?;
-    admin.batch_execute("DROP DATABASE IF EXISTS bench_thermal WITH (FORCE)")?;
-    admin.batch_execute("CREATE DATABASE bench_thermal")?;
-    let db_url = format!("{}/bench_thermal", url.rsplit_once('/').context("a URL")?.0);
-    let mut conn = PgConnection::establish(&db_url)?;
-    let preloaded: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
-    ))
-    .get_result(&mut conn)?;
-    if preloaded {
-        grid_testdb::create_timescaledb(&mut conn)?;
-    }
+    let db = grid_testdb::BenchDatabase::create("bench_thermal")?;
+    let mut conn = db.conn()?;
     grid_demo::prepare(&mut conn)?;
     let svg = std::env::temp_dir().join("bench-thermal.svg");
     let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).context("a date")?;
@@ -191,7 +167,7 @@ fn database() -> anyhow::Result<()> {
         times.iter().copied().fold(0.0, f64::max),
     );
     drop(conn);
-    admin.batch_execute("DROP DATABASE IF EXISTS bench_thermal WITH (FORCE)")?;
+    drop(db);
     Ok(())
 }
 

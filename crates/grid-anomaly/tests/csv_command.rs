@@ -1,20 +1,11 @@
 //! The CSV command on a file with gaps, a bad line and an outlier.
 
+mod common;
+
+use common::wiggle;
+
 use std::fmt::Write as _;
 use std::process::Command;
-
-/// Deterministic white noise, σ = 1 (splitmix64 of the index, three uniforms summed).
-fn noise(i: u32) -> f64 {
-    let mut z = u64::from(i).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut u = 0.0;
-    for _ in 0..3 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        u += (z >> 11) as f64 / (1u64 << 53) as f64;
-    }
-    2.0 * (u - 1.5)
-}
 
 #[test]
 fn the_csv_command_scores_every_good_row_and_names_the_bad_one() {
@@ -28,7 +19,7 @@ fn the_csv_command_scores_every_good_row_and_names_the_bad_one() {
             continue; // a gap
         }
         let t = 1_767_571_200 + i64::from(i) * 300;
-        let v = 50.0 + noise(i) + if i == 2500 { 40.0 } else { 0.0 };
+        let v = 50.0 + wiggle(i as usize) + if i == 2500 { 40.0 } else { 0.0 };
         if i == 1700 {
             writeln!(text, "{t},not-a-number").unwrap();
         } else if i % 2 == 0 {

@@ -1,5 +1,9 @@
 //! Each detector on hand-made series: where it must fire, and where it must not.
 
+mod common;
+
+use common::wiggle;
+
 use grid_anomaly::{
     AnomalyError, Config, Episode, EpisodeEvent, ImbalanceDetector, Scored, SeriesDetector,
 };
@@ -11,19 +15,6 @@ const T0: i64 = 1_767_571_200_000;
 
 fn t(i: usize) -> i64 {
     T0 + i as i64 * MINUTE
-}
-
-/// Deterministic white noise, σ = 1 (splitmix64 of the index, three uniforms summed).
-fn wiggle(i: usize) -> f64 {
-    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut u = 0.0;
-    for _ in 0..3 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        u += (z >> 11) as f64 / (1u64 << 53) as f64;
-    }
-    2.0 * (u - 1.5)
 }
 
 struct Run {

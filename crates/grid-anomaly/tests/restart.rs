@@ -1,6 +1,10 @@
 //! The state survives a restart: detect half, persist, restore, detect the rest; the same
 //! scores and episodes as one run. And the state stays small.
 
+mod common;
+
+use common::wiggle;
+
 use grid_anomaly::{Config, EpisodeEvent, SeriesDetector};
 
 const MINUTE: i64 = 60_000;
@@ -15,18 +19,6 @@ fn value(i: usize) -> f64 {
         _ => 0.0,
     };
     100.0 + 30.0 * (-((h - 19.0) / 2.0).powi(2)).exp() + wiggle(i) + fault
-}
-
-fn wiggle(i: usize) -> f64 {
-    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut u = 0.0;
-    for _ in 0..3 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        u += (z >> 11) as f64 / (1u64 << 53) as f64;
-    }
-    2.0 * (u - 1.5)
 }
 
 fn readings() -> impl Iterator<Item = (i64, f64)> {

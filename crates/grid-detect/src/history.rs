@@ -20,7 +20,7 @@ use crate::config::AlertPolicy;
 use crate::episodes::Written;
 use crate::error::DetectResult;
 use crate::fleet::{self, FleetSubstation};
-use crate::subject::{GroupSlot, SensorSlot, write_events};
+use crate::subject::{GroupSlot, SensorSlot, count, write_events, write_group_events};
 
 /// What a run did.
 #[derive(Debug, Default)]
@@ -142,14 +142,9 @@ fn detect_unit(
                 Err(_) => report.refused += 1,
             }
         }
-        report.opened += events
-            .iter()
-            .filter(|e| matches!(e, EpisodeEvent::Opened(_)))
-            .count();
-        report.closed += events
-            .iter()
-            .filter(|e| matches!(e, EpisodeEvent::Closed(_)))
-            .count();
+        let (opened, closed) = count(&events);
+        report.opened += opened;
+        report.closed += closed;
         let still_open = slot.detector.open_episode();
         written.extend(write_events(
             conn,
@@ -232,28 +227,10 @@ fn detect_groups(
                 Err(_) => report.refused += 1,
             }
         }
-        let meta = EpisodeMetadata {
-            alert_id: None,
-            substation_id: Some(sub.id),
-            phase_set: Some(g.phase_set.clone()),
-        };
-        report.opened += events
-            .iter()
-            .filter(|e| matches!(e, EpisodeEvent::Opened(_)))
-            .count();
-        report.closed += events
-            .iter()
-            .filter(|e| matches!(e, EpisodeEvent::Closed(_)))
-            .count();
-        let still_open = slot.detector.open_episode();
-        written.extend(write_events(
-            conn,
-            g.incomers[0],
-            &mut slot.open_id,
-            &events,
-            still_open,
-            &meta,
-        )?);
+        let (opened, closed) = count(&events);
+        report.opened += opened;
+        report.closed += closed;
+        written.extend(write_group_events(conn, sub, g, &mut slot, &events)?);
         rows.extend(slot.to_row(sub.id, &g.phase_set));
     }
     anomaly_states::save_imbalance_states(conn, &rows)?;

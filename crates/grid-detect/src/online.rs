@@ -27,7 +27,7 @@ use crate::alerts::{self, AlertCounts};
 use crate::config::AlertPolicy;
 use crate::error::DetectResult;
 use crate::fleet::{self, FleetSubstation};
-use crate::subject::{GroupSlot, SensorSlot, write_events};
+use crate::subject::{GroupSlot, SensorSlot, write_events, write_group_events};
 
 /// How much reading time may pass between two checkpoints of a sensor's state.
 pub const CHECKPOINT_EVERY: Duration = Duration::minutes(10);
@@ -259,20 +259,7 @@ impl OnlineDetector {
             let g = &sub.groups[key.1];
             let events = self.group_events.remove(key).unwrap_or_default();
             let slot = self.groups.entry(*key).or_default();
-            let meta = EpisodeMetadata {
-                alert_id: None,
-                substation_id: Some(sub.id),
-                phase_set: Some(g.phase_set.clone()),
-            };
-            let still_open = slot.detector.open_episode();
-            written.extend(write_events(
-                conn,
-                g.incomers[0],
-                &mut slot.open_id,
-                &events,
-                still_open,
-                &meta,
-            )?);
+            written.extend(write_group_events(conn, sub, g, slot, &events)?);
             group_rows.extend(slot.to_row(sub.id, &g.phase_set));
         }
         if !group_rows.is_empty() {

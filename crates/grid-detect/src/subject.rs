@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::config::engine_config;
 use crate::episodes::{self, Written};
 use crate::error::{DetectError, DetectResult};
+use crate::fleet::{FleetSubstation, ImbalanceGroup};
 
 /// A sensor's detector and its open episode's row.
 #[derive(Debug, Clone)]
@@ -91,6 +92,40 @@ impl GroupSlot {
             state: self.detector.to_bytes(),
         })
     }
+}
+
+/// How many episodes `events` open and close.
+pub(crate) fn count(events: &[EpisodeEvent]) -> (usize, usize) {
+    let opened = events
+        .iter()
+        .filter(|e| matches!(e, EpisodeEvent::Opened(_)))
+        .count();
+    (opened, events.len() - opened)
+}
+
+/// Writes an imbalance group's episode events onto its substation's first incomer's rows,
+/// with the substation and phase set in their metadata; returns the rows written.
+pub(crate) fn write_group_events(
+    conn: &mut PgConnection,
+    sub: &FleetSubstation,
+    group: &ImbalanceGroup,
+    slot: &mut GroupSlot,
+    events: &[EpisodeEvent],
+) -> DetectResult<Vec<Written>> {
+    let meta = EpisodeMetadata {
+        alert_id: None,
+        substation_id: Some(sub.id),
+        phase_set: Some(group.phase_set.clone()),
+    };
+    let still_open = slot.detector.open_episode();
+    write_events(
+        conn,
+        group.incomers[0],
+        &mut slot.open_id,
+        events,
+        still_open,
+        &meta,
+    )
 }
 
 /// Writes one subject's episode events in order, then the open episode's progress; moves

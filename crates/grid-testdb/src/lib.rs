@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod bench;
 pub mod cluster;
 pub mod inspect;
 pub mod install;
@@ -16,6 +17,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
+pub use bench::BenchDatabase;
 pub use cluster::{Cluster, ClusterOptions};
 pub use inspect::{count, schema_facts, schema_snapshot, sqlstate_of, text};
 pub use install::PgInstall;

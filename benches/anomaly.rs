@@ -25,6 +25,8 @@ use diesel::connection::SimpleConnection;
 use grid_anomaly::detectors::{Cusum, EqualRun, VarianceCusum};
 use grid_anomaly::{Config, SeriesDetector};
 
+mod common;
+
 const REPS: usize = 5;
 const SENSORS: usize = 100;
 const MINUTES: usize = 7 * 1440;
@@ -100,21 +102,7 @@ fn memory() {
 }
 
 fn database() -> anyhow::Result<()> {
-    let db = grid_testdb::BenchDatabase::create("bench_anomaly")?;
-    let mut conn = db.conn()?;
-    grid_demo::prepare(&mut conn)?;
-    let svg = std::env::temp_dir().join("bench-anomaly.svg");
-    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).context("a date")?;
-    let demo = grid_demo::run(
-        &mut conn,
-        &grid_demo::DemoOptions {
-            date: Some(date),
-            svg_path: svg.clone(),
-            force: false,
-            progress: false,
-        },
-    )?;
-    let _ = std::fs::remove_file(svg);
+    let (db, mut conn, demo) = common::demo_day("bench_anomaly")?;
     let (from, until) = (demo.day_start, demo.day_start + chrono::Duration::days(1));
     let quiet = grid_demo::simulate::quiet_days_before(&demo.grid, from, demo.zone, 5);
     // What the demo's ingest path scored, cleared once.

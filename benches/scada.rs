@@ -15,7 +15,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use grid_model::*;
 use grid_scada::ScadaConfig;
@@ -23,7 +22,6 @@ use grid_scada::runtime::{Counters, PollerOptions, run};
 use grid_store::SubstationRepository;
 use grid_store::schema::grid_sensors;
 use grid_store::sensors::NewSensorRow;
-use grid_testdb::{Cluster, ClusterOptions, best_local_mode, with_database};
 
 const DEVICES: usize = 100;
 /// Seconds of each run before measuring: long enough for the engine's first checkpoint of
@@ -40,30 +38,9 @@ async fn main() -> anyhow::Result<()> {
     let seconds = args.first().copied().unwrap_or(30);
     let interval_ms = args.get(1).copied().unwrap_or(1000);
     let offered = (DEVICES * POINTS) as f64 * 1000.0 / interval_ms as f64;
-    let (_cluster, admin) = match std::env::var("DATABASE_URL") {
-        Ok(u) => (None, u),
-        Err(_) => {
-            let mode = match std::env::var("GRID_BENCH_MODE") {
-                Ok(m) => m.parse()?,
-                Err(_) => best_local_mode()?,
-            };
-            let c = Cluster::start(&ClusterOptions::for_tests(mode))?;
-            let u = c.url("postgres");
-            (Some(c), u)
-        }
-    };
-    let mut a = PgConnection::establish(&admin)?;
-    a.batch_execute("DROP DATABASE IF EXISTS gs_bench_scada WITH (FORCE)")?;
-    a.batch_execute("CREATE DATABASE gs_bench_scada")?;
-    let url = with_database(&admin, "gs_bench_scada");
-    let mut conn = PgConnection::establish(&url)?;
-    let ts: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "current_setting('shared_preload_libraries') LIKE '%timescaledb%'",
-    ))
-    .get_result(&mut conn)?;
-    if ts {
-        grid_testdb::create_timescaledb(&mut conn)?;
-    }
+    let db = grid_testdb::BenchDatabase::create("gs_bench_scada")?;
+    let url = db.url.clone();
+    let mut conn = db.conn()?;
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &Default::default())?;
     let caps = grid_timescale::capabilities::detect(&mut conn)?;
@@ -144,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
         (engine.cpu_per_million / plain.cpu_per_million - 1.0) * 100.0
     );
     drop(conn);
-    a.batch_execute("DROP DATABASE gs_bench_scada WITH (FORCE)")?;
+    drop(db);
     Ok(())
 }
 

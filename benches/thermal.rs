@@ -21,6 +21,8 @@ use grid_health::{HealthConfig, Outcome, assess_day};
 use grid_model::ThermalMethod;
 use grid_thermal::{AgeingTotals, CoolingMode, ModelParameters, RunOptions, Sample, run_with};
 
+mod common;
+
 const REPS: usize = 5;
 const TRANSFORMERS: usize = 100;
 const YEAR_MIN: usize = 365 * 24 * 60;
@@ -131,26 +133,12 @@ fn reference() -> anyhow::Result<()> {
 }
 
 fn database() -> anyhow::Result<()> {
-    let db = grid_testdb::BenchDatabase::create("bench_thermal")?;
-    let mut conn = db.conn()?;
-    grid_demo::prepare(&mut conn)?;
-    let svg = std::env::temp_dir().join("bench-thermal.svg");
-    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).context("a date")?;
-    let demo = grid_demo::run(
-        &mut conn,
-        &grid_demo::DemoOptions {
-            date: Some(date),
-            svg_path: svg.clone(),
-            force: false,
-            progress: false,
-        },
-    )?;
-    let _ = std::fs::remove_file(svg);
+    let (db, mut conn, demo) = common::demo_day("bench_thermal")?;
     let mut times = Vec::new();
     let mut assessed = 0;
     for _ in 0..REPS {
         let t = Instant::now();
-        let a = assess_day(&mut conn, date, &HealthConfig::default())?;
+        let a = assess_day(&mut conn, demo.date, &HealthConfig::default())?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assessed = a
             .transformers

@@ -79,19 +79,20 @@ pub fn write(
     e: &Episode,
     mut meta: EpisodeMetadata,
 ) -> DetectResult<Written> {
-    let existing = match open_id {
-        Some(id) => Some(anomalies::get(conn, id)?),
-        None => anomalies::find_episode(conn, sensor_id, time_of(e.start_ms))?,
+    let known = match open_id {
+        Some(id) => Some(id),
+        None => anomalies::find_episode(conn, sensor_id, time_of(e.start_ms))?.map(|a| a.id),
     };
-    let stored = match existing {
-        Some(a) => {
-            // Keep what the row already links (its alert).
-            let before = EpisodeMetadata::from_json(&a.metadata);
-            meta.alert_id = meta.alert_id.or(before.alert_id);
-            anomalies::update_episode(conn, a.id, &row(sensor_id, e, &meta)?)?
-        }
-        None => anomalies::insert(conn, &row(sensor_id, e, &meta)?)?,
+    let new = row(sensor_id, e, &meta)?;
+    let stored = match known {
+        // The update leaves the row's metadata as it is; what it links (its alert) is read
+        // back from the row it returns.
+        Some(id) => anomalies::update_episode(conn, id, &new)?,
+        None => anomalies::insert(conn, &new)?,
     };
+    meta.alert_id = meta
+        .alert_id
+        .or(EpisodeMetadata::from_json(&stored.metadata).alert_id);
     Ok(Written {
         anomaly_id: stored.id,
         sensor_id,

@@ -301,20 +301,8 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
 async fn with_anomaly_detection_every_stored_reading_carries_its_score() {
     let db = TestDb::new(&READY);
     let conn = &mut db.conn();
-    let d = SubstationDraft::new(
-        "Lanet Substation",
-        "SC-ANM",
-        GridZone::Nakuru,
-        (-0.3, 36.1),
-        132,
-        90.0,
-    );
-    let s = conn
-        .insert_substation(&NewSubstation::new(d).unwrap())
-        .unwrap();
-    let sensor = conn
-        .insert_sensor(&NewSensor::new(SensorDraft::new(s.id, "C-CNT", SensorType::Load)).unwrap())
-        .unwrap();
+    let s = grid_testkit::substation(conn, "SC-ANM", GridZone::Nakuru, 132);
+    let sensor = grid_testkit::sensor(conn, &s, "C-CNT", SensorType::Load);
     let c = start_sim(counter_spec());
     let config = ScadaConfig::from_toml(&format!(
         r#"

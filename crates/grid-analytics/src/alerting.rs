@@ -1,11 +1,22 @@
 //! The alerting rule: a threshold crossed raises one alert per condition, which resolves by
-//! itself when the condition clears — with hysteresis, so a value hovering at a limit does
-//! not chatter.
+//! itself when the condition clears, with the three tools ISA-18.2 / IEC 62682 name against
+//! chattering alarms: a deadband, an on-delay and an off-delay — and the worst value kept.
 //!
-//! A value above `max` (or below `min`) starts a condition. It clears only when the value is
-//! back inside the band by the hysteresis margin (below `max − hysteresis`, above
-//! `min + hysteresis`); in between the condition holds. An optional minimum duration keeps a
-//! single stray reading from raising anything.
+//! - A value above `max` (or below `min`) starts a condition. It is *back* only when the value
+//!   is inside the band by the deadband (below `max − deadband`, above `min + deadband`); in
+//!   the deadband the condition holds.
+//! - **On-delay**: the alarm is raised only once the condition has lasted `on_delay` (measured
+//!   between the readings' timestamps) and the value is past the limit again; a return
+//!   shorter than the off-delay does not restart the count, so a signal flickering across the
+//!   limit raises once instead of never or on every crossing.
+//! - **Off-delay**: a raised alarm clears (and a pending one is dropped) only after the value
+//!   has stayed back for `off_delay`; any reading not back restarts that count.
+//! - **Worst value**: the most extreme value since the condition began, pending time
+//!   included, is what the raise reports and what the clear carries.
+//!
+//! Events are emitted when the delays confirm them, but stamped with the condition's own
+//! edges: a raise with the instant the condition began, a clear with the instant the value
+//! came back. Defaults per quantity are in [`policy`].
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +30,16 @@ pub enum Condition {
     Low,
 }
 
+impl Condition {
+    /// The more extreme of two values for this side.
+    fn worse(self, a: f64, b: f64) -> f64 {
+        match self {
+            Condition::High => a.max(b),
+            Condition::Low => a.min(b),
+        }
+    }
+}
+
 /// A rule for one measured quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdRule {
@@ -26,35 +47,38 @@ pub struct ThresholdRule {
     pub min: Option<f64>,
     /// Upper limit.
     pub max: Option<f64>,
-    /// How far back inside the band a value must come to clear, in the value's unit.
-    pub hysteresis: f64,
-    /// How long past the limit before raising (zero: at once).
-    pub min_duration: Duration,
+    /// How far back inside the band a value must come to count as back, in the value's unit
+    /// (ISA-18.2 deadband).
+    pub deadband: f64,
+    /// How long a condition must last before it is raised (zero: at its first reading).
+    pub on_delay: Duration,
+    /// How long the value must stay back before the alarm clears (zero: at once).
+    pub off_delay: Duration,
 }
 
 /// What the detector decided on a reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AlertEvent {
-    /// A condition began (at its first out-of-limit reading).
+    /// A condition was confirmed by the on-delay.
     Raise {
         /// Which side.
         condition: Condition,
-        /// When it began.
+        /// When the condition began (its first reading past the limit).
         at: DateTime<Utc>,
-        /// The value that crossed.
+        /// The worst value since it began.
         value: f64,
         /// The limit crossed.
         threshold: f64,
     },
-    /// The condition cleared.
+    /// The condition cleared, confirmed by the off-delay.
     Clear {
         /// Which side.
         condition: Condition,
-        /// When it cleared.
+        /// When the value came back (the first reading of the return that lasted).
         at: DateTime<Utc>,
-        /// The value that cleared it.
+        /// The value that confirmed it.
         value: f64,
-        /// The most extreme value while it held.
+        /// The most extreme value while the condition held.
         worst: f64,
     },
 }
@@ -62,15 +86,18 @@ pub enum AlertEvent {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
     Normal,
-    /// Past the limit since `since`, not raised yet (minimum duration).
+    /// Past the limit since `since`, not raised yet (on-delay).
     Pending {
         condition: Condition,
         since: DateTime<Utc>,
-        value: f64,
+        worst: f64,
+        back_since: Option<DateTime<Utc>>,
     },
+    /// Raised.
     Active {
         condition: Condition,
         worst: f64,
+        back_since: Option<DateTime<Utc>>,
     },
 }
 
@@ -90,7 +117,7 @@ impl Detector {
         }
     }
 
-    /// Whether a condition is active.
+    /// Whether a condition is raised.
     pub fn active(&self) -> Option<Condition> {
         match self.state {
             State::Active { condition, .. } => Some(condition),
@@ -106,11 +133,21 @@ impl Detector {
         }
     }
 
-    fn cleared(&self, c: Condition, v: f64) -> bool {
-        let h = self.rule.hysteresis;
+    fn threshold(&self, c: Condition) -> f64 {
         match c {
-            Condition::High => self.rule.max.is_none_or(|max| v < max - h),
-            Condition::Low => self.rule.min.is_none_or(|min| v > min + h),
+            Condition::High => self.rule.max,
+            Condition::Low => self.rule.min,
+        }
+        .unwrap_or(f64::NAN)
+    }
+
+    /// Whether `v` is back inside the band by the deadband (the other side's crossing is back
+    /// for this one).
+    fn back(&self, c: Condition, v: f64) -> bool {
+        let d = self.rule.deadband;
+        match c {
+            Condition::High => self.rule.max.is_none_or(|max| v < max - d),
+            Condition::Low => self.rule.min.is_none_or(|min| v > min + d),
         }
     }
 
@@ -121,81 +158,124 @@ impl Detector {
         }
         match self.state {
             State::Normal => {
-                let (condition, threshold) = self.crossed(v)?;
-                if self.rule.min_duration <= Duration::zero() {
-                    self.state = State::Active {
-                        condition,
-                        worst: v,
-                    };
-                    Some(AlertEvent::Raise {
-                        condition,
-                        at,
-                        value: v,
-                        threshold,
-                    })
-                } else {
-                    self.state = State::Pending {
-                        condition,
-                        since: at,
-                        value: v,
-                    };
-                    None
-                }
+                let (condition, _) = self.crossed(v)?;
+                self.state = State::Pending {
+                    condition,
+                    since: at,
+                    worst: v,
+                    back_since: None,
+                };
+                self.confirm_raise(at, v)
             }
             State::Pending {
                 condition,
                 since,
-                value,
-            } => match self.crossed(v) {
-                Some((c, threshold)) if c == condition => {
-                    if at - since >= self.rule.min_duration {
-                        let worst = if condition == Condition::High {
-                            value.max(v)
-                        } else {
-                            value.min(v)
-                        };
-                        self.state = State::Active { condition, worst };
-                        Some(AlertEvent::Raise {
-                            condition,
-                            at: since,
-                            value,
-                            threshold,
-                        })
-                    } else {
-                        None
+                worst,
+                back_since,
+            } => {
+                if self.back(condition, v) {
+                    let back = back_since.unwrap_or(at);
+                    if at - back >= self.rule.off_delay {
+                        // Back long enough: the condition ended without being raised; this
+                        // reading may start the other side's.
+                        self.state = State::Normal;
+                        return self.observe(at, v);
                     }
-                }
-                _ => {
-                    self.state = State::Normal;
-                    self.observe(at, v)
-                }
-            },
-            State::Active { condition, worst } => {
-                if self.cleared(condition, v) {
-                    self.state = State::Normal;
-                    Some(AlertEvent::Clear {
+                    self.state = State::Pending {
                         condition,
-                        at,
-                        value: v,
+                        since,
                         worst,
-                    })
-                } else {
-                    let worst = if condition == Condition::High {
-                        worst.max(v)
-                    } else {
-                        worst.min(v)
+                        back_since: Some(back),
                     };
-                    self.state = State::Active { condition, worst };
-                    None
+                    return None;
                 }
+                self.state = State::Pending {
+                    condition,
+                    since,
+                    worst: condition.worse(worst, v),
+                    back_since: None,
+                };
+                self.confirm_raise(at, v)
+            }
+            State::Active {
+                condition,
+                worst,
+                back_since,
+            } => {
+                if self.back(condition, v) {
+                    let back = back_since.unwrap_or(at);
+                    if at - back >= self.rule.off_delay {
+                        self.state = State::Normal;
+                        return Some(AlertEvent::Clear {
+                            condition,
+                            at: back,
+                            value: v,
+                            worst,
+                        });
+                    }
+                    self.state = State::Active {
+                        condition,
+                        worst,
+                        back_since: Some(back),
+                    };
+                } else {
+                    self.state = State::Active {
+                        condition,
+                        worst: condition.worse(worst, v),
+                        back_since: None,
+                    };
+                }
+                None
             }
         }
     }
+
+    /// In `Pending`, raises when the condition has lasted the on-delay and `v` is past the
+    /// limit.
+    fn confirm_raise(&mut self, at: DateTime<Utc>, v: f64) -> Option<AlertEvent> {
+        let State::Pending {
+            condition,
+            since,
+            worst,
+            ..
+        } = self.state
+        else {
+            return None;
+        };
+        let past = self.crossed(v).is_some_and(|(c, _)| c == condition);
+        if !past || at - since < self.rule.on_delay {
+            return None;
+        }
+        self.state = State::Active {
+            condition,
+            worst,
+            back_since: None,
+        };
+        Some(AlertEvent::Raise {
+            condition,
+            at: since,
+            value: worst,
+            threshold: self.threshold(condition),
+        })
+    }
 }
 
-/// The alarm policy of threshold alarms per sensor type: which types alarm, how much
-/// hysteresis keeps a value hovering at a limit from chattering (ISA-18.2 deadband), what
-/// kind of alert a crossing raises and how severe it is.
+/// The alarm policy of threshold alarms per sensor type: which types alarm, with which
+/// deadband and delays (so a noisy signal at a limit raises once), what kind of alert a
+/// crossing raises and how severe it is.
+///
+/// Defaults, from the ISA-18.2 / EEMUA 191 starting points (temperature: deadband about 1 %
+/// of range, on- and off-delay 60 s) adapted per quantity:
+///
+/// | quantity            | deadband        | on-delay | off-delay |
+/// |---------------------|-----------------|----------|-----------|
+/// | voltage             | 1 % of nominal  | 10 s     | 60 s      |
+/// | frequency           | 0.05 Hz         | 5 s      | 60 s      |
+/// | oil and winding °C  | 2 °C            | 60 s     | 60 s      |
+///
+/// Frequency and voltage raise fast (a system disturbance needs the operator now; the
+/// on-delay only skips a lone sample); the 60 s off-delay outlasts a return of up to a minute
+/// (a 40 s oscillation across the limit is one alarm). Other types raise no threshold alarm.
 pub mod policy {
     use chrono::Duration;
     use grid_model::{AlertKind, AlertSeverity, SensorType};
@@ -203,21 +283,43 @@ pub mod policy {
 
     use super::{Condition, ThresholdRule};
 
-    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
-    /// (voltage); `None` for types that raise no threshold alarm. Hysteresis: 1 % of nominal
-    /// for voltage, 0.05 Hz for frequency, 2 °C for temperatures.
-    pub fn rule_for(kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
-        let hysteresis = match kind {
-            SensorType::Voltage => 0.01 * nominal_kv,
-            SensorType::Frequency => 0.05,
-            SensorType::TransformerOil | SensorType::Temperature => 2.0,
+    /// Deadband and delays of one quantity.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Tuning {
+        /// Deadband in the value's unit.
+        pub deadband: f64,
+        /// On-delay.
+        pub on_delay: Duration,
+        /// Off-delay.
+        pub off_delay: Duration,
+    }
+
+    /// The default tuning of a sensor of `kind` (`nominal_kv` for voltage's deadband); `None`
+    /// for types that raise no threshold alarm.
+    pub fn tuning(kind: SensorType, nominal_kv: f64) -> Option<Tuning> {
+        let (deadband, on, off) = match kind {
+            SensorType::Voltage => (0.01 * nominal_kv, 10, 60),
+            SensorType::Frequency => (0.05, 5, 60),
+            SensorType::TransformerOil | SensorType::Temperature => (2.0, 60, 60),
             _ => return None,
         };
+        Some(Tuning {
+            deadband,
+            on_delay: Duration::seconds(on),
+            off_delay: Duration::seconds(off),
+        })
+    }
+
+    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
+    /// (voltage), with the default [`tuning`]; `None` for types that raise no threshold alarm.
+    pub fn rule_for(kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
+        let t = tuning(kind, nominal_kv)?;
         Some(ThresholdRule {
             min: band.min,
             max: band.max,
-            hysteresis,
-            min_duration: Duration::zero(),
+            deadband: t.deadband,
+            on_delay: t.on_delay,
+            off_delay: t.off_delay,
         })
     }
 
@@ -229,6 +331,13 @@ pub mod policy {
             (SensorType::Frequency, _) => AlertKind::FrequencyExcursion,
             _ => AlertKind::Overheating,
         }
+    }
+
+    /// Whether alarms of a sensor of `kind` are suppressed while its substation is
+    /// de-energised (ISA-18.2 state-based suppression): voltage and frequency read nothing
+    /// meaningful on a dead bus, and the outage is already alarmed.
+    pub fn suppressed_during_outage(kind: SensorType) -> bool {
+        matches!(kind, SensorType::Voltage | SensorType::Frequency)
     }
 
     /// How severe: a voltage below half its nominal is an emergency (supply effectively
@@ -248,36 +357,116 @@ pub mod policy {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use grid_model::SensorType;
+    use grid_timescale::Band;
 
-    fn at(i: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap() + Duration::minutes(i)
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap()
     }
 
-    fn rule() -> ThresholdRule {
+    fn sec(i: i64) -> DateTime<Utc> {
+        t0() + Duration::seconds(i)
+    }
+
+    fn at(i: i64) -> DateTime<Utc> {
+        t0() + Duration::minutes(i)
+    }
+
+    /// The default frequency rule on the 49.5–50.5 Hz band.
+    fn frequency() -> ThresholdRule {
+        policy::rule_for(SensorType::Frequency, Band::new(49.5, 50.5), 0.0).unwrap()
+    }
+
+    fn immediate() -> ThresholdRule {
         ThresholdRule {
             min: Some(49.5),
             max: Some(50.5),
-            hysteresis: 0.1,
-            min_duration: Duration::zero(),
+            deadband: 0.1,
+            on_delay: Duration::zero(),
+            off_delay: Duration::zero(),
         }
     }
 
+    fn count(events: &[AlertEvent]) -> (usize, usize) {
+        let raises = events
+            .iter()
+            .filter(|e| matches!(e, AlertEvent::Raise { .. }))
+            .count();
+        (raises, events.len() - raises)
+    }
+
     #[test]
-    fn hovering_across_the_limit_gives_one_alert_and_one_resolution() {
-        let mut d = Detector::new(rule());
+    fn alternating_across_the_limit_and_the_deadband_raises_once() {
+        // 50.52 / 50.44 Hz every second for 60 s: each 50.44 is back by the 0.05 Hz deadband
+        // (below 50.45), but only for 1 s, shorter than the 60 s off-delay; the on-delay
+        // (5 s) is met at t = 6 s with 50.52 past the limit.
+        let mut d = Detector::new(frequency());
         let mut events = Vec::new();
-        // 200 readings hovering around the 50.5 limit, inside the hysteresis band.
+        for i in 0..60 {
+            let v = if i % 2 == 0 { 50.52 } else { 50.44 };
+            events.extend(d.observe(sec(i), v));
+        }
+        assert_eq!(count(&events), (1, 0), "{events:?}");
+        assert!(
+            matches!(events[0], AlertEvent::Raise { at, value, threshold, .. }
+                if at == sec(0) && value == 50.52 && threshold == 50.5)
+        );
+        // Back to 50.0 for the off-delay: one clear, stamped at the return, which began with
+        // the last 50.44 (t = 59 s).
+        for i in 60..130 {
+            events.extend(d.observe(sec(i), 50.0));
+        }
+        assert_eq!(count(&events), (1, 1), "{events:?}");
+        assert!(
+            matches!(events[1], AlertEvent::Clear { at, worst, .. } if at == sec(59) && worst == 50.52)
+        );
+    }
+
+    #[test]
+    fn a_forty_second_cycle_across_the_limit_raises_once() {
+        // 50.5 + 0.1·sin(2πt/40) for 10 minutes: each cycle is past 50.5 for 20 s and back
+        // below 50.45 (sin < −0.5) for 13.3 s, under the 60 s off-delay.
+        let mut d = Detector::new(frequency());
+        let mut events = Vec::new();
+        for i in 0..600 {
+            let v = 50.5 + 0.1 * (std::f64::consts::TAU * i as f64 / 40.0).sin();
+            events.extend(d.observe(sec(i), v));
+        }
+        assert_eq!(count(&events), (1, 0), "{events:?}");
+        for i in 600..700 {
+            events.extend(d.observe(sec(i), 50.0));
+        }
+        assert_eq!(count(&events), (1, 1), "{events:?}");
+    }
+
+    #[test]
+    fn the_worst_value_of_a_pending_alarm_is_kept() {
+        // On-delay 2 minutes at one reading a minute: 51.0, 51.2, 51.1 raises at the third
+        // reading with the worst, 51.2 (not the last, 51.1, nor the first, 51.0).
+        let mut d = Detector::new(ThresholdRule {
+            on_delay: Duration::minutes(2),
+            ..immediate()
+        });
+        assert_eq!(d.observe(at(0), 51.0), None);
+        assert_eq!(d.observe(at(1), 51.2), None);
+        let raised = d.observe(at(2), 51.1);
+        assert!(
+            matches!(raised, Some(AlertEvent::Raise { at: t, value, .. }) if t == at(0) && value == 51.2),
+            "{raised:?}"
+        );
+    }
+
+    #[test]
+    fn hovering_in_the_deadband_holds_the_condition() {
+        let mut d = Detector::new(immediate());
+        let mut events = Vec::new();
+        // Raised at 50.55, then hovering between the limit and the deadband (50.4–50.5).
         for i in 0..200 {
             let v = if i % 2 == 0 { 50.55 } else { 50.45 };
             events.extend(d.observe(at(i), v));
         }
-        // Then back to normal.
         events.extend(d.observe(at(200), 50.0));
-        events.extend(d.observe(at(201), 50.0));
-        assert_eq!(events.len(), 2, "{events:?}");
-        assert!(
-            matches!(events[0], AlertEvent::Raise { condition: Condition::High, value, threshold, .. } if value == 50.55 && threshold == 50.5)
-        );
+        assert_eq!(count(&events), (1, 1), "{events:?}");
         assert!(
             matches!(events[1], AlertEvent::Clear { condition: Condition::High, worst, .. } if worst == 50.55)
         );
@@ -286,7 +475,7 @@ mod tests {
 
     #[test]
     fn low_side_and_garbage() {
-        let mut d = Detector::new(rule());
+        let mut d = Detector::new(immediate());
         assert_eq!(d.observe(at(0), f64::NAN), None);
         assert!(matches!(
             d.observe(at(1), 49.2),
@@ -295,30 +484,55 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(
-            d.observe(at(2), 49.55),
-            None,
-            "inside the band but not by the margin"
-        );
+        assert_eq!(d.observe(at(2), 49.55), None, "in the deadband");
         assert!(
             matches!(d.observe(at(3), 49.7), Some(AlertEvent::Clear { condition: Condition::Low, worst, .. }) if worst == 49.2)
         );
     }
 
     #[test]
-    fn a_minimum_duration_ignores_a_single_stray_reading() {
+    fn an_on_delay_ignores_a_lone_reading_and_a_return_cancels_a_pending_alarm() {
         let mut d = Detector::new(ThresholdRule {
-            min_duration: Duration::minutes(2),
-            ..rule()
+            on_delay: Duration::minutes(2),
+            off_delay: Duration::minutes(1),
+            ..immediate()
         });
         assert_eq!(d.observe(at(0), 51.0), None);
+        // Back for one minute (the off-delay): the pending condition is dropped.
         assert_eq!(d.observe(at(1), 50.0), None);
-        assert_eq!(d.observe(at(2), 51.0), None);
-        assert_eq!(d.observe(at(3), 51.2), None);
-        let raised = d.observe(at(4), 51.1);
+        assert_eq!(d.observe(at(2), 50.0), None);
+        assert_eq!(d.observe(at(3), 51.0), None);
+        assert_eq!(d.observe(at(4), 51.0), None);
+        let raised = d.observe(at(5), 51.1);
         assert!(
-            matches!(raised, Some(AlertEvent::Raise { at: t, .. }) if t == at(2)),
-            "{raised:?}"
+            matches!(raised, Some(AlertEvent::Raise { at: t, .. }) if t == at(3)),
+            "the count restarted at minute 3: {raised:?}"
         );
+    }
+
+    #[test]
+    fn crossing_to_the_other_side_ends_one_condition_and_starts_the_other() {
+        let mut d = Detector::new(immediate());
+        assert!(matches!(
+            d.observe(at(0), 51.0),
+            Some(AlertEvent::Raise {
+                condition: Condition::High,
+                ..
+            })
+        ));
+        assert!(matches!(
+            d.observe(at(1), 49.0),
+            Some(AlertEvent::Clear {
+                condition: Condition::High,
+                ..
+            })
+        ));
+        assert!(matches!(
+            d.observe(at(2), 49.0),
+            Some(AlertEvent::Raise {
+                condition: Condition::Low,
+                ..
+            })
+        ));
     }
 }

@@ -87,8 +87,9 @@ pub fn raise(
         let mut detector = Detector::new(ThresholdRule {
             min: None,
             max: Some(max),
-            hysteresis: config.deadband_k,
-            min_duration: config.on_delay,
+            deadband: config.deadband_k,
+            on_delay: config.on_delay,
+            off_delay: config.off_delay,
         });
         let mut open = None;
         for p in curve {

@@ -65,6 +65,9 @@ pub struct ThermalAlarmConfig {
     /// How long past the limit before raising (ISA-18.2 / EEMUA 191 starting point for
     /// temperatures: 60 s).
     pub on_delay: Duration,
+    /// How long back under the limit (by the deadband) before clearing (the same starting
+    /// point: 60 s).
+    pub off_delay: Duration,
     /// How far back under the limit a temperature must come to clear, K (the same guides'
     /// 1 % of range: 2 K on a 0–200 °C range).
     pub deadband_k: f64,
@@ -75,6 +78,7 @@ impl Default for ThermalAlarmConfig {
         ThermalAlarmConfig {
             category: LoadingCategory::Normal,
             on_delay: Duration::seconds(60),
+            off_delay: Duration::seconds(60),
             deadband_k: 2.0,
         }
     }

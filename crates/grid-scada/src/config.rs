@@ -19,7 +19,9 @@
 //! tag = "NRB-EMB-V-BUS"      # the sensor's tag (stored as grid_sensors.sensor_id)
 //! register = "holding"       # holding or input
 //! address = 0
-//! type = "f32"               # u16, i16, u32, i32, f32, or sunspec_i16 (with scale_factor_address)
+//! type = "f32"               # plain: u16, i16, u32, i32, f32; SunSpec: sunspec_int16, sunspec_uint16,
+//!                            # sunspec_acc16, sunspec_int32, sunspec_uint32, sunspec_acc32,
+//!                            # sunspec_float32 (integers take an optional scale_factor_address)
 //! ```
 
 use std::collections::HashSet;
@@ -52,6 +54,12 @@ pub enum WordOrder {
 }
 
 /// How a point's registers encode its value.
+///
+/// Plain types read every bit pattern as a value (a real 65535 or −32768 is a reading).
+/// SunSpec types (SunSpec Information Model Reference) reserve one pattern as "not
+/// implemented", which yields no reading: int16 0x8000, uint16 0xFFFF, acc16 and acc32 0,
+/// int32 0x80000000, uint32 0xFFFFFFFF, float32 0x7FC00000; their integers may be scaled by
+/// 10^SF, SF a signed int16 register (`sunssf`) of the same model whose own marker is 0x8000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataType {
@@ -63,19 +71,47 @@ pub enum DataType {
     U32,
     /// Two registers, signed.
     I32,
-    /// Two registers, IEEE 754 single precision.
+    /// Two registers, IEEE 754 single precision (a NaN or infinity is no value).
     F32,
-    /// SunSpec-style: one signed register × 10^SF, SF a signed register elsewhere.
-    SunspecI16,
+    /// SunSpec `int16` (`sunspec_i16` is the older spelling).
+    #[serde(alias = "sunspec_i16")]
+    SunspecInt16,
+    /// SunSpec `uint16`.
+    SunspecUint16,
+    /// SunSpec `acc16`: an unsigned accumulator, 0 when not accumulated.
+    SunspecAcc16,
+    /// SunSpec `int32`.
+    SunspecInt32,
+    /// SunSpec `uint32`.
+    SunspecUint32,
+    /// SunSpec `acc32`: an unsigned accumulator, 0 when not accumulated.
+    SunspecAcc32,
+    /// SunSpec `float32`.
+    SunspecFloat32,
 }
 
 impl DataType {
     /// Registers the value occupies.
     pub fn words(self) -> u16 {
+        use DataType::*;
         match self {
-            DataType::U16 | DataType::I16 | DataType::SunspecI16 => 1,
-            DataType::U32 | DataType::I32 | DataType::F32 => 2,
+            U16 | I16 | SunspecInt16 | SunspecUint16 | SunspecAcc16 => 1,
+            U32 | I32 | F32 | SunspecInt32 | SunspecUint32 | SunspecAcc32 | SunspecFloat32 => 2,
         }
+    }
+
+    /// Whether a scale-factor register may apply (SunSpec integers).
+    pub fn scalable(self) -> bool {
+        use DataType::*;
+        matches!(
+            self,
+            SunspecInt16
+                | SunspecUint16
+                | SunspecAcc16
+                | SunspecInt32
+                | SunspecUint32
+                | SunspecAcc32
+        )
     }
 }
 
@@ -93,7 +129,7 @@ pub struct PointConfig {
     /// Encoding.
     #[serde(rename = "type")]
     pub data_type: DataType,
-    /// Where the scale factor is, for `sunspec_i16`.
+    /// Where the scale factor (`sunssf`) is, for SunSpec integers that have one.
     #[serde(default)]
     pub scale_factor_address: Option<u16>,
 }
@@ -269,20 +305,11 @@ impl ScadaConfig {
                         "the value would run past register 65535",
                     ));
                 }
-                match (pt.data_type, pt.scale_factor_address) {
-                    (DataType::SunspecI16, None) => {
-                        return Err(bad(
-                            at("scale_factor_address"),
-                            "sunspec_i16 needs the scale factor's register",
-                        ));
-                    }
-                    (DataType::SunspecI16, Some(_)) | (_, None) => {}
-                    (_, Some(_)) => {
-                        return Err(bad(
-                            at("scale_factor_address"),
-                            "only sunspec_i16 takes a scale factor",
-                        ));
-                    }
+                if pt.scale_factor_address.is_some() && !pt.data_type.scalable() {
+                    return Err(bad(
+                        at("scale_factor_address"),
+                        "only SunSpec integer types (sunspec_int16 … sunspec_acc32) take a scale factor",
+                    ));
                 }
             }
         }
@@ -337,7 +364,7 @@ scale_factor_address = 11
             (d.unit_id, d.poll_interval_ms, d.word_order),
             (1, 1000, WordOrder::CDAB)
         );
-        assert_eq!(d.points[1].data_type, DataType::SunspecI16);
+        assert_eq!(d.points[1].data_type, DataType::SunspecInt16);
     }
 
     #[test]
@@ -368,7 +395,8 @@ scale_factor_address = 11
                 "device[0].address",
             ),
             (
-                GOOD.replace("scale_factor_address = 11", ""),
+                // A plain type takes no scale factor.
+                GOOD.replace("type = \"sunspec_i16\"", "type = \"u16\""),
                 "device[0].point[1].scale_factor_address",
             ),
             (GOOD.replace("\"S-2\"", "\"S-1\""), "device[0].point[1].tag"),

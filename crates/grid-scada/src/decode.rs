@@ -3,12 +3,13 @@
 
 use crate::config::{DataType, WordOrder};
 
-/// SunSpec's "not implemented" markers.
-const NI_I16: u16 = 0x8000;
-const NI_U16: u16 = 0xFFFF;
-const NI_U32: u32 = 0xFFFF_FFFF;
-const NI_I32: u32 = 0x8000_0000;
-const NI_F32: u32 = 0x7FC0_0000;
+/// SunSpec's "not implemented" markers (SunSpec Information Model Reference, type table).
+const NI_INT16: u16 = 0x8000;
+const NI_UINT16: u16 = 0xFFFF;
+const NI_ACC: u32 = 0;
+const NI_UINT32: u32 = 0xFFFF_FFFF;
+const NI_INT32: u32 = 0x8000_0000;
+const NI_FLOAT32: u32 = 0x7FC0_0000;
 
 /// The 4 bytes A B C D (A most significant) of a 32-bit value spread over two registers.
 fn bytes32(w: [u16; 2], order: WordOrder) -> u32 {
@@ -23,43 +24,68 @@ fn bytes32(w: [u16; 2], order: WordOrder) -> u32 {
     u32::from_be_bytes(be)
 }
 
+/// A SunSpec scale factor from its register: `None` when not implemented or beyond
+/// SunSpec's −10…10 (garbage).
+fn scale_factor(sf: u16) -> Option<i32> {
+    let sf = sf as i16;
+    (sf as u16 != NI_INT16 && (-10..=10).contains(&sf)).then_some(i32::from(sf))
+}
+
 /// Decodes a point from its registers (`words` starts at the point's address); `scale` is
-/// the scale-factor register for SunSpec points.
+/// the scale-factor register of a SunSpec integer that has one (`None`: unscaled).
 pub fn decode(words: &[u16], ty: DataType, order: WordOrder, scale: Option<u16>) -> Option<f64> {
-    match ty {
-        DataType::U16 => {
-            let w = *words.first()?;
-            (w != NI_U16).then_some(f64::from(w))
+    use DataType::*;
+    let one = || words.first().copied();
+    let two = || -> Option<u32> {
+        let w: [u16; 2] = words.get(..2)?.try_into().ok()?;
+        Some(bytes32(w, order))
+    };
+    let float = |raw: u32| {
+        let f = f32::from_bits(raw);
+        f.is_finite().then_some(f64::from(f))
+    };
+    // (the raw value, whether it is SunSpec's not-implemented marker)
+    let (raw, not_implemented) = match ty {
+        U16 => (f64::from(one()?), false),
+        I16 => (f64::from(one()? as i16), false),
+        U32 => (f64::from(two()?), false),
+        I32 => (f64::from(two()? as i32), false),
+        F32 => return float(two()?),
+        SunspecFloat32 => {
+            let raw = two()?;
+            return if raw == NI_FLOAT32 { None } else { float(raw) };
         }
-        DataType::I16 => {
-            let w = *words.first()?;
-            (w != NI_I16).then_some(f64::from(w as i16))
+        SunspecInt16 => {
+            let w = one()?;
+            (f64::from(w as i16), w == NI_INT16)
         }
-        DataType::SunspecI16 => {
-            let w = *words.first()?;
-            let sf = scale?;
-            if w == NI_I16 || sf == NI_I16 {
-                return None;
-            }
-            let sf = sf as i16;
-            // SunSpec scale factors are small (−10..10); anything else is garbage.
-            if !(-10..=10).contains(&sf) {
-                return None;
-            }
-            Some(f64::from(w as i16) * 10f64.powi(i32::from(sf)))
+        SunspecUint16 => {
+            let w = one()?;
+            (f64::from(w), w == NI_UINT16)
         }
-        DataType::U32 | DataType::I32 | DataType::F32 => {
-            let w: [u16; 2] = words.get(..2)?.try_into().ok()?;
-            let raw = bytes32(w, order);
-            match ty {
-                DataType::U32 => (raw != NI_U32).then_some(f64::from(raw)),
-                DataType::I32 => (raw != NI_I32).then_some(f64::from(raw as i32)),
-                _ => {
-                    let f = f32::from_bits(raw);
-                    (raw != NI_F32 && f.is_finite()).then_some(f64::from(f))
-                }
-            }
+        SunspecAcc16 => {
+            let w = one()?;
+            (f64::from(w), u32::from(w) == NI_ACC)
         }
+        SunspecInt32 => {
+            let w = two()?;
+            (f64::from(w as i32), w == NI_INT32)
+        }
+        SunspecUint32 => {
+            let w = two()?;
+            (f64::from(w), w == NI_UINT32)
+        }
+        SunspecAcc32 => {
+            let w = two()?;
+            (f64::from(w), w == NI_ACC)
+        }
+    };
+    if not_implemented {
+        return None;
+    }
+    match scale {
+        Some(sf) if ty.scalable() => Some(raw * 10f64.powi(scale_factor(sf)?)),
+        _ => Some(raw),
     }
 }
 
@@ -115,13 +141,18 @@ mod tests {
             decode(&[0xFFFE], DataType::U16, WordOrder::ABCD, None),
             Some(65534.0)
         );
+        // Plain types have no marker: a real 65535 or −32768 is a reading.
         assert_eq!(
             decode(&[0x8000], DataType::I16, WordOrder::ABCD, None),
-            None
+            Some(-32768.0)
         );
         assert_eq!(
             decode(&[0xFFFF], DataType::U16, WordOrder::ABCD, None),
-            None
+            Some(65535.0)
+        );
+        assert_eq!(
+            decode(&[0xFFFF, 0xFFFF], DataType::U32, WordOrder::ABCD, None),
+            Some(4_294_967_295.0)
         );
         assert_eq!(
             decode(&[0x0001, 0x0002], DataType::U32, WordOrder::ABCD, None),
@@ -157,7 +188,7 @@ mod tests {
         assert_eq!(
             decode(
                 &[2305],
-                DataType::SunspecI16,
+                DataType::SunspecInt16,
                 WordOrder::ABCD,
                 Some((-1i16) as u16)
             ),
@@ -166,19 +197,56 @@ mod tests {
         assert_eq!(
             decode(
                 &[(-5i16) as u16],
-                DataType::SunspecI16,
+                DataType::SunspecInt16,
                 WordOrder::ABCD,
                 Some(2)
             ),
             Some(-500.0)
         );
         assert_eq!(
-            decode(&[2305], DataType::SunspecI16, WordOrder::ABCD, Some(0x8000)),
+            decode(
+                &[2305],
+                DataType::SunspecInt16,
+                WordOrder::ABCD,
+                Some(0x8000)
+            ),
             None
         );
         assert_eq!(
-            decode(&[0x8000], DataType::SunspecI16, WordOrder::ABCD, Some(1)),
+            decode(&[0x8000], DataType::SunspecInt16, WordOrder::ABCD, Some(1)),
             None
         );
+    }
+
+    #[test]
+    fn sunspec_unsigned_accumulators_and_markers() {
+        let d = |w: &[u16], ty, sf| decode(w, ty, WordOrder::ABCD, sf);
+        // uint16 40000 with SF −2 is 40000 × 10^−2 = 400.00 (read as int16 it was
+        // −25536 × 0.01 = −255.36).
+        assert_eq!(
+            d(&[40000], DataType::SunspecUint16, Some((-2i16) as u16)),
+            Some(400.0)
+        );
+        // uint16's marker 0xFFFF is no value (as int16 × 0.01 it read −0.01).
+        assert_eq!(
+            d(&[0xFFFF], DataType::SunspecUint16, Some((-2i16) as u16)),
+            None
+        );
+        // acc32: 0 means not accumulated; 0x0001_0000 = 65536 Wh × 10^3 = 65,536,000.
+        assert_eq!(d(&[0, 0], DataType::SunspecAcc32, Some(3)), None);
+        assert_eq!(
+            d(&[1, 0], DataType::SunspecAcc32, Some(3)),
+            Some(65_536_000.0)
+        );
+        assert_eq!(d(&[0], DataType::SunspecAcc16, None), None);
+        assert_eq!(d(&[0x8000, 0], DataType::SunspecInt32, None), None);
+        assert_eq!(d(&[0xFFFF, 0xFFFF], DataType::SunspecUint32, None), None);
+        assert_eq!(d(&[0x7FC0, 0], DataType::SunspecFloat32, None), None);
+        assert_eq!(
+            d(&[0x4366, 0x8000], DataType::SunspecFloat32, None),
+            Some(230.5)
+        );
+        // A SunSpec integer without a scale factor is unscaled.
+        assert_eq!(d(&[1234], DataType::SunspecUint16, None), Some(1234.0));
     }
 }

@@ -100,7 +100,7 @@ mod tests {
         let points = [
             p(Holding, 0, F32, None),
             p(Holding, 2, U16, None),
-            p(Holding, 3, SunspecI16, Some(4)),
+            p(Holding, 3, SunspecInt16, Some(4)),
             p(Holding, 10, U32, None), // a hole: a new read
             p(Input, 0, I16, None),
             p(Input, 1, I32, None),

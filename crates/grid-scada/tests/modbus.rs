@@ -87,9 +87,9 @@ async fn every_encoding_is_decoded_right_and_nothing_is_ever_written() {
         &sim,
         WordOrder::ABCD,
         vec![
-            point("SS-V", Holding, 10, SunspecI16, Some(11)),
-            point("SS-P", Holding, 12, SunspecI16, Some(13)),
-            point("SS-NI", Holding, 14, SunspecI16, Some(15)),
+            point("SS-V", Holding, 10, SunspecInt16, Some(11)),
+            point("SS-P", Holding, 12, SunspecInt16, Some(13)),
+            point("SS-NI", Holding, 14, SunspecInt16, Some(15)),
             point("U32", Input, 0, U32, None),
             point("I32", Input, 2, I32, None),
         ],

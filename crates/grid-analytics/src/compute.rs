@@ -14,21 +14,33 @@
 //! - **Voltage**: per nominal level (each sensor's `metadata.nominal_kv`, else its
 //!   substation's level), from the daily rollup; `average_voltage_kv` holds the average at the
 //!   zone's highest level, every level's kV and per-unit average is in `metadata.voltage`.
-//! - **Violations**: excursions of voltage and frequency sensors: a contiguous run of
-//!   readings flagged out of range at ingest (the same operating limits) counts once, on
-//!   the day it began.
+//! - **Topology**: `grid_substations.fed_from` says which substation feeds which; a
+//!   substation fed by a measured substation of the same zone is inside that one's load and
+//!   is left out of the zone's sum (see [`crate::topology`]).
+//! - **Violations**: excursions of voltage and frequency sensors, per sample: a contiguous
+//!   run of readings flagged out of range at ingest (the same operating limits) counts once,
+//!   on the day it began. Readings taken while the sensor's substation is de-energised (an
+//!   outage of it, or of a substation feeding it) are not excursions (a dead bus reads
+//!   zero), and a gap of more than `excursion_max_gap` between readings ends a run.
 //! - **Outages**: alerts with `alert_type = 'outage'` of the zone's substations;
 //!   `created_at` is the interruption's start, `resolved_at` its restoration (still open:
-//!   counted until now), `affected_customers` N_i. An interruption belongs to the day it
-//!   begins (IEEE 1366). Longer than the sustained threshold (default 5 min) counts in
-//!   `total_outages`, `total_outage_minutes`, SAIDI (minutes) and SAIFI; shorter ones are
-//!   momentary (MAIFI_E). CAIDI, ASAI, MAIFI_E, N_T and the momentary count are in
-//!   `metadata.reliability`.
-//! - **N_T**: customers served by the zone's active substations when the day is first
-//!   computed, recorded in the row and reused when it is recomputed, so a past day's
-//!   indices do not change when substations are added or removed later.
+//!   counted until now), `affected_customers` N_i, capped at N_T (and counted in
+//!   `metadata.reliability.capped_interruptions`); an outage naming no interrupting device
+//!   also interrupts every substation its substation feeds, with their customers that day,
+//!   in their zones. An interruption belongs to the day it begins (IEEE 1366). Longer than
+//!   the sustained threshold (default 5 min) counts in `total_outages`,
+//!   `total_outage_minutes`, SAIDI (minutes) and SAIFI; shorter ones are momentary
+//!   operations, grouped into IEEE 1366 momentary events per interrupting device (the
+//!   alert's `metadata.interrupting_device`, else its substation) for MAIFI_E. CAIDI, ASAI,
+//!   MAIFI_E, N_T and the momentary counts are in `metadata.reliability`.
+//! - **N_T**: the customers served by the zone's substations in effect on the day
+//!   (`substation_customer_counts`, kept by the database when `customers_served` or
+//!   `is_active` change, and back-dated with `grid_store::substations::record_customers`),
+//!   so a backfilled day uses that day's count and recomputing a day gives the same answer.
 //! - **Alerts**: raised that day (all types) by the zone's substations; critical or worse;
-//!   resolved that day. Alerts without a substation belong to no zone.
+//!   resolved that day. Alerts without a substation belong to no zone. The alarm rate per
+//!   10 minutes (the zone is the operator area; EEMUA 191's flood is more than 10) is in
+//!   `metadata.alarm_rate`.
 //! - **Maintenance**: hours of work that day on the zone's transformers, scheduled
 //!   (preventive, predictive) and unscheduled (corrective, emergency).
 
@@ -42,10 +54,12 @@ use grid_model::{
 };
 use grid_timescale::LocalZone;
 
-use crate::daily::{LoadSummary, SubstationLoad, VoltageInput, voltage_levels, zone_load};
+use crate::daily::{
+    LoadSummary, SubstationLoad, VoltageInput, alarm_rate, voltage_levels, zone_load,
+};
 use crate::error::{AnalyticsError, AnalyticsResult};
 use crate::load;
-use crate::reliability::{Indices, Interruption, indices};
+use crate::reliability::{Indices, Interruption, MOMENTARY_EVENT_WINDOW, indices};
 
 /// How daily statistics are computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +74,8 @@ pub struct AnalyticsConfig {
     pub load_step: Duration,
     /// Longest gap in a substation's load filled by interpolation.
     pub max_interpolated_gap: Duration,
+    /// Longest gap between a sensor's readings inside one voltage or frequency excursion.
+    pub excursion_max_gap: Duration,
 }
 
 impl Default for AnalyticsConfig {
@@ -69,6 +85,7 @@ impl Default for AnalyticsConfig {
             sustained_after: Duration::minutes(5),
             load_step: Duration::minutes(1),
             max_interpolated_gap: Duration::minutes(15),
+            excursion_max_gap: Duration::minutes(15),
         }
     }
 }
@@ -146,7 +163,8 @@ pub fn zone_load_curves(
 ) -> AnalyticsResult<Vec<(GridZone, LoadCurve)>> {
     let zone = local_zone(conn, config)?;
     let (start, end) = day_bounds(conn, date, zone)?;
-    let load = load::load(conn, config.load_step, start, end)?;
+    let network = load::network(conn, date)?;
+    let load = load::load(conn, &network, config.load_step, start, end)?;
     Ok(GridZone::ALL
         .iter()
         .map(|&zone| {
@@ -199,29 +217,41 @@ struct DayInputs {
     excursions: HashMap<(GridZone, SensorType), i64>,
     outages: HashMap<GridZone, Vec<Interruption>>,
     alerts: HashMap<GridZone, (i64, i64, i64)>,
+    alert_times: HashMap<GridZone, Vec<DateTime<Utc>>>,
     maintenance: HashMap<GridZone, (f64, f64)>,
 }
 
 impl DayInputs {
     fn load(
         conn: &mut PgConnection,
+        config: &AnalyticsConfig,
         tz: LocalZone,
         date: NaiveDate,
         now: DateTime<Utc>,
-        step: Duration,
     ) -> AnalyticsResult<DayInputs> {
         let (start, end) = day_bounds(conn, date, tz)?;
+        let network = load::network(conn, date)?;
+        // Widened by the momentary-event window: a reclosing sequence across midnight is
+        // grouped whole, and counted on the day it began.
+        let window = (start - MOMENTARY_EVENT_WINDOW, end + MOMENTARY_EVENT_WINDOW);
+        let outages = load::outages(conn, &network, window, now)?;
         Ok(DayInputs {
             tz,
             start,
             end,
             now,
-            customers: load::customers_served(conn, date)?,
-            load: load::load(conn, step, start, end)?,
+            customers: network.customers_by_zone(),
+            load: load::load(conn, &network, config.load_step, start, end)?,
             voltage: load::voltage(conn, start)?,
-            excursions: load::excursions(conn, start, end)?,
-            outages: load::outages(conn, start, end)?,
+            excursions: load::excursions(
+                conn,
+                (start, end),
+                config.excursion_max_gap,
+                &outages.deenergised,
+            )?,
+            outages: outages.by_zone,
             alerts: load::alert_counts(conn, start, end)?,
+            alert_times: load::alert_times(conn, start, end)?,
             maintenance: load::maintenance_hours(conn, start, end, now)?,
         })
     }
@@ -234,12 +264,12 @@ impl DayInputs {
         zone: GridZone,
     ) -> DailyStatistics {
         let (start, end) = (self.start, self.end);
-        let hours = (end - start).num_seconds() as f64 / 3600.0;
         let nt = self.customers.get(&zone).copied().unwrap_or(0);
         let l = zone_load_of(&self.load, zone, (start, end), config);
         let (levels, top) = voltage_levels(self.voltage.get(&zone).map_or(&[][..], Vec::as_slice));
         let outages = self.outages.get(&zone).map_or(&[][..], Vec::as_slice);
-        let ix: Indices = indices(outages, nt, hours, config.sustained_after, self.now);
+        let ix: Indices = indices(outages, nt, start..end, config.sustained_after, self.now);
+        let raised_at = self.alert_times.get(&zone).map_or(&[][..], Vec::as_slice);
         let (raised, critical, resolved) = self.alerts.get(&zone).copied().unwrap_or((0, 0, 0));
         let (scheduled, unscheduled) = self.maintenance.get(&zone).copied().unwrap_or((0.0, 0.0));
         let runs =
@@ -280,12 +310,15 @@ impl DayInputs {
                 maifi_e: ix.maifi_e,
                 saidi_hours: ix.saidi.map(|m| m / 60.0),
                 momentary_interruptions: ix.momentary,
+                momentary_operations: ix.momentary_operations,
+                capped_interruptions: ix.capped,
                 customer_minutes: ix.customer_minutes,
                 customer_interruptions: ix.customer_interruptions,
                 customer_momentary_events: ix.customer_momentary_events,
                 sustained_after_minutes: config.sustained_after.num_seconds() as f64 / 60.0,
                 note: (nt == 0).then(|| NO_CUSTOMERS.to_owned()),
             }),
+            alarm_rate: Some(alarm_rate(raised_at, start, end)),
             other: Default::default(),
         }
         .to_json();
@@ -302,7 +335,7 @@ fn compute_day_refreshed(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> AnalyticsResult<Vec<DailyStatistics>> {
-    let inputs = DayInputs::load(conn, tz, date, now, config.load_step)?;
+    let inputs = DayInputs::load(conn, config, tz, date, now)?;
     conn.transaction::<_, AnalyticsError, _>(|c| {
         GridZone::ALL
             .iter()

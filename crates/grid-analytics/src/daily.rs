@@ -197,6 +197,49 @@ pub fn voltage_levels(inputs: &[VoltageInput]) -> (BTreeMap<String, VoltageLevel
     (levels, top)
 }
 
+/// EEMUA 191's flood window and level: more than this many alarms in 10 minutes.
+pub const FLOOD_ALARMS_PER_WINDOW: u32 = 10;
+
+/// The alarm rate of one operator area over `[start, end)` from the instants its alarms were
+/// raised: the most in any 10 minutes (sliding), the fixed 10-minute windows above
+/// [`FLOOD_ALARMS_PER_WINDOW`], and the mean per 10 minutes.
+pub fn alarm_rate(
+    raised: &[DateTime<Utc>],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> grid_model::AlarmRateMetadata {
+    let window = Duration::minutes(10);
+    let mut t: Vec<DateTime<Utc>> = raised
+        .iter()
+        .copied()
+        .filter(|a| *a >= start && *a < end)
+        .collect();
+    t.sort();
+    let mut peak = 0;
+    let mut lo = 0;
+    for hi in 0..t.len() {
+        while t[hi] - t[lo] >= window {
+            lo += 1;
+        }
+        peak = peak.max(hi - lo + 1);
+    }
+    let mut per_window: BTreeMap<i64, u32> = BTreeMap::new();
+    for a in &t {
+        *per_window
+            .entry((*a - start).num_seconds() / window.num_seconds())
+            .or_default() += 1;
+    }
+    let windows = ((end - start).num_seconds() as f64 / window.num_seconds() as f64).max(1.0);
+    grid_model::AlarmRateMetadata {
+        peak_per_10_min: peak as u32,
+        flood_windows: per_window
+            .values()
+            .filter(|n| **n > FLOOD_ALARMS_PER_WINDOW)
+            .count() as u32,
+        mean_per_10_min: t.len() as f64 / windows,
+    }
+}
+
 /// Hours of `[start, end)` (end `None`: still going at `now`) that fall in `[day_start,
 /// day_end)`.
 pub fn overlap_hours(
@@ -327,6 +370,26 @@ mod tests {
         assert_eq!(top, Some((66.0 * 9.0 + 72.6) / 10.0));
         assert!((levels["66"].average_pu - 1.01).abs() < 1e-12);
         assert_eq!(levels["11"].average_kv, 11.0);
+    }
+
+    #[test]
+    fn alarm_rate_by_hand() {
+        let m = |i: i64| t0() + Duration::minutes(i);
+        // 12 alarms at minutes 0..11 (one a minute), 3 more at 30, 31, 32.
+        let mut raised: Vec<DateTime<Utc>> = (0..12).map(m).collect();
+        raised.extend([m(30), m(31), m(32)]);
+        let r = alarm_rate(&raised, t0(), t0() + Duration::days(1));
+        // Sliding: minutes 0..9 hold 10, 1..10 hold 10 …: at most 10 within 10 minutes
+        // (minute 10 is exactly 10 minutes after 0, outside [0, 10)).
+        assert_eq!(r.peak_per_10_min, 10);
+        // Fixed windows [0, 10) holds 10, [10, 20) 2: no window above 10.
+        assert_eq!(r.flood_windows, 0);
+        // 15 alarms over 144 windows.
+        assert!((r.mean_per_10_min - 15.0 / 144.0).abs() < 1e-12);
+        // Eleven in the first window: a flood.
+        let flood: Vec<DateTime<Utc>> = (0..11).map(|i| t0() + Duration::seconds(i * 50)).collect();
+        let r = alarm_rate(&flood, t0(), t0() + Duration::days(1));
+        assert_eq!((r.peak_per_10_min, r.flood_windows), (11, 1));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod error;
 mod load;
 pub mod period;
 pub mod reliability;
+pub mod topology;
 
 pub use compute::{AnalyticsConfig, compute_days};
 pub use error::{AnalyticsError, AnalyticsResult};

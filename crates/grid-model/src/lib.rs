@@ -17,7 +17,7 @@ mod validation;
 
 pub use alert::{
     Alert, AlertAction, AlertChange, AlertDraft, AlertHistoryEntry, AlertTransition, NewAlert,
-    TransitionError, plan_transition,
+    OutageMetadata, TransitionError, plan_transition,
 };
 pub use alert_kind::AlertKind;
 pub use anomaly::{Anomaly, AnomalyDraft, EpisodeMetadata, NewAnomaly};
@@ -32,7 +32,8 @@ pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft};
 pub use sensor::{NewSensor, Sensor, SensorDraft};
 pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata};
 pub use statistics::{
-    DailyStatistics, LoadMetadata, ReliabilityMetadata, StatisticsMetadata, VoltageLevel,
+    AlarmRateMetadata, DailyStatistics, LoadMetadata, ReliabilityMetadata, StatisticsMetadata,
+    VoltageLevel,
 };
 pub use substation::{NewSubstation, Substation, SubstationDraft, VOLTAGE_LEVELS_KV};
 pub use thermal::{NewThermalParameters, ThermalDay, ThermalParameters};

@@ -134,6 +134,9 @@ pub struct StatisticsMetadata {
     /// The IEEE 1366 figures the columns do not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reliability: Option<ReliabilityMetadata>,
+    /// The alarm load on the zone's operators (ISA-18.2 / EEMUA 191 flood measure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_rate: Option<AlarmRateMetadata>,
     /// Every other key, as stored.
     #[serde(flatten)]
     pub other: serde_json::Map<String, Value>,
@@ -150,6 +153,7 @@ impl StatisticsMetadata {
                 load: serde_json::from_value(part("load")).ok().flatten(),
                 voltage: serde_json::from_value(part("voltage")).unwrap_or_default(),
                 reliability: serde_json::from_value(part("reliability")).ok().flatten(),
+                alarm_rate: serde_json::from_value(part("alarm_rate")).ok().flatten(),
                 other: Default::default(),
             }
         })
@@ -159,6 +163,18 @@ impl StatisticsMetadata {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Default::default()))
     }
+}
+
+/// Alarms raised per operator area (a zone) and 10-minute window over the day: EEMUA 191
+/// calls more than 10 alarms in 10 minutes a flood.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlarmRateMetadata {
+    /// The most alarms raised within any 10 minutes of the day (a sliding window).
+    pub peak_per_10_min: u32,
+    /// Fixed 10-minute windows of the day (from its start) with more than 10 alarms.
+    pub flood_windows: u32,
+    /// Alarms raised per 10 minutes on average over the day.
+    pub mean_per_10_min: f64,
 }
 
 /// How a zone's daily load was obtained.
@@ -203,8 +219,15 @@ pub struct ReliabilityMetadata {
     pub maifi_e: Option<f64>,
     /// SAIDI, hours.
     pub saidi_hours: Option<f64>,
-    /// Momentary interruptions.
+    /// Momentary interruption events (IEEE 1366: a device's operations within 5 minutes are
+    /// one event; a sequence ending in a lockout is none).
     pub momentary_interruptions: u32,
+    /// Momentary operations before grouping into events.
+    #[serde(default)]
+    pub momentary_operations: u32,
+    /// Interruptions whose customers exceeded N_T, capped to it.
+    #[serde(default)]
+    pub capped_interruptions: u32,
     /// Customer-minutes of sustained interruption (Σ r_i·N_i).
     pub customer_minutes: f64,
     /// Customer interruptions (Σ N_i).

@@ -38,7 +38,9 @@ pub struct Substation {
     pub num_transformers: i32,
     /// Number of outgoing feeders.
     pub num_feeders: i32,
-    /// Customers supplied through this substation: N_T of SAIDI/SAIFI.
+    /// Customers supplied from this substation's own feeders (not through a substation it
+    /// feeds), now: its part of N_T. Every change is kept with the local date it took effect
+    /// (`substation_customer_counts`), and a day's indices use the count in effect that day.
     pub customers_served: i32,
     /// In service.
     pub is_active: bool,
@@ -48,6 +50,11 @@ pub struct Substation {
     pub last_maintenance_date: Option<DateTime<Utc>>,
     /// Free-form attributes (a JSON object).
     pub metadata: Value,
+    /// The substation that feeds this one (`None`: fed from outside the modelled grid). The
+    /// feeding one's measured load includes this one's, and an outage there interrupts this
+    /// one's customers too.
+    #[serde(default)]
+    pub fed_from: Option<Uuid>,
     /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// When the row's content last changed (kept by the database).
@@ -89,6 +96,9 @@ pub struct SubstationDraft {
     pub last_maintenance_date: Option<DateTime<Utc>>,
     /// See [`Substation::metadata`].
     pub metadata: Value,
+    /// See [`Substation::fed_from`].
+    #[serde(default)]
+    pub fed_from: Option<Uuid>,
 }
 
 impl SubstationDraft {
@@ -118,6 +128,7 @@ impl SubstationDraft {
             commissioned_date: None,
             last_maintenance_date: None,
             metadata: empty_object(),
+            fed_from: None,
         }
     }
 

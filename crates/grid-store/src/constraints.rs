@@ -226,6 +226,16 @@ pub const CHECK_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "state",
     ),
     (
+        "ck_grid_substations_fed_from",
+        "grid_substations",
+        "fed_from",
+    ),
+    (
+        "ck_substation_customer_counts_customers_served",
+        "substation_customer_counts",
+        "customers_served",
+    ),
+    (
         "ck_anomaly_detections_potential_causes",
         "anomaly_detections",
         "potential_causes",
@@ -435,6 +445,7 @@ pub fn entity_of(table: &str) -> &'static str {
         "transformer_thermal_days" => "thermal day",
         "anomaly_sensor_states" => "anomaly detector state",
         "anomaly_imbalance_states" => "imbalance detector state",
+        "substation_customer_counts" => "customer count",
         _ => "row",
     }
 }

@@ -283,6 +283,7 @@ diesel::table! {
         metadata -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        fed_from -> Nullable<Uuid>,
     }
 }
 
@@ -369,6 +370,15 @@ diesel::table! {
         metadata -> Nullable<Jsonb>,
         quarantined_at -> Timestamptz,
         reason -> Text,
+    }
+}
+
+diesel::table! {
+    substation_customer_counts (substation_id, effective_from) {
+        substation_id -> Uuid,
+        effective_from -> Date,
+        customers_served -> Int4,
+        recorded_at -> Timestamptz,
     }
 }
 
@@ -474,6 +484,7 @@ diesel::joinable!(grid_sensors -> grid_substations (substation_id));
 diesel::joinable!(grid_sensors -> transformers (transformer_id));
 diesel::joinable!(maintenance_records -> transformers (transformer_id));
 diesel::joinable!(sensor_readings -> grid_sensors (sensor_id));
+diesel::joinable!(substation_customer_counts -> grid_substations (substation_id));
 diesel::joinable!(transformer_thermal_days -> transformers (transformer_id));
 diesel::joinable!(transformer_thermal_parameters -> transformers (transformer_id));
 diesel::joinable!(transformers -> grid_substations (substation_id));
@@ -492,6 +503,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_records,
     sensor_readings,
     sensor_readings_quarantine,
+    substation_customer_counts,
     transformer_thermal_days,
     transformer_thermal_parameters,
     transformers,

@@ -37,6 +37,7 @@ pub struct SubstationRow {
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub fed_from: Option<Uuid>,
 }
 
 impl From<SubstationRow> for Substation {
@@ -59,6 +60,7 @@ impl From<SubstationRow> for Substation {
             commissioned_date: r.commissioned_date,
             last_maintenance_date: r.last_maintenance_date,
             metadata: r.metadata,
+            fed_from: r.fed_from,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -87,6 +89,7 @@ pub struct NewSubstationRow {
     pub commissioned_date: Option<DateTime<Utc>>,
     pub last_maintenance_date: Option<DateTime<Utc>>,
     pub metadata: Value,
+    pub fed_from: Option<Uuid>,
 }
 
 impl From<&NewSubstation> for NewSubstationRow {
@@ -108,6 +111,7 @@ impl From<&NewSubstation> for NewSubstationRow {
             commissioned_date: s.commissioned_date,
             last_maintenance_date: s.last_maintenance_date,
             metadata: s.metadata.clone(),
+            fed_from: s.fed_from,
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct SubstationUpdate {
     pub is_active: Option<bool>,
     /// Last maintenance.
     pub last_maintenance_date: Option<DateTime<Utc>>,
+    /// The substation that feeds it (`Some(None)`: none); a loop is refused by the database.
+    pub fed_from: Option<Option<Uuid>>,
     /// Replaces the metadata object.
     pub metadata: Option<Value>,
 }
@@ -276,4 +282,43 @@ repository! {
         /// See [`delete`].
         fn delete_substation(&mut self, id: Uuid) -> StoreResult<()> => delete;
     }
+}
+
+/// Records that `substation` serves `customers` from the local date `effective_from` on
+/// (replacing a count recorded for that same date), e.g. a count corrected after the fact or
+/// a new estate connected on a known date. Days from then until the next recorded change
+/// use it; `customers_served` itself holds today's count, and changing it records a count
+/// effective today (a trigger does, for every writer).
+pub fn record_customers(
+    conn: &mut PgConnection,
+    substation: Uuid,
+    effective_from: chrono::NaiveDate,
+    customers: i32,
+) -> StoreResult<()> {
+    use crate::schema::substation_customer_counts as c;
+    if customers < 0 {
+        return Err(grid_model::ValidationErrors {
+            entity: ENTITY,
+            errors: vec![grid_model::FieldError {
+                field: "customers_served",
+                reason: format!("must be 0 or more (got {customers})"),
+            }],
+        }
+        .into());
+    }
+    get(conn, substation)?;
+    diesel::insert_into(c::table)
+        .values((
+            c::substation_id.eq(substation),
+            c::effective_from.eq(effective_from),
+            c::customers_served.eq(customers),
+        ))
+        .on_conflict((c::substation_id, c::effective_from))
+        .do_update()
+        .set((
+            c::customers_served.eq(customers),
+            c::recorded_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -140,6 +140,35 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         "customers_served",
         substations::insert_row(conn, &sub(|r| r.customers_served = -1))
     );
+    // Topology: fed from itself, or through another back to itself (the trigger raises under
+    // the same check's name).
+    let fed_from = |id| substations::SubstationUpdate {
+        fed_from: Some(Some(id)),
+        ..Default::default()
+    };
+    let itself = substations::update(conn, s.id, &fed_from(s.id));
+    hits.expect(conn, "grid_substations", "substation", "fed_from", itself);
+    let downstream = add_substation(conn, "CHK-3", GridZone::Kisumu);
+    substations::update(conn, downstream.id, &fed_from(s.id)).unwrap();
+    let looped = substations::update(conn, s.id, &fed_from(downstream.id));
+    hits.expect(conn, "grid_substations", "substation", "fed_from", looped);
+    assert_eq!(substations::get(conn, s.id).unwrap().fed_from, None);
+    // Customer counts with effective dates (grid-store refuses a negative count itself;
+    // the check stands for other writers).
+    rejects!(
+        hits,
+        conn,
+        "substation_customer_counts",
+        "customer count",
+        "customers_served",
+        diesel::sql_query(format!(
+            "INSERT INTO substation_customer_counts (substation_id, effective_from, \
+             customers_served) VALUES ('{}', '2026-01-01', -1)",
+            s.id
+        ))
+        .execute(conn)
+        .map_err(StoreError::from)
+    );
 
     // Transformers.
     let good = transformers::NewTransformerRow::from(

@@ -103,8 +103,9 @@ fn the_schema_is_the_reference_with_the_documented_deviations() {
     assert_eq!(
         actual.iter().filter(|f| f.starts_with("table ")).count(),
         // the reference's 10, alert_transitions, sensor_readings_quarantine, the two
-        // transformer thermal tables and the two anomaly detector state tables
-        16
+        // transformer thermal tables, the two anomaly detector state tables and the
+        // customer counts with effective dates
+        17
     );
     assert!(expected.deviations > 100);
 }

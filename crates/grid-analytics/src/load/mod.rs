@@ -2,14 +2,14 @@
 //! small function per input, each over `&mut PgConnection` so they compose in one
 //! transaction, each query in a `.sql` file beside this one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
 use grid_model::{
-    AlertKind, GridZone, MaintenanceType, MeasurementRole, SensorMetadata, SensorType,
-    StatisticsMetadata,
+    AlertKind, GridZone, MaintenanceType, MeasurementRole, OutageMetadata, SensorMetadata,
+    SensorType,
 };
 use grid_store::enums::{DbGridZone, DbMaintenanceType, DbSensorType};
 use grid_store::schema::sql_types;
@@ -17,45 +17,43 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::daily::{SubstationLoad, VoltageInput, overlap_hours};
-use crate::reliability::Interruption;
+use crate::reliability::{Interrupter, Interruption};
+use crate::topology::{Node, Topology};
 
-/// N_T per zone: the one recorded in an existing row for the day, else the customers served
-/// by the zone's active substations now.
-pub(crate) fn customers_served(
-    conn: &mut PgConnection,
-    date: NaiveDate,
-) -> QueryResult<HashMap<GridZone, i64>> {
+/// Every substation on the local date `date`: zone, feeder and customers in effect.
+pub(crate) fn network(conn: &mut PgConnection, date: NaiveDate) -> QueryResult<Topology> {
     #[derive(QueryableByName)]
     struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
         #[diesel(sql_type = sql_types::GridZone)]
         zone: DbGridZone,
-        #[diesel(sql_type = Nullable<Jsonb>)]
-        metadata: Option<Value>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+        fed_from: Option<Uuid>,
         #[diesel(sql_type = BigInt)]
-        now_served: i64,
+        customers: i64,
     }
-    let rows: Vec<Row> = diesel::sql_query(include_str!("customers.sql"))
+    let rows: Vec<Row> = diesel::sql_query(include_str!("network.sql"))
         .bind::<Date, _>(date)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let recorded = r
-                .metadata
-                .as_ref()
-                .and_then(|m| StatisticsMetadata::from_json(m).reliability)
-                .map(|rel| rel.customers_served);
-            (r.zone.into(), recorded.unwrap_or(r.now_served))
-        })
-        .collect())
+    Ok(Topology::new(rows.into_iter().map(|r| Node {
+        id: r.id,
+        zone: r.zone.into(),
+        fed_from: r.fed_from,
+        customers: r.customers,
+    })))
 }
 
 /// Each zone's substations and their load points.
 pub(crate) type LoadByZone = HashMap<GridZone, BTreeMap<Uuid, SubstationLoad>>;
 
 /// The load sensors that count: a substation's incomers when it has any (they carry the sum
-/// of its feeders), else its feeders.
-fn counted_load_sensors(conn: &mut PgConnection) -> QueryResult<(Vec<Uuid>, Vec<Uuid>)> {
+/// of its feeders), else its feeders; none of a substation inside the measured load of one
+/// that feeds it in the same zone ([`Topology::counted_for_load`]).
+fn counted_load_sensors(
+    conn: &mut PgConnection,
+    network: &Topology,
+) -> QueryResult<(Vec<Uuid>, Vec<Uuid>)> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -74,10 +72,12 @@ fn counted_load_sensors(conn: &mut PgConnection) -> QueryResult<(Vec<Uuid>, Vec<
             (r.id, r.substation_id, role == MeasurementRole::Incomer)
         })
         .collect();
-    let with_incomer: std::collections::HashSet<Uuid> =
-        sensors.iter().filter(|s| s.2).map(|s| s.1).collect();
+    let with_incomer: HashSet<Uuid> = sensors.iter().filter(|s| s.2).map(|s| s.1).collect();
+    let measured: HashSet<Uuid> = sensors.iter().map(|s| s.1).collect();
+    let counted = network.counted_for_load(&measured);
     Ok(sensors
         .into_iter()
+        .filter(|&(_, substation, _)| counted.contains(&substation))
         .filter(|&(_, substation, incomer)| incomer || !with_incomer.contains(&substation))
         .map(|(id, substation, _)| (id, substation))
         .unzip())
@@ -86,6 +86,7 @@ fn counted_load_sensors(conn: &mut PgConnection) -> QueryResult<(Vec<Uuid>, Vec<
 /// Each counted substation's load per bucket of `step` over `[start, end)`.
 pub(crate) fn load(
     conn: &mut PgConnection,
+    network: &Topology,
     step: chrono::Duration,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -101,7 +102,7 @@ pub(crate) fn load(
         #[diesel(sql_type = Nullable<Double>)]
         mw: Option<f64>,
     }
-    let (sensors, substations) = counted_load_sensors(conn)?;
+    let (sensors, substations) = counted_load_sensors(conn, network)?;
     let sql = include_str!("load.sql").replace("{STEP}", &step.num_seconds().to_string());
     let rows: Vec<Row> = diesel::sql_query(sql)
         .bind::<Timestamptz, _>(start)
@@ -160,11 +161,13 @@ pub(crate) fn voltage(
 }
 
 /// Runs of out-of-range readings that began in `[start, end)`, per zone and sensor type
-/// (voltage and frequency).
+/// (voltage and frequency): readings while a substation was de-energised (`dead`) left out,
+/// a gap longer than `max_gap` ending a run (`excursions.sql` states the rule).
 pub(crate) fn excursions(
     conn: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    max_gap: chrono::Duration,
+    dead: &[Deenergised],
 ) -> QueryResult<HashMap<(GridZone, SensorType), i64>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -178,6 +181,12 @@ pub(crate) fn excursions(
     let rows: Vec<Row> = diesel::sql_query(include_str!("excursions.sql"))
         .bind::<Timestamptz, _>(start)
         .bind::<Timestamptz, _>(end)
+        .bind::<Double, _>(max_gap.num_milliseconds() as f64 / 1000.0)
+        .bind::<Array<diesel::sql_types::Uuid>, _>(
+            dead.iter().map(|d| d.substation).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Timestamptz>, _>(dead.iter().map(|d| d.from).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(dead.iter().map(|d| d.to).collect::<Vec<_>>())
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -185,35 +194,141 @@ pub(crate) fn excursions(
         .collect())
 }
 
-/// Interruptions ([`AlertKind::Outage`] alerts) that began in `[start, end)`, per zone.
+/// A substation without supply over `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Deenergised {
+    pub(crate) substation: Uuid,
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) to: DateTime<Utc>,
+}
+
+/// The interruptions per zone and the de-energised intervals, from the outages
+/// ([`AlertKind::Outage`] alerts) overlapping `[start, end)`.
+pub(crate) struct Outages {
+    pub(crate) by_zone: HashMap<GridZone, Vec<Interruption>>,
+    pub(crate) deenergised: Vec<Deenergised>,
+}
+
+/// Outages overlapping `[start, end)`, with the customers they interrupted per zone: an
+/// outage's own `affected_customers` in its substation's zone and, when it names no device
+/// (the whole substation is out), every substation it feeds with the customers in effect
+/// that day, in each one's zone. A fed substation's own outage starting while its feeder's
+/// lasts is the same interruption and is not counted again. Ongoing outages last until `now`.
 pub(crate) fn outages(
     conn: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> QueryResult<HashMap<GridZone, Vec<Interruption>>> {
+    network: &Topology,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> QueryResult<Outages> {
     #[derive(QueryableByName)]
     struct Row {
-        #[diesel(sql_type = sql_types::GridZone)]
-        zone: DbGridZone,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        substation_id: Uuid,
         #[diesel(sql_type = Timestamptz)]
         created_at: DateTime<Utc>,
         #[diesel(sql_type = Nullable<Timestamptz>)]
         resolved_at: Option<DateTime<Utc>>,
         #[diesel(sql_type = BigInt)]
         customers: i64,
+        #[diesel(sql_type = Jsonb)]
+        metadata: Value,
     }
     let rows: Vec<Row> = diesel::sql_query(include_str!("outages.sql"))
         .bind::<Timestamptz, _>(start)
         .bind::<Timestamptz, _>(end)
         .bind::<Text, _>(AlertKind::Outage.as_str())
         .load(conn)?;
-    let mut out: HashMap<GridZone, Vec<Interruption>> = HashMap::new();
-    for r in rows {
-        out.entry(r.zone.into()).or_default().push(Interruption {
+    // What each whole-substation outage also takes down.
+    let mut reach: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for r in &rows {
+        if OutageMetadata::from_json(&r.metadata)
+            .interrupting_device
+            .is_none()
+        {
+            let until = r.resolved_at.unwrap_or(now);
+            for d in network.downstream(r.substation_id) {
+                reach.push((d, r.created_at, until));
+            }
+        }
+    }
+    let inside_upstream = |r: &Row| {
+        reach.iter().any(|&(d, from, to)| {
+            d == r.substation_id && r.created_at >= from && r.created_at <= to
+        })
+    };
+    let mut out = Outages {
+        by_zone: HashMap::new(),
+        deenergised: Vec::new(),
+    };
+    for r in rows.iter().filter(|r| !inside_upstream(r)) {
+        let Some(node) = network.node(r.substation_id) else {
+            continue;
+        };
+        let device = OutageMetadata::from_json(&r.metadata).interrupting_device;
+        let interrupter = match &device {
+            Some(name) => Interrupter::Device {
+                substation: r.substation_id,
+                name: name.clone(),
+            },
+            None => Interrupter::Substation(r.substation_id),
+        };
+        let cut = |customers: i64| Interruption {
             start: r.created_at,
             end: r.resolved_at,
-            customers: r.customers,
+            customers,
+            interrupter: interrupter.clone(),
+        };
+        out.by_zone
+            .entry(node.zone)
+            .or_default()
+            .push(cut(r.customers));
+        if device.is_some() {
+            continue;
+        }
+        let to = r.resolved_at.unwrap_or(now);
+        out.deenergised.push(Deenergised {
+            substation: r.substation_id,
+            from: r.created_at,
+            to,
         });
+        for d in network.downstream(r.substation_id) {
+            let Some(n) = network.node(d) else { continue };
+            out.deenergised.push(Deenergised {
+                substation: d,
+                from: r.created_at,
+                to,
+            });
+            if n.customers > 0 {
+                out.by_zone
+                    .entry(n.zone)
+                    .or_default()
+                    .push(cut(n.customers));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// When each alert of each zone was raised in `[start, end)`.
+pub(crate) fn alert_times(
+    conn: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> QueryResult<HashMap<GridZone, Vec<DateTime<Utc>>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = sql_types::GridZone)]
+        zone: DbGridZone,
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(include_str!("alert_times.sql"))
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .load(conn)?;
+    let mut out: HashMap<GridZone, Vec<DateTime<Utc>>> = HashMap::new();
+    for r in rows {
+        out.entry(r.zone.into()).or_default().push(r.created_at);
     }
     Ok(out)
 }

@@ -5,7 +5,8 @@
 //! cargo bench --bench timescale               # everything
 //! cargo bench --bench timescale -- ingest     # 1M readings: ours (1 and 4 writers) vs psql vs Diesel INSERT
 //! cargo bench --bench timescale -- queries    # 10M readings over 31 daily chunks; peak RSS
-//! cargo bench --bench timescale -- daily      # daily statistics of 8 zones, 1.44M readings
+//! cargo bench --bench timescale -- daily      # daily statistics of 8 zones, 1.44M readings,
+//!                                             # cascades and reclosing sequences
 //! ```
 //!
 //! For profiling by hand against `DATABASE_URL`: `… -- prepare NAME` makes a database with
@@ -28,7 +29,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use grid_model::*;
 use grid_store::schema::sensor_readings;
-use grid_store::{SensorRepository, SubstationRepository};
+use grid_store::{AlertRepository, SensorRepository, SubstationRepository};
 use grid_testdb::{Cluster, ClusterOptions, PgInstall, best_local_mode, with_database};
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
 use grid_timescale::query::{
@@ -578,6 +579,8 @@ fn bench_daily(server: &Server, mode: &str) -> anyhow::Result<()> {
         (SensorType::Vibration, 1),
     ];
     let mut sensors: Vec<(Uuid, SensorType, f64)> = Vec::new();
+    // Per zone: substation 0 feeds substation 4 (a cascade); outages below.
+    let mut heads: Vec<Uuid> = Vec::new();
     for (z, zone) in GridZone::ALL.iter().enumerate() {
         for k in 0..5 {
             let code = format!("D-{z}-{k}");
@@ -590,7 +593,11 @@ fn bench_daily(server: &Server, mode: &str) -> anyhow::Result<()> {
                 60.0,
             );
             d.customers_served = 20_000;
+            d.fed_from = (k == 4).then(|| heads[z]);
             let s = conn.insert_substation(&NewSubstation::new(d)?)?;
+            if k == 0 {
+                heads.push(s.id);
+            }
             for (kind, n) in mix {
                 for i in 0..n {
                     let mut d = SensorDraft::new(s.id, format!("{code}-{kind}-{i}"), kind);
@@ -646,6 +653,21 @@ fn bench_daily(server: &Server, mode: &str) -> anyhow::Result<()> {
         .ingest_stream(&mut conn, readings, 100_000, |_| {})
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ingest_s = t0.elapsed().as_secs_f64();
+    // Each zone's head substation: a 3-shot reclose ending in a 30-minute lockout at 10:00
+    // (its outage reaches the substation it feeds), and a momentary shot at 16:00.
+    for head in &heads {
+        for (start_s, secs) in [(36_000, 20), (36_060, 20), (36_180, 1800), (57_600, 15)] {
+            let at = day_start + Duration::seconds(start_s);
+            let mut d = AlertDraft::new(AlertKind::Outage, AlertSeverity::Critical, "Supply lost");
+            d.substation_id = Some(*head);
+            d.raised_at = at;
+            d.affected_customers = 20_000;
+            let a = conn.raise_alert(&NewAlert::new(d)?)?;
+            let restore = AlertTransition::now(AlertAction::Resolve { notes: None }, "bench")
+                .at(at + Duration::seconds(secs));
+            conn.transition_alert(a.id, &restore)?;
+        }
+    }
     let t0 = Instant::now();
     grid_timescale::refresh(&mut conn)?;
     let refresh_s = t0.elapsed().as_secs_f64();

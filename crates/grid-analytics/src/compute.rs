@@ -24,7 +24,7 @@
 //!   zero), and a gap of more than `excursion_max_gap` between readings ends a run.
 //! - **Outages**: alerts with `alert_type = 'outage'` of the zone's substations;
 //!   `created_at` is the interruption's start, `resolved_at` its restoration (still open:
-//!   counted until now), `affected_customers` N_i, capped at N_T (and counted in
+//!   counted until now), `affected_customers` N_i, capped at what its substation served that day (so at N_T; counted in
 //!   `metadata.reliability.capped_interruptions`); an outage naming no interrupting device
 //!   also interrupts every substation its substation feeds, with their customers that day,
 //!   in their zones. An interruption belongs to the day it begins (IEEE 1366). Longer than

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use grid_analytics::compute::LoadCurve;
 use grid_health::Outcome;
-use grid_model::GridZone;
+use grid_model::{AlarmRateMetadata, GridZone, StatisticsMetadata};
 use grid_store::AlertRepository;
 
 use crate::error::DemoError;
@@ -294,9 +294,35 @@ pub(crate) fn operator_report(
         open_alerts.len(),
         by_severity
     );
+    alarm_rate_line(&mut out, day);
     anomaly_section(conn, &mut out, day, &hm)?;
     let _ = writeln!(out, "Picture: {}", day.svg_path.display());
     Ok(out)
+}
+
+/// The alarm load per operator area (a zone), from the daily statistics' `alarm_rate`
+/// (EEMUA 191: more than 10 alarms in 10 minutes is a flood).
+fn alarm_rate_line(out: &mut String, day: &DemoSummary) {
+    let rates: Vec<(GridZone, AlarmRateMetadata)> = day
+        .statistics
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.zone,
+                StatisticsMetadata::from_json(&s.metadata).alarm_rate?,
+            ))
+        })
+        .collect();
+    let Some((zone, busiest)) = rates.iter().max_by_key(|(_, r)| r.peak_per_10_min) else {
+        return;
+    };
+    let floods: u32 = rates.iter().map(|(_, r)| r.flood_windows).sum();
+    let _ = writeln!(
+        out,
+        "Alarm rate per operator area (zone; EEMUA 191 flood: > 10 in 10 min): busiest 10 minutes {} alarms ({}); flood windows: {floods}",
+        busiest.peak_per_10_min,
+        zone.as_str()
+    );
 }
 
 /// The day's anomaly episodes, as the engine (grid-anomaly, in the ingest path) stored them.

@@ -17,7 +17,7 @@ use crate::alarms::{raise_alerts, raise_outages};
 pub use crate::error::DemoError;
 use crate::grid::{DemoGrid, seed};
 use crate::report::{HotSpotCurve, operator_report, svg};
-use crate::simulate::{Event, events, quiet_days_before, readings};
+use crate::simulate::{Event, EventKind, events, quiet_days_before, readings};
 pub use crate::summary::{DemoOptions, DemoSummary};
 
 /// What the readings of the day raised while they streamed in.
@@ -149,7 +149,18 @@ fn ingest_and_detect(
         let i = index[&r.sensor_id];
         let Some(c) = calibrations[i] else { return };
         let v = c.apply(r.value_raw);
-        if let Some(d) = detectors[i].as_mut()
+        // State-based suppression (ISA-18.2): a de-energised substation's voltage and
+        // frequency alarms are not evaluated while its outage lasts.
+        let s = &grid.sensors[i];
+        let dead = policy::suppressed_during_outage(s.sensor.sensor_type)
+            && events.iter().any(|e| {
+                e.kind == EventKind::Outage
+                    && e.substation == s.substation
+                    && r.timestamp >= e.start
+                    && r.timestamp < e.end
+            });
+        if !dead
+            && let Some(d) = detectors[i].as_mut()
             && let Some(e) = d.observe(r.timestamp, v)
         {
             fired.push((i, e));

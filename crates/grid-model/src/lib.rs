@@ -6,6 +6,7 @@ pub mod anomaly;
 pub mod enums;
 pub mod forecast;
 pub mod maintenance;
+pub mod outage;
 pub mod security;
 pub mod sensor;
 pub mod sensor_metadata;
@@ -17,7 +18,7 @@ mod validation;
 
 pub use alert::{
     Alert, AlertAction, AlertChange, AlertDraft, AlertHistoryEntry, AlertTransition, NewAlert,
-    OutageMetadata, TransitionError, plan_transition,
+    TransitionError, plan_transition,
 };
 pub use alert_kind::AlertKind;
 pub use anomaly::{Anomaly, AnomalyDraft, EpisodeMetadata, NewAnomaly};
@@ -28,6 +29,7 @@ pub use enums::{
 };
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};
+pub use outage::OutageMetadata;
 pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft};
 pub use sensor::{NewSensor, Sensor, SensorDraft};
 pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata};

@@ -210,7 +210,8 @@ pub(crate) struct Outages {
 }
 
 /// Outages overlapping `[start, end)`, with the customers they interrupted per zone: an
-/// outage's own `affected_customers` in its substation's zone and, when it names no device
+/// outage's own `affected_customers` (at most what its substation served that day) in its
+/// substation's zone and, when it names no device
 /// (the whole substation is out), every substation it feeds with the customers in effect
 /// that day, in each one's zone. A fed substation's own outage starting while its feeder's
 /// lasts is the same interruption and is not counted again. Ongoing outages last until `now`.
@@ -272,16 +273,17 @@ pub(crate) fn outages(
             },
             None => Interrupter::Substation(r.substation_id),
         };
-        let cut = |customers: i64| Interruption {
+        let cut = |customers: i64, served: i64| Interruption {
             start: r.created_at,
             end: r.resolved_at,
             customers,
+            served: Some(served),
             interrupter: interrupter.clone(),
         };
         out.by_zone
             .entry(node.zone)
             .or_default()
-            .push(cut(r.customers));
+            .push(cut(r.customers, node.customers));
         if device.is_some() {
             continue;
         }
@@ -302,7 +304,7 @@ pub(crate) fn outages(
                 out.by_zone
                     .entry(n.zone)
                     .or_default()
-                    .push(cut(n.customers));
+                    .push(cut(n.customers, n.customers));
             }
         }
     }

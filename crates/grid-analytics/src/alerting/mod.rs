@@ -83,22 +83,24 @@ pub enum AlertEvent {
     },
 }
 
+/// A condition that began and has not ended yet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Held {
+    condition: Condition,
+    /// Its first reading past the limit.
+    since: DateTime<Utc>,
+    /// The most extreme value since.
+    worst: f64,
+    /// The first reading of the current return inside the band by the deadband, if any.
+    back_since: Option<DateTime<Utc>>,
+    /// Whether the on-delay confirmed it (an alert is raised).
+    raised: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
     Normal,
-    /// Past the limit since `since`, not raised yet (on-delay).
-    Pending {
-        condition: Condition,
-        since: DateTime<Utc>,
-        worst: f64,
-        back_since: Option<DateTime<Utc>>,
-    },
-    /// Raised.
-    Active {
-        condition: Condition,
-        worst: f64,
-        back_since: Option<DateTime<Utc>>,
-    },
+    Holding(Held),
 }
 
 /// Applies a [`ThresholdRule`] to one sensor's readings in time order.
@@ -120,7 +122,7 @@ impl Detector {
     /// Whether a condition is raised.
     pub fn active(&self) -> Option<Condition> {
         match self.state {
-            State::Active { condition, .. } => Some(condition),
+            State::Holding(h) if h.raised => Some(h.condition),
             _ => None,
         }
     }
@@ -156,202 +158,55 @@ impl Detector {
         if !v.is_finite() {
             return None;
         }
-        match self.state {
+        let mut h = match self.state {
             State::Normal => {
                 let (condition, _) = self.crossed(v)?;
-                self.state = State::Pending {
+                Held {
                     condition,
                     since: at,
                     worst: v,
                     back_since: None,
-                };
-                self.confirm_raise(at, v)
-            }
-            State::Pending {
-                condition,
-                since,
-                worst,
-                back_since,
-            } => {
-                if self.back(condition, v) {
-                    let back = back_since.unwrap_or(at);
-                    if at - back >= self.rule.off_delay {
-                        // Back long enough: the condition ended without being raised; this
-                        // reading may start the other side's.
-                        self.state = State::Normal;
-                        return self.observe(at, v);
-                    }
-                    self.state = State::Pending {
-                        condition,
-                        since,
-                        worst,
-                        back_since: Some(back),
-                    };
-                    return None;
+                    raised: false,
                 }
-                self.state = State::Pending {
-                    condition,
-                    since,
-                    worst: condition.worse(worst, v),
-                    back_since: None,
-                };
-                self.confirm_raise(at, v)
             }
-            State::Active {
-                condition,
-                worst,
-                back_since,
-            } => {
-                if self.back(condition, v) {
-                    let back = back_since.unwrap_or(at);
-                    if at - back >= self.rule.off_delay {
-                        self.state = State::Normal;
-                        return Some(AlertEvent::Clear {
-                            condition,
-                            at: back,
-                            value: v,
-                            worst,
-                        });
-                    }
-                    self.state = State::Active {
-                        condition,
-                        worst,
-                        back_since: Some(back),
-                    };
-                } else {
-                    self.state = State::Active {
-                        condition,
-                        worst: condition.worse(worst, v),
-                        back_since: None,
-                    };
-                }
-                None
+            State::Holding(h) => h,
+        };
+        if self.back(h.condition, v) {
+            let back = *h.back_since.get_or_insert(at);
+            if at - back < self.rule.off_delay {
+                self.state = State::Holding(h);
+                return None;
             }
+            // Back for the off-delay: the condition has ended.
+            self.state = State::Normal;
+            return if h.raised {
+                Some(AlertEvent::Clear {
+                    condition: h.condition,
+                    at: back,
+                    value: v,
+                    worst: h.worst,
+                })
+            } else {
+                // Dropped before the on-delay; this reading may start the other side's.
+                self.observe(at, v)
+            };
         }
-    }
-
-    /// In `Pending`, raises when the condition has lasted the on-delay and `v` is past the
-    /// limit.
-    fn confirm_raise(&mut self, at: DateTime<Utc>, v: f64) -> Option<AlertEvent> {
-        let State::Pending {
-            condition,
-            since,
-            worst,
-            ..
-        } = self.state
-        else {
-            return None;
-        };
-        let past = self.crossed(v).is_some_and(|(c, _)| c == condition);
-        if !past || at - since < self.rule.on_delay {
-            return None;
-        }
-        self.state = State::Active {
-            condition,
-            worst,
-            back_since: None,
-        };
-        Some(AlertEvent::Raise {
-            condition,
-            at: since,
-            value: worst,
-            threshold: self.threshold(condition),
+        h.back_since = None;
+        h.worst = h.condition.worse(h.worst, v);
+        let past = self.crossed(v).is_some_and(|(c, _)| c == h.condition);
+        let confirm = !h.raised && past && at - h.since >= self.rule.on_delay;
+        h.raised |= confirm;
+        self.state = State::Holding(h);
+        confirm.then(|| AlertEvent::Raise {
+            condition: h.condition,
+            at: h.since,
+            value: h.worst,
+            threshold: self.threshold(h.condition),
         })
     }
 }
 
-/// The alarm policy of threshold alarms per sensor type: which types alarm, with which
-/// deadband and delays (so a noisy signal at a limit raises once), what kind of alert a
-/// crossing raises and how severe it is.
-///
-/// Defaults, from the ISA-18.2 / EEMUA 191 starting points (temperature: deadband about 1 %
-/// of range, on- and off-delay 60 s) adapted per quantity:
-///
-/// | quantity            | deadband        | on-delay | off-delay |
-/// |---------------------|-----------------|----------|-----------|
-/// | voltage             | 1 % of nominal  | 10 s     | 60 s      |
-/// | frequency           | 0.05 Hz         | 5 s      | 60 s      |
-/// | oil and winding °C  | 2 °C            | 60 s     | 60 s      |
-///
-/// Frequency and voltage raise fast (a system disturbance needs the operator now; the
-/// on-delay only skips a lone sample); the 60 s off-delay outlasts a return of up to a minute
-/// (a 40 s oscillation across the limit is one alarm). Other types raise no threshold alarm.
-pub mod policy {
-    use chrono::Duration;
-    use grid_model::{AlertKind, AlertSeverity, SensorType};
-    use grid_timescale::Band;
-
-    use super::{Condition, ThresholdRule};
-
-    /// Deadband and delays of one quantity.
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    pub struct Tuning {
-        /// Deadband in the value's unit.
-        pub deadband: f64,
-        /// On-delay.
-        pub on_delay: Duration,
-        /// Off-delay.
-        pub off_delay: Duration,
-    }
-
-    /// The default tuning of a sensor of `kind` (`nominal_kv` for voltage's deadband); `None`
-    /// for types that raise no threshold alarm.
-    pub fn tuning(kind: SensorType, nominal_kv: f64) -> Option<Tuning> {
-        let (deadband, on, off) = match kind {
-            SensorType::Voltage => (0.01 * nominal_kv, 10, 60),
-            SensorType::Frequency => (0.05, 5, 60),
-            SensorType::TransformerOil | SensorType::Temperature => (2.0, 60, 60),
-            _ => return None,
-        };
-        Some(Tuning {
-            deadband,
-            on_delay: Duration::seconds(on),
-            off_delay: Duration::seconds(off),
-        })
-    }
-
-    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
-    /// (voltage), with the default [`tuning`]; `None` for types that raise no threshold alarm.
-    pub fn rule_for(kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
-        let t = tuning(kind, nominal_kv)?;
-        Some(ThresholdRule {
-            min: band.min,
-            max: band.max,
-            deadband: t.deadband,
-            on_delay: t.on_delay,
-            off_delay: t.off_delay,
-        })
-    }
-
-    /// The kind of alert a crossing on a sensor of `kind` raises.
-    pub fn alert_kind(kind: SensorType, condition: Condition) -> AlertKind {
-        match (kind, condition) {
-            (SensorType::Voltage, Condition::Low) => AlertKind::VoltageLow,
-            (SensorType::Voltage, Condition::High) => AlertKind::VoltageHigh,
-            (SensorType::Frequency, _) => AlertKind::FrequencyExcursion,
-            _ => AlertKind::Overheating,
-        }
-    }
-
-    /// Whether alarms of a sensor of `kind` are suppressed while its substation is
-    /// de-energised (ISA-18.2 state-based suppression): voltage and frequency read nothing
-    /// meaningful on a dead bus, and the outage is already alarmed.
-    pub fn suppressed_during_outage(kind: SensorType) -> bool {
-        matches!(kind, SensorType::Voltage | SensorType::Frequency)
-    }
-
-    /// How severe: a voltage below half its nominal is an emergency (supply effectively
-    /// lost); voltage and temperature crossings are critical; the rest warnings.
-    pub fn severity(kind: &AlertKind, value: f64, nominal_kv: f64) -> AlertSeverity {
-        match kind {
-            AlertKind::VoltageLow if value < 0.5 * nominal_kv => AlertSeverity::Emergency,
-            AlertKind::Overheating | AlertKind::VoltageLow | AlertKind::VoltageHigh => {
-                AlertSeverity::Critical
-            }
-            _ => AlertSeverity::Warning,
-        }
-    }
-}
+pub mod policy;
 
 #[cfg(test)]
 mod tests {

@@ -215,3 +215,161 @@ fn a_poller_killed_mid_outage_loses_at_most_the_batch_in_flight() {
     assert!(values.len() > 40, "{}", values.len());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A poison reading (one the database refuses for its data; here a trigger refuses the
+/// value 666 with SQLSTATE 22003, as a check ingest does not know would) in a spooled batch:
+/// found alone by splitting, kept apart, and neither its batch nor the batch after it is
+/// lost or blocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_reading_is_set_aside_alone_and_the_rest_replays() {
+    let (_cluster, url) = cluster_with_sensor();
+    let mut conn = PgConnection::establish(&url).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        "CREATE FUNCTION refuse_666() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.value = 666 THEN
+             RAISE EXCEPTION 'value 666 refused' USING ERRCODE = '22003';
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse_666 BEFORE INSERT ON sensor_readings
+           FOR EACH ROW EXECUTE FUNCTION refuse_666();",
+    )
+    .unwrap();
+    let sensor = conn.sensor_by_tag("C-CNT").unwrap();
+    // Two spooled batches an hour back: ten readings (the fourth is 666), then five.
+    let spool = std::env::temp_dir().join(format!("gs-outage-{}-poison", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(1);
+    let at = |i: i64| t0 + chrono::Duration::seconds(i);
+    let first: Vec<_> = (0..10)
+        .map(|i| {
+            let v = if i == 3 { 666.0 } else { 1000.0 + i as f64 };
+            grid_timescale::ingest::Reading::new(sensor.id, at(i), v)
+        })
+        .collect();
+    let second: Vec<_> = (10..15)
+        .map(|i| grid_timescale::ingest::Reading::new(sensor.id, at(i), 1000.0 + i as f64))
+        .collect();
+    {
+        let mut s = grid_scada::spool::Spool::open(&spool, 1 << 20).unwrap();
+        s.push(&first).unwrap();
+        s.push(&second).unwrap();
+    }
+    let sim = start_sim(serde_json::json!({"unit": 1, "holding": {"0": [0]}, "counters": [0]}));
+    let opts = PollerOptions {
+        database_url: url.clone(),
+        spool_dir: spool.clone(),
+        spool_max_bytes: 1 << 20,
+        limits: Default::default(),
+        anomaly_detection: None,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let counters = Arc::new(Counters::default());
+    let poller = tokio::spawn(run(
+        ScadaConfig::from_toml(&config(sim.addr)).unwrap(),
+        opts,
+        stop_rx,
+        counters.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    stop_tx.send(true).unwrap();
+    poller.await.unwrap().unwrap();
+
+    let line = counters.line();
+    assert_eq!(
+        counters.batches_replayed.load(Ordering::Relaxed),
+        2,
+        "{line}"
+    );
+    assert_eq!(
+        counters.readings_refused.load(Ordering::Relaxed),
+        1,
+        "{line}"
+    );
+    assert!(
+        line.contains("readings_refused=1 spool_records_damaged=0"),
+        "{line}"
+    );
+    // 14 of the 15 spooled readings stored; 666 is not.
+    let spooled: Vec<i64> = counter_values(&url)
+        .into_iter()
+        .filter(|v| (1000..1015).contains(v) || *v == 666)
+        .collect();
+    let expected: Vec<i64> = (1000..1015).filter(|v| *v != 1003).collect();
+    assert_eq!(spooled, expected);
+    // The refused reading is kept apart, not replayed again.
+    let refused: Vec<_> = std::fs::read_dir(&spool)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".refused"))
+        .collect();
+    assert_eq!(refused.len(), 1);
+    // The device's own readings kept flowing meanwhile.
+    assert!(
+        counters.readings_stored.load(Ordering::Relaxed) > 14,
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}
+
+/// The binary logs through a subscriber (a dead device is visible on stderr, as text or
+/// JSON lines) and reads its database URL from a file, off the command line.
+#[test]
+fn the_poller_logs_what_fails_and_reads_its_url_from_a_file() {
+    let (_cluster, url) = cluster_with_sensor();
+    let dir = std::env::temp_dir().join(format!("gs-outage-{}-log", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A device address where nothing listens.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config_path = dir.join("scada.toml");
+    std::fs::write(&config_path, config(dead)).unwrap();
+    let url_file = dir.join("database-url");
+    std::fs::write(&url_file, format!("{url}\n")).unwrap();
+    for format in ["human", "json"] {
+        let poller = Command::new(env!("CARGO_BIN_EXE_grid-scada-poller"))
+            .arg("--config")
+            .arg(&config_path)
+            .arg("--spool")
+            .arg(dir.join(format!("spool-{format}")))
+            .arg("--database-url-file")
+            .arg(&url_file)
+            .args(["--status-every-ms", "200", "--log-format", format])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        Command::new("kill")
+            .args(["-TERM", &poller.id().to_string()])
+            .status()
+            .unwrap();
+        let out = poller.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("poller starting"), "{stderr}");
+        assert!(stderr.contains("poll failed"), "{stderr}");
+        assert!(!stderr.contains(&url), "the URL is never logged: {stderr}");
+        assert!(
+            stdout.contains("stopped polls_ok=0 polls_failed="),
+            "{stdout}"
+        );
+        if format == "json" {
+            for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

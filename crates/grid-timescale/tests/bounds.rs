@@ -179,3 +179,59 @@ fn the_database_bounds_every_value_at_the_same_magnitude_as_ingest() {
     }
     assert_eq!(count(conn, "SELECT count(*) AS n FROM sensor_readings"), 1);
 }
+
+/// The SCADA issue's poison reading: a timestamp before 4713 BC that a wide time policy
+/// admitted failed its whole batch in the database (chrono itself ends before TimescaleDB's
+/// last instant, so no reading can be too late). It is refused
+/// with a reason now, and the readings beside it land.
+#[test]
+fn a_timestamp_the_database_cannot_hold_is_refused_not_left_to_fail_the_batch() {
+    let db = ready();
+    let conn = &mut db.conn();
+    let s = substation(conn, "BD-4", GridZone::Nairobi, 66);
+    let v = sensor(conn, &s, "BD-4-V", SensorType::Voltage);
+    let at = chrono::Utc::now() - Duration::hours(1);
+    let ancient = chrono::NaiveDate::from_ymd_opt(-5000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    // Replay admits any age (and a backfill may name any range): the storable range bounds
+    // both.
+    for policy in [
+        TimePolicy::replay(),
+        TimePolicy::backfill(ancient, at + Duration::days(1)),
+    ] {
+        let opts = IngestOptions {
+            time_policy: policy,
+            ..Default::default()
+        };
+        let mut ing = Ingester::new(conn, OperatingLimits::default(), opts).unwrap();
+        let r = ing
+            .ingest_batch(
+                conn,
+                [
+                    Reading::new(v.id, at, 66.0),
+                    Reading::new(v.id, ancient, 66.0),
+                ],
+            )
+            .unwrap();
+        assert_eq!(r.rejected, 1, "{r:?}");
+        assert_eq!(
+            r.rejected_by_reason
+                .get(&RejectReason::OutsideTimeWindow)
+                .copied(),
+            Some(1)
+        );
+    }
+    assert_eq!(
+        count(
+            conn,
+            &format!(
+                "SELECT count(*) AS n FROM sensor_readings WHERE sensor_id = '{}'",
+                v.id
+            )
+        ),
+        1
+    );
+}

@@ -1,68 +1,86 @@
 //! `grid-scada-poller`: polls the configured Modbus TCP devices into the database until
-//! SIGTERM or Ctrl-C.
+//! SIGTERM or Ctrl-C. `grid-scada-poller --help` lists the options.
 //!
-//! ```text
-//! grid-scada-poller --config scada.toml --spool /var/lib/gridsentinel/spool \
-//!     [--database-url URL | DATABASE_URL=…] [--spool-max-bytes N] [--status-every-ms N] \
-//!     [--anomaly-detection]
-//! ```
-//!
+//! The database URL comes from `DATABASE_URL` or `--database-url-file` (a file only its
+//! owner reads); `--database-url` also works but shows the URL to anyone running `ps`.
 //! `--anomaly-detection` scores every reading with the anomaly engine (grid-detect) before
 //! it is stored: episodes, marked readings and their alerts commit with each batch.
 //!
-//! Prints a status line (`status polls_ok=… readings_stored=… …`) at the given interval.
+//! Prints a status line (`status polls_ok=… readings_stored=… …`) at the given interval on
+//! stdout; logs go to stderr through `tracing` (`RUST_LOG`, `--log-format json`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::Parser;
 use grid_scada::ScadaConfig;
+use grid_scada::cli::{LogFormat, database_url, init_logging};
 use grid_scada::runtime::{Counters, PollerOptions, run};
+
+/// Polls Modbus TCP devices (read-only) into the SmartGrid Sentinel database, spooling to
+/// disk while the database is away.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The devices and their points (TOML).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The spool's directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    spool: PathBuf,
+    /// The database URL (prefer DATABASE_URL or --database-url-file: `ps` shows arguments).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// A file whose first line is the database URL.
+    #[arg(long, value_name = "FILE")]
+    database_url_file: Option<PathBuf>,
+    /// The spool's size limit in bytes; the oldest segments are dropped (and counted) past it.
+    #[arg(long, default_value_t = 1 << 30)]
+    spool_max_bytes: u64,
+    /// How often the status line is printed, milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    status_every_ms: u64,
+    /// Score every reading with the anomaly engine before it is stored.
+    #[arg(long)]
+    anomaly_detection: bool,
+    /// Log lines as readable text or JSON (filter with RUST_LOG).
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut config: Option<PathBuf> = None;
-    let mut spool: Option<PathBuf> = None;
-    let mut url = std::env::var("DATABASE_URL").ok();
-    let mut max_bytes: u64 = 1 << 30;
-    let mut status_ms: u64 = 1000;
-    let mut anomalies = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || args.next().with_context(|| format!("{a} needs a value"));
-        if a == "--anomaly-detection" {
-            anomalies = true;
-            continue;
-        }
-        match a.as_str() {
-            "--config" => config = Some(value()?.into()),
-            "--spool" => spool = Some(value()?.into()),
-            "--database-url" => url = Some(value()?),
-            "--spool-max-bytes" => max_bytes = value()?.parse().context("--spool-max-bytes")?,
-            "--status-every-ms" => status_ms = value()?.parse().context("--status-every-ms")?,
-            other => bail!("unknown argument {other:?}"),
-        }
-    }
-    let config_path = config.context("--config FILE is required")?;
-    let text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("reading {}", config_path.display()))?;
+    let args = Args::parse();
+    init_logging(args.log_format);
+    let text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("reading {}", args.config.display()))?;
     let config =
-        ScadaConfig::from_toml(&text).with_context(|| format!("{}", config_path.display()))?;
+        ScadaConfig::from_toml(&text).with_context(|| format!("{}", args.config.display()))?;
     let opts = PollerOptions {
-        database_url: url.context("--database-url or DATABASE_URL is required")?,
-        spool_dir: spool.context("--spool DIR is required")?,
-        spool_max_bytes: max_bytes,
+        database_url: database_url(args.database_url, args.database_url_file)?,
+        spool_dir: args.spool,
+        spool_max_bytes: args.spool_max_bytes,
         limits: Default::default(),
-        anomaly_detection: anomalies.then(grid_detect::AlertPolicy::default),
+        anomaly_detection: args
+            .anomaly_detection
+            .then(grid_detect::AlertPolicy::default),
     };
+    tracing::info!(
+        devices = config.devices.len(),
+        spool = %opts.spool_dir.display(),
+        anomaly_detection = args.anomaly_detection,
+        "poller starting"
+    );
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let status = {
         let counters = counters.clone();
+        let every = Duration::from_millis(args.status_every_ms.max(1));
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(status_ms)).await;
+                tokio::time::sleep(every).await;
                 println!("status {}", counters.line());
             }
         })
@@ -73,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+    tracing::info!("stopping");
     let _ = stop_tx.send(true);
     poller.await??;
     status.abort();

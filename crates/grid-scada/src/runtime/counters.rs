@@ -18,8 +18,20 @@ pub struct Counters {
     pub batches_spooled: AtomicU64,
     /// Spooled batches replayed.
     pub batches_replayed: AtomicU64,
-    /// Readings dropped because the spool was full.
+    /// Readings lost: dropped because the spool was at its limit, or never spooled because
+    /// the disk was full.
     pub readings_dropped: AtomicU64,
+    /// Readings the database refused for their data, found alone by splitting their batch
+    /// and kept apart in the spool's `*.refused` files.
+    pub readings_refused: AtomicU64,
+    /// Spool records that failed their checksum or were cut short, set aside on replay.
+    pub spool_records_damaged: AtomicU64,
+    /// Spool segments that could not be read at all, set aside.
+    pub spool_segments_corrupt: AtomicU64,
+    /// Segments in the spool now.
+    pub spool_segments: AtomicU64,
+    /// Bytes in the spool now.
+    pub spool_bytes: AtomicU64,
     /// Communication alerts raised.
     pub alerts_raised: AtomicU64,
     /// Communication alerts resolved.
@@ -77,7 +89,7 @@ impl Counters {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "polls_ok={} polls_failed={} values_read={} readings_stored={} batches_spooled={} batches_replayed={} readings_dropped={} alerts_raised={} alerts_resolved={}",
+            "polls_ok={} polls_failed={} values_read={} readings_stored={} batches_spooled={} batches_replayed={} readings_dropped={} readings_refused={} spool_records_damaged={} spool_segments_corrupt={} spool_segments={} spool_bytes={} alerts_raised={} alerts_resolved={}",
             g(&self.polls_ok),
             g(&self.polls_failed),
             g(&self.values_read),
@@ -85,6 +97,11 @@ impl Counters {
             g(&self.batches_spooled),
             g(&self.batches_replayed),
             g(&self.readings_dropped),
+            g(&self.readings_refused),
+            g(&self.spool_records_damaged),
+            g(&self.spool_segments_corrupt),
+            g(&self.spool_segments),
+            g(&self.spool_bytes),
             g(&self.alerts_raised),
             g(&self.alerts_resolved)
         )

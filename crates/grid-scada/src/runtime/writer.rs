@@ -57,7 +57,7 @@ pub(super) fn writer(
             let ok = match db.as_mut() {
                 Some(d) => {
                     replay(d, &mut spool, &counters)
-                        && write(d, &pending, &counters)
+                        && store(d, &pending, &mut spool, &counters)
                         && flush_alerts(&mut d.conn, &mut alerts, &mut open_alerts, &counters)
                 }
                 None => false,
@@ -67,21 +67,12 @@ pub(super) fn writer(
             }
             if !pending.is_empty() && (ok || due) {
                 if !ok {
-                    match spool.push(&pending) {
-                        Ok(d) => {
-                            counters.batches_spooled.fetch_add(1, Ordering::Relaxed);
-                            counters
-                                .readings_dropped
-                                .fetch_add(d.readings, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, readings = pending.len(), "cannot spool a batch: it is lost")
-                        }
-                    }
+                    spool_or_count_lost(&mut spool, &pending, &counters);
                 }
                 pending.clear();
                 oldest = None;
             }
+            spool_gauges(&spool, &counters);
         }
         if closed {
             return;
@@ -121,9 +112,123 @@ fn connect(opts: &PollerOptions) -> Option<Db> {
     Some(Db { conn, ing, engine })
 }
 
-fn write(db: &mut Db, readings: &[Reading], counters: &Counters) -> bool {
-    if readings.is_empty() {
+/// Spools a batch the database could not take; a batch the spool cannot keep either (a full
+/// disk) is counted as lost, loudly.
+fn spool_or_count_lost(spool: &mut Spool, pending: &[Reading], counters: &Counters) {
+    match spool.push(pending) {
+        Ok(d) => {
+            counters.batches_spooled.fetch_add(1, Ordering::Relaxed);
+            counters
+                .readings_dropped
+                .fetch_add(d.readings, Ordering::Relaxed);
+        }
+        Err(e) => {
+            counters
+                .readings_dropped
+                .fetch_add(pending.len() as u64, Ordering::Relaxed);
+            tracing::error!(
+                error = %e,
+                disk_full = e.is_disk_full(),
+                readings = pending.len(),
+                "cannot spool a batch while the database is away: its readings are lost"
+            );
+        }
+    }
+}
+
+/// The spool's state and what it set aside, into the counters.
+fn spool_gauges(spool: &Spool, counters: &Counters) {
+    let s = spool.set_aside();
+    counters
+        .spool_records_damaged
+        .store(s.damaged_records, Ordering::Relaxed);
+    counters
+        .spool_segments_corrupt
+        .store(s.corrupt_segments, Ordering::Relaxed);
+    counters
+        .spool_segments
+        .store(spool.segments() as u64, Ordering::Relaxed);
+    counters.spool_bytes.store(spool.bytes(), Ordering::Relaxed);
+}
+
+/// How a write ended.
+enum Written {
+    Stored,
+    /// The database is away (or the connection broke): keep the batch whole and retry.
+    Down,
+    /// The database answers but refused the batch; `certain` when its error says the data
+    /// is at fault (a check, not-null, foreign-key or unique violation).
+    Refused {
+        certain: bool,
+    },
+}
+
+/// Stores a batch; when the database refuses it for its data, splits it until the readings
+/// it refuses stand alone, stores the rest and keeps those apart (`Spool::refuse`). A
+/// reading is only ever set aside alone, and only when its error names the data or other
+/// readings of the batch were stored meanwhile: a refusal of everything (a full server disk,
+/// a failing trigger) is not a poison reading and keeps the batch whole for a retry.
+/// Returns whether the batch is done with (false: keep it).
+fn store(db: &mut Db, readings: &[Reading], spool: &mut Spool, counters: &Counters) -> bool {
+    let mut split = Split::default();
+    if !split.run(db, readings, counters) {
+        return false;
+    }
+    if split.refused.is_empty() {
         return true;
+    }
+    if !split.stored_any && !split.certain {
+        tracing::warn!(
+            readings = readings.len(),
+            "the database refused every reading of the batch: kept whole for a retry"
+        );
+        return false;
+    }
+    counters
+        .readings_refused
+        .fetch_add(split.refused.len() as u64, Ordering::Relaxed);
+    for r in &split.refused {
+        tracing::error!(sensor = %r.sensor_id, timestamp = %r.timestamp, value_raw = r.value_raw, "reading refused by the database, set aside");
+    }
+    if let Err(e) = spool.refuse(&split.refused) {
+        tracing::error!(error = %e, readings = split.refused.len(), "cannot keep the refused readings");
+    }
+    true
+}
+
+/// The state of one batch's splitting.
+#[derive(Default)]
+struct Split {
+    refused: Vec<Reading>,
+    stored_any: bool,
+    certain: bool,
+}
+
+impl Split {
+    /// Writes `readings`, halving on a refusal; false when the database went away.
+    fn run(&mut self, db: &mut Db, readings: &[Reading], counters: &Counters) -> bool {
+        match write(db, readings, counters) {
+            Written::Stored => {
+                self.stored_any |= !readings.is_empty();
+                true
+            }
+            Written::Down => false,
+            Written::Refused { certain } => {
+                self.certain |= certain;
+                if let [one] = readings {
+                    self.refused.push(one.clone());
+                    return true;
+                }
+                let (a, b) = readings.split_at(readings.len() / 2);
+                self.run(db, a, counters) && self.run(db, b, counters)
+            }
+        }
+    }
+}
+
+fn write(db: &mut Db, readings: &[Reading], counters: &Counters) -> Written {
+    if readings.is_empty() {
+        return Written::Stored;
     }
     let Db { conn, ing, engine } = db;
     let result = match engine {
@@ -152,18 +257,40 @@ fn write(db: &mut Db, readings: &[Reading], counters: &Counters) -> bool {
             if r.rejected > 0 {
                 tracing::warn!(rejected = r.rejected, reasons = ?r.rejected_by_reason, "readings refused by ingest");
             }
-            true
+            Written::Stored
         }
         Err(e) => {
-            tracing::warn!(error = %e, "batch not written");
-            false
+            tracing::warn!(error = %e, readings = readings.len(), "batch not written");
+            classify(&mut db.conn, &e)
+        }
+    }
+}
+
+/// Whether a failed write means the database is away or that it refused the data.
+fn classify(conn: &mut PgConnection, e: &grid_timescale::TimescaleError) -> Written {
+    use grid_store::StoreError;
+    use grid_timescale::TimescaleError;
+    match e {
+        TimescaleError::Store(StoreError::Invalid(_) | StoreError::Conflict { .. }) => {
+            Written::Refused { certain: true }
+        }
+        TimescaleError::Store(StoreError::Unavailable(_)) => Written::Down,
+        _ => {
+            // The database's other errors do not say their class through Diesel: if the
+            // connection still answers, the database refused this batch.
+            use diesel::connection::SimpleConnection;
+            if conn.batch_execute("SELECT 1").is_ok() {
+                Written::Refused { certain: false }
+            } else {
+                Written::Down
+            }
         }
     }
 }
 
 fn replay(db: &mut Db, spool: &mut Spool, counters: &Counters) -> bool {
     while let Some((seq, readings)) = spool.oldest() {
-        if !write(db, &readings, counters) {
+        if !store(db, &readings, spool, counters) {
             return false;
         }
         if let Err(e) = spool.remove(seq) {

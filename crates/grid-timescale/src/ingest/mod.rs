@@ -108,6 +108,22 @@ pub enum TimePolicy {
     },
 }
 
+/// The instants PostgreSQL's and TimescaleDB's `timestamptz` can hold: from 4713-11-24 BC
+/// (Julian day 0; year −4713 in chrono's proleptic Gregorian calendar) to the end of
+/// 294246 AD (TimescaleDB's end, a little before PostgreSQL's 294276; chrono ends earlier
+/// still, so only the start ever binds).
+pub fn storable_times() -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |y: i32, m: u32, d: u32, (hh, mm, ss): (u32, u32, u32)| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(hh, mm, ss))
+            .map(|t| t.and_utc())
+    };
+    (
+        at(-4713, 11, 24, (0, 0, 0)).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        at(294_246, 12, 31, (23, 59, 59)).unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )
+}
+
 impl TimePolicy {
     /// Live data: up to 24 h old and 5 min ahead.
     pub fn live() -> TimePolicy {
@@ -131,8 +147,11 @@ impl TimePolicy {
         TimePolicy::Backfill { from, to }
     }
 
+    /// The window readings must lie in, never wider than what the database can store
+    /// ([`storable_times`]): a reading outside is refused with a reason, never left to fail
+    /// its whole batch in the database.
     fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        match *self {
+        let (lo, hi) = match *self {
             TimePolicy::Live { max_age, max_ahead } => (
                 now.checked_sub_signed(max_age)
                     .unwrap_or(DateTime::<Utc>::MIN_UTC),
@@ -140,7 +159,9 @@ impl TimePolicy {
                     .unwrap_or(DateTime::<Utc>::MAX_UTC),
             ),
             TimePolicy::Backfill { from, to } => (from, to),
-        }
+        };
+        let (min, max) = storable_times();
+        (lo.max(min), hi.min(max))
     }
 }
 

@@ -1,0 +1,46 @@
+//! What the SCADA binaries share on their command lines: the database URL from the
+//! environment or a file (never needed on the command line, where `ps` shows it), and
+//! logging through `tracing` with a subscriber (human or JSON lines, filtered by
+//! `RUST_LOG`).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Human,
+    /// One JSON object per event (for a log shipper).
+    Json,
+}
+
+/// Installs the process's log subscriber: `RUST_LOG` filters (default `info`), events go to
+/// stderr. Call once, first thing in `main`.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second call (tests that run main twice) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// The database URL: `--database-url-file` (its first line), else `--database-url`, else
+/// `DATABASE_URL` (clap reads the environment into `url`).
+pub fn database_url(url: Option<String>, file: Option<PathBuf>) -> anyhow::Result<String> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the database URL from {}", path.display()))?;
+        let line = text.lines().next().unwrap_or_default().trim().to_owned();
+        anyhow::ensure!(!line.is_empty(), "{} holds no database URL", path.display());
+        return Ok(line);
+    }
+    url.context("no database: set DATABASE_URL, or pass --database-url-file FILE")
+}

@@ -68,6 +68,9 @@ alert_kinds! {
     /// Anomaly episodes on many sensors of one substation at once: one alert for the storm
     /// instead of one per sensor.
     AnomalyStorm => "anomaly_storm",
+    /// A critical or emergency SCADA security event (a refused write, a scan, a device whose
+    /// identity changed…), one alert per folded event row.
+    SecurityEvent => "security_event",
 }
 
 impl From<&str> for AlertKind {

@@ -30,7 +30,7 @@ pub use enums::{
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};
 pub use outage::OutageMetadata;
-pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft};
+pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft, SecurityEventKind};
 pub use sensor::{NewSensor, Sensor, SensorDraft};
 pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata};
 pub use statistics::{

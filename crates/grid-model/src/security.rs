@@ -45,13 +45,95 @@ pub struct SecurityEvent {
     pub is_threat: Option<bool>,
     /// Free-form attributes.
     pub metadata: Value,
-    /// When it happened.
+    /// When it happened (the first time, when repeats are folded into this row).
     pub occurred_at: DateTime<Utc>,
     /// When it was detected.
     pub detected_at: DateTime<Utc>,
     /// When the row was created.
     pub created_at: DateTime<Utc>,
+    /// How many times it happened (repeats of the same event folded into one row).
+    #[serde(default = "one")]
+    pub occurrences: i32,
+    /// When it last happened.
+    pub last_seen_at: DateTime<Utc>,
+    /// What makes repeats the same event (kind, source, target, command), when folded.
+    #[serde(default)]
+    pub fold_key: Option<String>,
 }
+
+fn one() -> i32 {
+    1
+}
+
+macro_rules! event_kinds {
+    ($( $(#[$m:meta])* $variant:ident => $text:literal ),+ $(,)?) => {
+        /// What a security event this product records is about: the one definition of the
+        /// `event_type` texts it writes (other systems' rows keep their own text).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum SecurityEventKind {
+            $( $(#[$m])* $variant, )+
+        }
+
+        impl SecurityEventKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [SecurityEventKind] = &[$(SecurityEventKind::$variant),+];
+
+            /// The stored text (`cyber_security_events.event_type`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( SecurityEventKind::$variant => $text, )+
+                }
+            }
+
+            /// The kind a stored text names, if it is one of ours.
+            pub fn parse(text: &str) -> Option<SecurityEventKind> {
+                match text {
+                    $( $text => Some(SecurityEventKind::$variant), )+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    /// A client address the device's policy does not list.
+    UnknownClient => "unknown_client",
+    /// A function code the client may not use (deny by default).
+    ForbiddenFunction => "forbidden_function",
+    /// A read outside the registers the client may read.
+    ForbiddenAddress => "forbidden_address",
+    /// A write to a register, value or time the policy does not allow.
+    WriteOutsidePolicy => "write_outside_policy",
+    /// A write to the broadcast unit 0.
+    BroadcastWrite => "broadcast_write",
+    /// A diagnostics request (function 8; its sub-functions restart or silence a device).
+    DiagnosticRequest => "diagnostic_request",
+    /// A device-identification request (function 43/14) by a client.
+    DeviceIdentificationRequest => "device_identification_request",
+    /// A request for a unit id the device does not serve (below the scan threshold).
+    UnknownUnit => "unknown_unit",
+    /// Many unit ids, many addresses or many connections from one source in a short time.
+    Scan => "scan",
+    /// A frame that is not Modbus TCP (bad protocol id, length or PDU).
+    MalformedFrame => "malformed_frame",
+    /// A frame longer than Modbus allows (PDU over 253 bytes).
+    OversizedFrame => "oversized_frame",
+    /// A device answered for another unit id than the one asked.
+    UnexpectedUnitReply => "unexpected_unit_reply",
+    /// A device's identification (vendor, product, revision) changed between connects.
+    DeviceIdentityChanged => "device_identity_changed",
+    /// A device answered a read that worked before with an exception that suggests it was
+    /// reconfigured (illegal function or illegal data address).
+    TamperingException => "tampering_exception",
+}
+
+/// The most characters `command_attempted` holds (the column is `varchar(500)`).
+pub const COMMAND_MAX_CHARS: usize = 500;
+
+/// The marker ending a command text cut to [`COMMAND_MAX_CHARS`].
+pub const TRUNCATED: &str = " …[truncated]";
 
 /// The fields of a new security event, before validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +168,29 @@ pub struct SecurityEventDraft {
     pub occurred_at: DateTime<Utc>,
     /// See [`SecurityEvent::detected_at`]; defaults to now.
     pub detected_at: DateTime<Utc>,
+}
+
+impl SecurityEventDraft {
+    /// An event of one of this product's kinds.
+    pub fn of(
+        kind: SecurityEventKind,
+        severity: AlertSeverity,
+        occurred_at: DateTime<Utc>,
+    ) -> Self {
+        SecurityEventDraft::new(kind.as_str(), severity, occurred_at)
+    }
+
+    /// Sets the command attempted, cut to [`COMMAND_MAX_CHARS`] characters with the
+    /// [`TRUNCATED`] marker when longer (never refused for its length).
+    pub fn command(mut self, text: &str) -> Self {
+        self.command_attempted = Some(if text.chars().count() <= COMMAND_MAX_CHARS {
+            text.to_owned()
+        } else {
+            let keep = COMMAND_MAX_CHARS - TRUNCATED.chars().count();
+            text.chars().take(keep).chain(TRUNCATED.chars()).collect()
+        });
+        self
+    }
 }
 
 impl SecurityEventDraft {
@@ -136,4 +241,27 @@ impl SecurityEventDraft {
 validated! {
     /// A validated new security event.
     NewSecurityEvent(SecurityEventDraft)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_long_commands_are_cut_with_a_marker() {
+        for k in SecurityEventKind::ALL {
+            assert_eq!(SecurityEventKind::parse(k.as_str()), Some(*k));
+        }
+        let long = "FC16 write holding 1 = ".to_owned() + &"65535, ".repeat(200);
+        let d = SecurityEventDraft::of(
+            SecurityEventKind::WriteOutsidePolicy,
+            AlertSeverity::Critical,
+            Utc::now(),
+        )
+        .command(&long);
+        let c = d.command_attempted.clone().unwrap();
+        assert_eq!(c.chars().count(), COMMAND_MAX_CHARS);
+        assert!(c.ends_with(TRUNCATED) && c.starts_with("FC16 write holding 1 = 65535"));
+        assert!(NewSecurityEvent::new(d).is_ok());
+    }
 }

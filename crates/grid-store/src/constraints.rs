@@ -226,6 +226,16 @@ pub const CHECK_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "state",
     ),
     (
+        "ck_cyber_security_events_occurrences",
+        "cyber_security_events",
+        "occurrences",
+    ),
+    (
+        "ck_cyber_security_events_last_seen_at",
+        "cyber_security_events",
+        "last_seen_at",
+    ),
+    (
         "ck_grid_substations_fed_from",
         "grid_substations",
         "fed_from",

@@ -142,6 +142,10 @@ diesel::table! {
         occurred_at -> Timestamptz,
         detected_at -> Timestamptz,
         created_at -> Timestamptz,
+        occurrences -> Int4,
+        last_seen_at -> Timestamptz,
+        #[max_length = 200]
+        fold_key -> Nullable<Varchar>,
     }
 }
 

@@ -38,6 +38,9 @@ pub struct SecurityEventRow {
     pub occurred_at: DateTime<Utc>,
     pub detected_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    pub occurrences: i32,
+    pub last_seen_at: DateTime<Utc>,
+    pub fold_key: Option<String>,
 }
 
 impl From<SecurityEventRow> for SecurityEvent {
@@ -62,6 +65,9 @@ impl From<SecurityEventRow> for SecurityEvent {
             occurred_at: r.occurred_at,
             detected_at: r.detected_at,
             created_at: r.created_at,
+            occurrences: r.occurrences,
+            last_seen_at: r.last_seen_at,
+            fold_key: r.fold_key,
         }
     }
 }
@@ -86,6 +92,9 @@ pub struct NewSecurityEventRow {
     pub metadata: Value,
     pub occurred_at: DateTime<Utc>,
     pub detected_at: DateTime<Utc>,
+    pub occurrences: i32,
+    pub last_seen_at: DateTime<Utc>,
+    pub fold_key: Option<String>,
 }
 
 impl From<&NewSecurityEvent> for NewSecurityEventRow {
@@ -106,6 +115,9 @@ impl From<&NewSecurityEvent> for NewSecurityEventRow {
             metadata: e.metadata.clone(),
             occurred_at: e.occurred_at,
             detected_at: e.detected_at,
+            occurrences: 1,
+            last_seen_at: e.occurred_at,
+            fold_key: None,
         }
     }
 }
@@ -125,6 +137,63 @@ pub fn insert_row(
         .returning(SecurityEventRow::as_returning())
         .get_result(conn)?
         .into())
+}
+
+/// What [`record`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The row as it is now.
+    pub event: SecurityEvent,
+    /// Whether it is a new row (`false`: folded into an existing one).
+    pub new: bool,
+}
+
+/// Records `occurrences` of an event, folding them into the row of the same `fold_key`
+/// last seen within `window` before this one (its count grows, its last-seen time moves;
+/// what it first recorded stays), or inserting a new row. The fold key is cut to the
+/// column's 200 characters.
+pub fn record(
+    conn: &mut PgConnection,
+    e: &NewSecurityEvent,
+    fold_key: &str,
+    window: chrono::Duration,
+    occurrences: i32,
+) -> StoreResult<Recorded> {
+    use cyber_security_events as t;
+    let key: String = fold_key.chars().take(200).collect();
+    let n = occurrences.max(1);
+    conn.transaction(|c| {
+        let open: Option<Uuid> = t::table
+            .filter(t::fold_key.eq(&key))
+            .filter(t::last_seen_at.ge(e.occurred_at - window))
+            .order(t::last_seen_at.desc())
+            .select(t::id)
+            .for_update()
+            .first(c)
+            .optional()?;
+        if let Some(id) = open {
+            let event = diesel::update(t::table.find(id))
+                .set((
+                    t::occurrences.eq(t::occurrences + n),
+                    t::last_seen_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                        "greatest(last_seen_at, ",
+                    )
+                    .bind::<diesel::sql_types::Timestamptz, _>(e.occurred_at)
+                    .sql(")")),
+                ))
+                .returning(SecurityEventRow::as_returning())
+                .get_result(c)?
+                .into();
+            return Ok(Recorded { event, new: false });
+        }
+        let mut row = NewSecurityEventRow::from(e);
+        row.fold_key = Some(key.clone());
+        row.occurrences = n;
+        Ok(Recorded {
+            event: insert_row(c, &row)?,
+            new: true,
+        })
+    })
 }
 
 /// The event with this id.
@@ -190,6 +259,8 @@ repository! {
         fn security_event(&mut self, id: Uuid) -> StoreResult<SecurityEvent> => get;
         /// See [`by_source`].
         fn security_events_from(&mut self, source: IpNetwork, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<SecurityEvent>> => by_source;
+        /// See [`record`].
+        fn record_security_event(&mut self, e: &NewSecurityEvent, fold_key: &str, window: chrono::Duration, occurrences: i32) -> StoreResult<Recorded> => record;
         /// See [`mark_investigated`].
         fn mark_security_event_investigated(&mut self, id: Uuid, is_threat: bool, response_action: Option<&str>) -> StoreResult<SecurityEvent> => mark_investigated;
     }

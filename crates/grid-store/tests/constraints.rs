@@ -727,17 +727,36 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         result,
     );
 
-    // Security events have no CHECKs; a past/future mix is fine.
-    let _ = security::insert(
-        conn,
+    // Security events: a count of at least one, last seen no earlier than first.
+    let good = security::NewSecurityEventRow::from(
         &NewSecurityEvent::new(SecurityEventDraft::new(
             "failed_login",
             AlertSeverity::Info,
             t(2026, 1, 1, 0, 0) - Duration::days(1),
         ))
         .unwrap(),
-    )
-    .unwrap();
+    );
+    security::insert_row(conn, &good).unwrap();
+    let mut zero = good.clone();
+    zero.occurrences = 0;
+    rejects!(
+        hits,
+        conn,
+        "cyber_security_events",
+        "security event",
+        "occurrences",
+        security::insert_row(conn, &zero)
+    );
+    let mut backwards = good.clone();
+    backwards.last_seen_at = good.occurred_at - Duration::seconds(1);
+    rejects!(
+        hits,
+        conn,
+        "cyber_security_events",
+        "security event",
+        "last_seen_at",
+        security::insert_row(conn, &backwards)
+    );
 
     let all: BTreeSet<String> = CHECK_CONSTRAINTS
         .iter()

@@ -567,6 +567,54 @@ fn security_events_by_address_or_network_in_a_window() {
 }
 
 #[test]
+fn repeats_of_a_security_event_fold_into_one_row_within_the_window() {
+    let db = db();
+    let conn = &mut db.conn();
+    let at = |m: i64| t(2026, 8, 2, 10, 0) + chrono::Duration::minutes(m);
+    let event = |m: i64| {
+        NewSecurityEvent::new(
+            SecurityEventDraft::of(
+                SecurityEventKind::ForbiddenFunction,
+                AlertSeverity::Warning,
+                at(m),
+            )
+            .command("FC08 diagnostics sub-function 1 (restart communications), unit 1"),
+        )
+        .unwrap()
+    };
+    let window = chrono::Duration::minutes(10);
+    let key = "forbidden_function|10.9.9.9|rtu-1|8";
+    let first = conn
+        .record_security_event(&event(0), key, window, 1)
+        .unwrap();
+    assert!(first.new);
+    // Three more within 10 minutes of the last one seen: the same row, counted.
+    for m in [3, 9, 15] {
+        let r = conn
+            .record_security_event(&event(m), key, window, 1)
+            .unwrap();
+        assert!(!r.new);
+        assert_eq!(r.event.id, first.event.id);
+    }
+    let row = conn.security_event(first.event.id).unwrap();
+    assert_eq!(
+        (row.occurrences, row.occurred_at, row.last_seen_at),
+        (4, at(0), at(15))
+    );
+    // 26 minutes after the last one: a new row; another key: a new row; a batch of 50.
+    assert!(
+        conn.record_security_event(&event(41), key, window, 1)
+            .unwrap()
+            .new
+    );
+    let scan = conn
+        .record_security_event(&event(42), "scan|10.9.9.9|rtu-1|unit_ids", window, 50)
+        .unwrap();
+    assert!(scan.new);
+    assert_eq!(scan.event.occurrences, 50);
+}
+
+#[test]
 fn daily_statistics_upsert_per_date_and_zone() {
     let db = db();
     let mut store = PgStore::connect(&db.url(), 2).unwrap();

@@ -570,7 +570,7 @@ fn security_events_by_address_or_network_in_a_window() {
 fn repeats_of_a_security_event_fold_into_one_row_within_the_window() {
     let db = db();
     let conn = &mut db.conn();
-    let at = |m: i64| t(2026, 8, 2, 10, 0) + chrono::Duration::minutes(m);
+    let at = |m: i64| t(2026, 8, 2, 10, 0) + Duration::minutes(m);
     let event = |m: i64| {
         NewSecurityEvent::new(
             SecurityEventDraft::of(
@@ -582,7 +582,7 @@ fn repeats_of_a_security_event_fold_into_one_row_within_the_window() {
         )
         .unwrap()
     };
-    let window = chrono::Duration::minutes(10);
+    let window = Duration::minutes(10);
     let key = "forbidden_function|10.9.9.9|rtu-1|8";
     let first = conn
         .record_security_event(&event(0), key, window, 1)

@@ -247,17 +247,31 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// A TOML error of `text`, with the line and column it points at.
+    pub fn syntax(text: &str, e: &toml::de::Error) -> ConfigError {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ConfigError::Syntax {
+            line,
+            column,
+            message: e.message().to_owned(),
+        }
+    }
+
+    /// A value that cannot work, at `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 impl ScadaConfig {
     /// Parses and validates a TOML configuration.
     pub fn from_toml(text: &str) -> Result<ScadaConfig, ConfigError> {
-        let config: ScadaConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            ConfigError::Syntax {
-                line,
-                column,
-                message: e.message().to_owned(),
-            }
-        })?;
+        let config: ScadaConfig =
+            toml::from_str(text).map_err(|e| ConfigError::syntax(text, &e))?;
         config.validate()?;
         Ok(config)
     }

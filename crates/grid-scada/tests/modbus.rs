@@ -1,7 +1,7 @@
 //! Against a real Modbus TCP peer: a pymodbus server (installed by scripts/install-deps into
 //! target/scada-venv), started by the test.
 
-mod sim;
+use grid_testkit::modbus as sim;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 //! Each test stops and restarts a database server, so each has a throwaway cluster of its
 //! own (in the run's mode) rather than the suite's shared server.
 
-mod sim;
+use grid_testkit::modbus as sim;
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;

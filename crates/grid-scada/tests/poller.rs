@@ -1,7 +1,7 @@
 //! The poller against real devices and a real database: one communication alert per device
 //! outage, resolved when it answers again, while the other devices keep their schedule.
 
-mod sim;
+use grid_testkit::modbus as sim;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod modbus;
+
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::PgConnection;
 use grid_model::{

@@ -1,6 +1,7 @@
 """A Modbus TCP device for grid-scada's tests (pymodbus, pinned by scripts/install-deps).
 
-    python modbus_sim.py --port PORT [--reuse-port] --spec SPEC.json --writes WRITES.log
+    python modbus_sim.py --port PORT [--reuse-port] --spec SPEC.json --writes WRITES.log \
+        [--requests REQUESTS.log]
 
 PORT 0 lets the system pick a free port; the port listened on is printed as `port=N` on
 standard output once the device accepts connections (so no test guesses a free port).
@@ -11,7 +12,9 @@ SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...},
 "counters": [address, ...]}: blocks of registers by start address; any other address answers
 exception 2 (illegal data address). A holding register listed in "counters" counts up by one
 each time it is read, so every poll sees a new value.
-Every write request a client sends is appended to WRITES (the poller must never send one).
+Every write request a client sends is appended to WRITES (the poller must never send one);
+with --requests, every request the device receives (reads included) is appended to REQUESTS
+as `fc=N unit=N address=N`, so a test can show what never reached the device.
 """
 import argparse
 import asyncio
@@ -70,6 +73,7 @@ async def main():
     p.add_argument("--reuse-port", action="store_true")
     p.add_argument("--spec", required=True)
     p.add_argument("--writes", required=True)
+    p.add_argument("--requests")
     a = p.parse_args()
     with open(a.spec, encoding="utf-8") as f:
         spec = json.load(f)
@@ -82,7 +86,15 @@ async def main():
         zero_mode=True,
     )
     context = ModbusServerContext(slaves={spec.get("unit", 1): slave}, single=False)
-    server = ModbusTcpServer(context=context, address=("127.0.0.1", a.port))
+    tracer = None
+    if a.requests:
+        def tracer(request, *_addr):
+            with open(a.requests, "a", encoding="utf-8") as f:
+                address = getattr(request, "address", 0) or 0
+                f.write(f"fc={request.function_code} unit={request.slave_id} address={address}\n")
+    server = ModbusTcpServer(
+        context=context, address=("127.0.0.1", a.port), request_tracer=tracer
+    )
     # pymodbus binds through loop.create_server; the same call, with SO_REUSEPORT when asked.
     server.call_create = partial(
         asyncio.get_running_loop().create_server,

@@ -1,0 +1,83 @@
+//! `grid-scada-guard`: the Modbus TCP policy proxy. `grid-scada-guard --help` lists the
+//! options. Security events go to the database (`DATABASE_URL` or `--database-url-file`),
+//! spooled under `--spool` while it is away; logs to stderr (`RUST_LOG`, `--log-format`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use grid_scada::cli::{LogFormat, database_url, init_logging};
+use grid_scada_guard::events::{self, EventCounters};
+use grid_scada_guard::policy::GuardPolicy;
+use grid_scada_guard::proxy::{self, GuardCounters};
+
+/// Passes what each device's policy allows, refuses the rest with the fitting Modbus
+/// exception, and records every security event.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The policy (TOML).
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// Where security events wait while the database is away.
+    #[arg(long, value_name = "DIR")]
+    spool: PathBuf,
+    /// The database URL (prefer DATABASE_URL or --database-url-file: `ps` shows arguments).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// A file whose first line is the database URL.
+    #[arg(long, value_name = "FILE")]
+    database_url_file: Option<PathBuf>,
+    /// How often the status line is printed, milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    status_every_ms: u64,
+    /// Log lines as readable text or JSON (filter with RUST_LOG).
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.log_format);
+    let text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("reading {}", args.policy.display()))?;
+    let policy =
+        GuardPolicy::from_toml(&text).with_context(|| format!("{}", args.policy.display()))?;
+    let url = database_url(args.database_url, args.database_url_file)?;
+    let fold = chrono::Duration::seconds(policy.guard.fold_window_s as i64);
+    let event_counters = Arc::new(EventCounters::default());
+    let (sink, writer) = events::start(url, args.spool.clone(), fold, event_counters.clone())
+        .with_context(|| format!("spool {}", args.spool.display()))?;
+    let counters = Arc::new(GuardCounters::default());
+    let running = proxy::start(policy, sink, counters.clone())
+        .await
+        .context("binding the devices' listeners")?;
+    for (device, addr) in &running.listening {
+        tracing::info!(device, %addr, "guarding");
+    }
+    let status = {
+        let (c, e) = (counters.clone(), event_counters.clone());
+        let every = Duration::from_millis(args.status_every_ms.max(1));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                println!("status {} {}", c.line(), e.line());
+            }
+        })
+    };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping");
+    running.stop().await;
+    status.abort();
+    // The proxy's sinks are gone: the writer records (or spools) what it holds and ends.
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    println!("stopped {} {}", counters.line(), event_counters.line());
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! Security events into `cyber_security_events` through grid-store, folded by key, with an
+//! alert ([`AlertKind::SecurityEvent`]) for each new critical or emergency row; spooled to
+//! disk (a file per batch, written to a temporary name, flushed, renamed, the directory
+//! synced) while the database is away and replayed in order when it is back, so no event is
+//! lost to an outage.
+
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection};
+use grid_model::{AlertDraft, AlertKind, AlertSeverity, NewAlert, NewSecurityEvent};
+
+use crate::watch::{DETECTED_BY, Emit};
+
+/// What the event writer counts.
+#[derive(Debug, Default)]
+pub struct EventCounters {
+    /// Occurrences recorded in the database.
+    pub recorded: AtomicU64,
+    /// New rows (the rest folded into existing ones).
+    pub rows: AtomicU64,
+    /// Alerts raised for critical events.
+    pub alerts: AtomicU64,
+    /// Batches spooled while the database was away.
+    pub spooled: AtomicU64,
+    /// Events that could be neither recorded nor spooled, or were refused as invalid.
+    pub lost: AtomicU64,
+}
+
+impl EventCounters {
+    /// A snapshot as `name=value` pairs.
+    pub fn line(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "events_recorded={} event_rows={} event_alerts={} event_batches_spooled={} events_lost={}",
+            g(&self.recorded),
+            g(&self.rows),
+            g(&self.alerts),
+            g(&self.spooled),
+            g(&self.lost)
+        )
+    }
+}
+
+/// Where events go: a channel to the writer thread.
+#[derive(Debug, Clone)]
+pub struct EventSink {
+    tx: mpsc::Sender<Emit>,
+}
+
+impl EventSink {
+    /// Hands events to the writer (never blocks; the writer drains as it can).
+    pub fn send(&self, events: impl IntoIterator<Item = Emit>) {
+        for e in events {
+            let _ = self.tx.send(e);
+        }
+    }
+}
+
+/// Starts the writer thread; it ends when every sink is dropped, after writing (or
+/// spooling) what it holds.
+pub fn start(
+    database_url: String,
+    spool_dir: PathBuf,
+    fold_window: chrono::Duration,
+    counters: Arc<EventCounters>,
+) -> std::io::Result<(EventSink, std::thread::JoinHandle<()>)> {
+    fs::create_dir_all(&spool_dir)?;
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name("guard-events".into())
+        .spawn(move || writer(rx, &database_url, &spool_dir, fold_window, &counters))?;
+    Ok((EventSink { tx }, handle))
+}
+
+fn writer(
+    rx: mpsc::Receiver<Emit>,
+    url: &str,
+    spool: &Path,
+    window: chrono::Duration,
+    counters: &EventCounters,
+) {
+    let mut conn: Option<PgConnection> = None;
+    let mut pending: Vec<Emit> = Vec::new();
+    loop {
+        let closed = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(e) => {
+                pending.push(e);
+                pending.extend(rx.try_iter());
+                false
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => true,
+        };
+        let spooled = spooled_batches(spool);
+        if !pending.is_empty() || !spooled.is_empty() {
+            if conn.is_none() {
+                conn = PgConnection::establish(url)
+                    .map_err(|e| tracing::warn!(error = %e, "events: database unreachable"))
+                    .ok();
+            }
+            let ok = match conn.as_mut() {
+                Some(c) => {
+                    replay(c, spool, &spooled, window, counters)
+                        && record_all(c, &pending, window, counters)
+                }
+                None => false,
+            };
+            if !ok {
+                conn = None;
+                if !pending.is_empty() {
+                    spool_batch(spool, &pending, counters);
+                }
+            }
+            pending.clear();
+        }
+        if closed {
+            return;
+        }
+    }
+}
+
+/// Records a batch in one transaction: all of it or none (then it is spooled whole, and a
+/// replay cannot count an occurrence twice).
+fn record_all(
+    conn: &mut PgConnection,
+    events: &[Emit],
+    window: chrono::Duration,
+    counters: &EventCounters,
+) -> bool {
+    if events.is_empty() {
+        return true;
+    }
+    let result = conn.transaction::<_, grid_store::StoreError, _>(|c| {
+        let (mut rows, mut alerts, mut n) = (0, 0, 0);
+        for e in events {
+            let valid = match NewSecurityEvent::new(e.draft.clone()) {
+                Ok(v) => v,
+                Err(err) => {
+                    tracing::error!(error = %err, "a security event the model refuses");
+                    counters.lost.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            };
+            let r = grid_store::security::record(c, &valid, &e.fold_key, window, e.occurrences)?;
+            n += e.occurrences.max(1) as u64;
+            if r.new {
+                rows += 1;
+                if r.event.severity >= AlertSeverity::Critical {
+                    raise_alert(c, &r.event)?;
+                    alerts += 1;
+                }
+            }
+        }
+        Ok((rows, alerts, n))
+    });
+    match result {
+        Ok((rows, alerts, n)) => {
+            counters.rows.fetch_add(rows, Ordering::Relaxed);
+            counters.alerts.fetch_add(alerts, Ordering::Relaxed);
+            counters.recorded.fetch_add(n, Ordering::Relaxed);
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, events = events.len(), "events not recorded");
+            false
+        }
+    }
+}
+
+/// One alert for a new critical row.
+fn raise_alert(
+    conn: &mut PgConnection,
+    e: &grid_model::SecurityEvent,
+) -> Result<(), grid_store::StoreError> {
+    let title = format!(
+        "{} from {} at {}",
+        e.event_type,
+        e.source_ip.map_or_else(|| "?".into(), |ip| ip.to_string()),
+        e.target_system.as_deref().unwrap_or("?")
+    );
+    let mut d = AlertDraft::new(AlertKind::SecurityEvent, e.severity, title);
+    d.description = e.command_attempted.clone();
+    d.raised_at = e.occurred_at;
+    d.raised_by = Some(DETECTED_BY.into());
+    d.metadata = serde_json::json!({ "security_event_id": e.id });
+    grid_store::alerts::raise(conn, &NewAlert::new(d)?)?;
+    Ok(())
+}
+
+fn spooled_batches(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "events"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn replay(
+    conn: &mut PgConnection,
+    dir: &Path,
+    batches: &[PathBuf],
+    window: chrono::Duration,
+    counters: &EventCounters,
+) -> bool {
+    for path in batches {
+        let events: Vec<Emit> = match fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+        {
+            Some(v) => v,
+            None => {
+                tracing::error!(file = %path.display(), "unreadable event batch set aside");
+                let _ = fs::rename(path, path.with_extension("corrupt"));
+                continue;
+            }
+        };
+        if !record_all(conn, &events, window, counters) {
+            return false;
+        }
+        if let Err(e) = fs::remove_file(path).and_then(|_| File::open(dir)?.sync_all()) {
+            tracing::error!(error = %e, "a replayed event batch could not be removed");
+            return false;
+        }
+    }
+    true
+}
+
+fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) {
+    let name = format!(
+        "{:020}-{}.events",
+        chrono::Utc::now().timestamp_micros(),
+        std::process::id()
+    );
+    let path = dir.join(name);
+    let tmp = path.with_extension("tmp");
+    let written = serde_json::to_vec(events)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)?;
+            File::open(dir)?.sync_all()
+        });
+    match written {
+        Ok(()) => {
+            counters.spooled.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            counters
+                .lost
+                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            tracing::error!(error = %e, events = events.len(), "security events lost: neither recorded nor spooled");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+
+pub mod events;
+pub mod frame;
+pub mod judge;
+pub mod policy;
+pub mod proxy;
+pub mod watch;

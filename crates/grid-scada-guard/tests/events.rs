@@ -1,0 +1,186 @@
+//! Security events survive a database outage (spooled, replayed, counted once), and a
+//! device answering for another unit id is caught.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection};
+use grid_model::{AlertSeverity, SecurityEventKind};
+use grid_scada_guard::events::{self, EventCounters};
+use grid_scada_guard::frame::{self, Frame};
+use grid_scada_guard::policy::GuardPolicy;
+use grid_scada_guard::proxy::{self, GuardCounters};
+use grid_scada_guard::watch::Emit;
+use grid_testdb::{Cluster, ClusterOptions, Mode, TestDb, best_local_mode};
+use grid_testkit::MIGRATED;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn event(n: u8) -> Emit {
+    Emit::new(
+        SecurityEventKind::ForbiddenFunction,
+        AlertSeverity::Warning,
+        ("10.9.9.9".parse().unwrap(), "rtu-1"),
+        &format!("{n}"),
+        chrono::Utc::now(),
+    )
+}
+
+#[test]
+fn events_wait_on_disk_while_the_database_is_away() {
+    let mode = Mode::from_env()
+        .unwrap()
+        .unwrap_or_else(|| best_local_mode().unwrap());
+    let cluster = Cluster::start(&ClusterOptions::for_tests(mode)).unwrap();
+    let url = cluster.url("postgres");
+    {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        grid_store::migrations::run_pending(&mut conn).unwrap();
+    }
+    let spool = std::env::temp_dir().join(format!("gs-guard-events-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let counters = Arc::new(EventCounters::default());
+    let (sink, writer) = events::start(
+        url.clone(),
+        spool.clone(),
+        chrono::Duration::minutes(10),
+        counters.clone(),
+    )
+    .unwrap();
+    // Two events with the database up.
+    sink.send([event(1), event(1)]);
+    std::thread::sleep(Duration::from_millis(600));
+    cluster.stop().unwrap();
+    // Three more while it is away: spooled.
+    sink.send([event(1), event(2), event(3)]);
+    let waited = std::time::Instant::now();
+    while counters.spooled.load(Ordering::Relaxed) == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "{}",
+            counters.line()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let on_disk = std::fs::read_dir(&spool)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".events")
+        })
+        .count();
+    assert_eq!(on_disk, 1);
+    cluster.restart().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(sink);
+    writer.join().unwrap();
+    // 5 occurrences in 3 rows: key 1 (3 times), 2, 3; nothing lost, nothing twice.
+    let mut conn = PgConnection::establish(&url).unwrap();
+    let rows = grid_store::security::by_source(
+        &mut conn,
+        "10.9.9.9".parse().unwrap(),
+        chrono::Utc::now() - chrono::Duration::hours(1),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    )
+    .unwrap();
+    let mut counts: Vec<i32> = rows.iter().map(|r| r.occurrences).collect();
+    counts.sort();
+    assert_eq!(counts, [1, 1, 3], "{}", counters.line());
+    assert_eq!(counters.recorded.load(Ordering::Relaxed), 5);
+    assert_eq!(counters.lost.load(Ordering::Relaxed), 0);
+    let _ = std::fs::remove_dir_all(spool);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_answering_for_another_unit_is_caught() {
+    let db = TestDb::new(&MIGRATED);
+    // A device that answers every request as unit 9.
+    let device = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = device.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = device.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 260];
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Ok(Some((f, used))) = frame::parse(&buf) {
+                        buf.drain(..used);
+                        let reply = Frame {
+                            tid: f.tid,
+                            unit: 9,
+                            pdu: vec![3, 2, 0, 42],
+                        };
+                        let _ = s.write_all(&reply.encode()).await;
+                    }
+                }
+            });
+        }
+    });
+    let policy = GuardPolicy::from_toml(&format!(
+        r#"
+[[device]]
+name = "rtu-odd"
+listen = "127.0.0.1:0"
+upstream = "{upstream}"
+[[device.client]]
+name = "poller"
+addresses = ["127.0.0.1"]
+functions = [3]
+read = [{{ table = "holding", from = 0, to = 9 }}]
+"#
+    ))
+    .unwrap();
+    let spool = std::env::temp_dir().join(format!("gs-guard-odd-{}", std::process::id()));
+    let (sink, writer) = events::start(
+        db.url(),
+        spool.clone(),
+        chrono::Duration::minutes(10),
+        Arc::new(EventCounters::default()),
+    )
+    .unwrap();
+    let counters = Arc::new(GuardCounters::default());
+    let running = proxy::start(policy, sink, counters.clone()).await.unwrap();
+    let addr = running.addr("rtu-odd").unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = Frame {
+        tid: 77,
+        unit: 1,
+        pdu: vec![3, 0, 0, 0, 1],
+    };
+    s.write_all(&req.encode()).await.unwrap();
+    let mut reply = [0u8; 9];
+    s.read_exact(&mut reply).await.unwrap();
+    // The device's answer is withheld: the client gets 0B (gateway target failed), its own
+    // transaction id.
+    assert_eq!(reply, [0, 77, 0, 0, 0, 3, 1, 0x83, 0x0B]);
+    drop(s);
+    running.stop().await;
+    tokio::task::spawn_blocking(move || writer.join().unwrap())
+        .await
+        .unwrap();
+    let conn = &mut db.conn();
+    let rows = grid_store::security::by_source(
+        conn,
+        "127.0.0.1".parse().unwrap(),
+        chrono::Utc::now() - chrono::Duration::hours(1),
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].event_type, "unexpected_unit_reply");
+    assert_eq!(
+        rows[0].command_attempted.as_deref(),
+        Some("asked unit 1 function 3, answered by unit 9 function 3")
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}

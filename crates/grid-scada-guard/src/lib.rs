@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-pub mod events;
 pub mod frame;
 pub mod judge;
 pub mod policy;

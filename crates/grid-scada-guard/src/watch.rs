@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use grid_model::{AlertSeverity, SecurityEventDraft, SecurityEventKind};
-use serde::{Deserialize, Serialize};
+use grid_model::{AlertSeverity, SecurityEventKind};
+use grid_scada::security::Emit;
 
 use crate::frame::Table;
 use crate::policy::ScanSettings;
@@ -16,37 +16,22 @@ use crate::policy::ScanSettings;
 /// Who detects: the `detected_by` of every event the guard records.
 pub const DETECTED_BY: &str = "grid-scada-guard";
 
-/// An event to record: `occurrences` more of the event whose repeats share `fold_key`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Emit {
-    /// The event (its first occurrence's fields).
-    pub draft: SecurityEventDraft,
-    /// What makes repeats the same event.
-    pub fold_key: String,
-    /// How many more.
-    pub occurrences: i32,
-}
-
-impl Emit {
-    /// One event of `kind` from `source` against `device`, with `detail` completing its fold
-    /// key.
-    pub fn new(
-        kind: SecurityEventKind,
-        severity: AlertSeverity,
-        (source, device): (IpAddr, &str),
-        detail: &str,
-        at: DateTime<Utc>,
-    ) -> Emit {
-        let mut draft = SecurityEventDraft::of(kind, severity, at);
-        draft.source_ip = Some(source);
-        draft.target_system = Some(device.chars().take(100).collect());
-        draft.detected_by = Some(DETECTED_BY.into());
-        Emit {
-            draft,
-            fold_key: format!("{}|{source}|{device}|{detail}", kind.as_str()),
-            occurrences: 1,
-        }
-    }
+/// A guard event of `kind` from `source` against `device`.
+pub fn emit(
+    kind: SecurityEventKind,
+    severity: AlertSeverity,
+    (source, device): (IpAddr, &str),
+    detail: &str,
+    at: DateTime<Utc>,
+) -> Emit {
+    Emit::new(
+        kind,
+        severity,
+        (Some(source), device),
+        detail,
+        at,
+        DETECTED_BY,
+    )
 }
 
 #[derive(Debug)]
@@ -145,7 +130,7 @@ impl Watch {
         command: String,
         now: DateTime<Utc>,
     ) -> Emit {
-        let mut e = Emit::new(
+        let mut e = emit(
             SecurityEventKind::Scan,
             AlertSeverity::Critical,
             (ip, device),
@@ -260,7 +245,7 @@ impl Watch {
             let s = self.source(ip, &device, now);
             if s.units.declared.is_none() && s.probes.first().is_some_and(|(t, _)| *t < before) {
                 let probes = std::mem::take(&mut s.probes);
-                let mut e = Emit::new(
+                let mut e = emit(
                     SecurityEventKind::UnknownUnit,
                     AlertSeverity::Warning,
                     (ip, &device),

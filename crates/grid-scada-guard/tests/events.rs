@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use diesel::{Connection, PgConnection};
 use grid_model::{AlertSeverity, SecurityEventKind};
-use grid_scada_guard::events::{self, EventCounters};
+use grid_scada::security::Emit;
+use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::frame::{self, Frame};
 use grid_scada_guard::policy::GuardPolicy;
 use grid_scada_guard::proxy::{self, GuardCounters};
-use grid_scada_guard::watch::Emit;
 use grid_testdb::{Cluster, ClusterOptions, Mode, TestDb, best_local_mode};
 use grid_testkit::MIGRATED;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,9 +20,10 @@ fn event(n: u8) -> Emit {
     Emit::new(
         SecurityEventKind::ForbiddenFunction,
         AlertSeverity::Warning,
-        ("10.9.9.9".parse().unwrap(), "rtu-1"),
+        (Some("10.9.9.9".parse().unwrap()), "rtu-1"),
         &format!("{n}"),
         chrono::Utc::now(),
+        "test",
     )
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use grid_scada_guard::events::{self, EventCounters};
+use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::frame::{self, Frame, Request, Table};
 use grid_scada_guard::judge::{Verdict, judge};
 use grid_scada_guard::policy::GuardPolicy;

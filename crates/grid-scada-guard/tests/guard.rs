@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use grid_model::{AlertKind, SecurityEvent};
-use grid_scada_guard::events::{self, EventCounters};
+use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::policy::GuardPolicy;
 use grid_scada_guard::proxy::{self, GuardCounters, Running};
 use grid_testdb::TestDb;

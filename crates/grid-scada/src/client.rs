@@ -98,3 +98,28 @@ impl ReadOnlyClient {
         }
     }
 }
+
+impl ReadOnlyClient {
+    /// The device's basic identification (function 43/14: vendor, product code, revision),
+    /// as `vendor / product / revision`; `Ok(None)` when the device does not support it (it
+    /// answers with an exception). A read, like every request of this client.
+    pub async fn identify(&mut self) -> Result<Option<String>, ReadError> {
+        let call = self.ctx.read_device_identification(ReadCode::Basic, 0);
+        match tokio::time::timeout(self.timeout, call).await {
+            Err(_) => Err(ReadError::Timeout(self.timeout)),
+            Ok(Err(e)) => Err(ReadError::Transport(e.to_string())),
+            Ok(Ok(Err(_))) => Ok(None),
+            Ok(Ok(Ok(r))) => {
+                let mut objects = r.device_id_objects;
+                objects.sort_by_key(|o| o.id);
+                Ok(Some(
+                    objects
+                        .iter()
+                        .map(|o| String::from_utf8_lossy(&o.value).trim().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                ))
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod plan;
 pub mod poll;
 pub mod runtime;
+pub mod security;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod spool;

@@ -357,3 +357,100 @@ type = "u16"
     assert!(states[0].last_reading_at <= stored.last().unwrap().0);
     let _ = std::fs::remove_dir_all(spool);
 }
+
+/// A device replaced or reconfigured behind the poller's back: its identification (read at
+/// each connect) changes, and a read it answered is refused. Both are security events; the
+/// changed identity is critical and raises an alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_device_identity_and_a_refused_read_are_security_events() {
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let d = SubstationDraft::new(
+        "Kisii Substation",
+        "SC-KSI",
+        GridZone::Western,
+        (-0.7, 34.8),
+        132,
+        90.0,
+    );
+    let s = conn
+        .insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap();
+    conn.insert_sensor(
+        &NewSensor::new(SensorDraft::new(s.id, "K-PAIR", SensorType::Load)).unwrap(),
+    )
+    .unwrap();
+    let spec = |revision: &str, registers: serde_json::Value| {
+        serde_json::json!({
+            "unit": 1,
+            "holding": {"0": registers},
+            "identity": {"vendor": "Acme", "product": "RTU-9", "revision": revision},
+        })
+    };
+    let port = reserve_port();
+    let first = start_sim_on(&port, spec("1.0", serde_json::json!([1, 2])));
+    let config = ScadaConfig::from_toml(&format!(
+        r#"
+[[device]]
+name = "rtu-k"
+address = "{}"
+poll_interval_ms = 100
+timeout_ms = 300
+[[device.point]]
+tag = "K-PAIR"
+register = "holding"
+address = 0
+type = "u32"
+"#,
+        first.addr
+    ))
+    .unwrap();
+    let spool = std::env::temp_dir().join(format!("gs-poller-id-{}", db.name()));
+    let opts = PollerOptions {
+        database_url: db.url(),
+        spool_dir: spool.clone(),
+        spool_max_bytes: 1 << 20,
+        limits: Default::default(),
+        anomaly_detection: None,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let counters = Arc::new(Counters::default());
+    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    drop(first);
+    // Another device where it was: new firmware, and one register fewer.
+    let second = start_sim_on(&port, spec("6.6", serde_json::json!([1])));
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    stop_tx.send(true).unwrap();
+    poller.await.unwrap().unwrap();
+    drop(second);
+
+    let events = grid_store::security::by_source(
+        conn,
+        "127.0.0.1".parse().unwrap(),
+        Utc::now() - chrono::Duration::hours(1),
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["device_identity_changed", "tampering_exception"],
+        "{events:#?}"
+    );
+    assert_eq!(
+        events[0].command_attempted.as_deref(),
+        Some("FC43/14 identification was \"Acme / RTU-9 / 1.0\", now \"Acme / RTU-9 / 6.6\"")
+    );
+    assert_eq!(events[0].detected_by.as_deref(), Some("grid-scada-poller"));
+    assert!(events[1].occurrences >= 1);
+    let alerts = grid_store::alerts::open(conn).unwrap();
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.alert_type == AlertKind::SecurityEvent)
+            .count(),
+        1
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}

@@ -9,9 +9,10 @@ standard output once the device accepts connections (so no test guesses a free p
 (bound with SO_REUSEPORT, not listening) while the device is away.
 
 SPEC: {"unit": 1, "holding": {"0": [1, 2, ...], "100": [...]}, "input": {...},
-"counters": [address, ...]}: blocks of registers by start address; any other address answers
+"counters": [address, ...], "identity": {"vendor": …, "product": …, "revision": …}}: blocks of registers by start address; any other address answers
 exception 2 (illegal data address). A holding register listed in "counters" counts up by one
-each time it is read, so every poll sees a new value.
+each time it is read, so every poll sees a new value. With "identity", the device answers
+read device identification (function 43/14) with it.
 Every write request a client sends is appended to WRITES (the poller must never send one);
 with --requests, every request the device receives (reads included) is appended to REQUESTS
 as `fc=N unit=N address=N`, so a test can show what never reached the device.
@@ -27,6 +28,7 @@ from pymodbus.datastore import (
     ModbusSlaveContext,
 )
 from pymodbus.datastore.store import BaseModbusDataBlock
+from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.server import ModbusTcpServer
 
 
@@ -92,8 +94,21 @@ async def main():
             with open(a.requests, "a", encoding="utf-8") as f:
                 address = getattr(request, "address", 0) or 0
                 f.write(f"fc={request.function_code} unit={request.slave_id} address={address}\n")
+    identity = None
+    if "identity" in spec:
+        i = spec["identity"]
+        identity = ModbusDeviceIdentification(
+            info_name={
+                "VendorName": i["vendor"],
+                "ProductCode": i["product"],
+                "MajorMinorRevision": i["revision"],
+            }
+        )
     server = ModbusTcpServer(
-        context=context, address=("127.0.0.1", a.port), request_tracer=tracer
+        context=context,
+        identity=identity,
+        address=("127.0.0.1", a.port),
+        request_tracer=tracer,
     )
     # pymodbus binds through loop.create_server; the same call, with SO_REUSEPORT when asked.
     server.call_create = partial(

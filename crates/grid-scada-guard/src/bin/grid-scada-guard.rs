@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use grid_scada::cli::{LogFormat, database_url, init_logging};
-use grid_scada_guard::events::{self, EventCounters};
+use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::policy::GuardPolicy;
 use grid_scada_guard::proxy::{self, GuardCounters};
 

@@ -16,11 +16,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
-use crate::events::EventSink;
 use crate::frame::{self, Exception, Frame, FrameError, Request};
 use crate::judge::{Finding, Verdict, judge};
 use crate::policy::{DevicePolicy, GuardPolicy};
-use crate::watch::{Emit, Watch};
+use crate::watch::{Watch, emit};
+use grid_scada::security::{Emit, EventSink};
 
 mod upstream;
 use upstream::Upstream;
@@ -246,7 +246,7 @@ fn finding_event(
     command: &str,
     exception: Exception,
 ) -> Emit {
-    let mut e = Emit::new(f.kind, f.severity, (ip, device), &f.detail, Utc::now());
+    let mut e = emit(f.kind, f.severity, (ip, device), &f.detail, Utc::now());
     e.draft = e.draft.command(command);
     e.draft.access_level_required = Some(f.access.into());
     e.draft.detection_method = Some("policy".into());
@@ -260,7 +260,7 @@ fn finding_event(
 }
 
 fn frame_event(kind: SecurityEventKind, (ip, device): (IpAddr, &str), what: String) -> Emit {
-    let mut e = Emit::new(kind, AlertSeverity::Warning, (ip, device), "", Utc::now());
+    let mut e = emit(kind, AlertSeverity::Warning, (ip, device), "", Utc::now());
     e.draft = e.draft.command(&what);
     e.draft.detection_method = Some("frame check".into());
     e.draft.is_blocked = true;
@@ -284,7 +284,7 @@ async fn serve_client(
             .counters
             .unknown_clients
             .fetch_add(1, Ordering::Relaxed);
-        let mut e = Emit::new(
+        let mut e = emit(
             SecurityEventKind::UnknownClient,
             AlertSeverity::Warning,
             src,
@@ -399,7 +399,7 @@ async fn forward(
                 .counters
                 .upstream_failures
                 .fetch_add(1, Ordering::Relaxed);
-            let mut e = Emit::new(
+            let mut e = emit(
                 SecurityEventKind::UnexpectedUnitReply,
                 AlertSeverity::Critical,
                 src,

@@ -33,14 +33,17 @@ use uuid::Uuid;
 use crate::client::ReadOnlyClient;
 use crate::config::ScadaConfig;
 use crate::poll::{PlannedDevice, poll_once};
+use crate::security::{self, EventSink};
 use crate::spool::{Spool, SpoolError};
 
 mod alerts;
 mod counters;
+mod device_watch;
 mod tags;
 mod writer;
 
 use alerts::flush_alerts;
+use device_watch::DeviceWatch;
 use tags::{SensorRef, resolve_sensors};
 use writer::writer;
 
@@ -79,6 +82,9 @@ pub enum PollerError {
     /// Sensor tags could not be resolved: no database and no cached map.
     #[error("cannot resolve sensor tags: {0}")]
     Sensors(String),
+    /// The security events' spool cannot be used.
+    #[error("security event spool: {0}")]
+    SecurityEvents(std::io::Error),
 }
 
 enum ToWriter {
@@ -101,6 +107,15 @@ pub async fn run(
 ) -> Result<Arc<Counters>, PollerError> {
     let sensors = Arc::new(resolve_sensors(&opts, &config)?);
     let spool = Spool::open(&opts.spool_dir, opts.spool_max_bytes)?;
+    // What the poller sees that matters for security (a device's identity changing, a read
+    // that worked refused): recorded as the guard's events are, spooled beside the readings.
+    let (security, security_writer) = security::start(
+        opts.database_url.clone(),
+        opts.spool_dir.join("security"),
+        chrono::Duration::minutes(10),
+        Arc::new(security::EventCounters::default()),
+    )
+    .map_err(PollerError::SecurityEvents)?;
     let (tx, rx) = mpsc::channel::<ToWriter>();
     let writer = {
         let (batch, opts, counters) = (config.batch.clone(), opts.clone(), counters.clone());
@@ -116,23 +131,30 @@ pub async fn run(
         let (tx, sensors, counters, stop) =
             (tx.clone(), sensors.clone(), counters.clone(), stop.clone());
         tasks.push(tokio::spawn(poll_device(
-            device, addr, tx, sensors, counters, stop,
+            device,
+            addr,
+            (tx, security.clone()),
+            sensors,
+            counters,
+            stop,
         )));
     }
     drop(tx);
+    drop(security);
     let _ = stop.wait_for(|s| *s).await;
     for t in tasks {
         let _ = t.await;
     }
-    // All senders are gone: the writer flushes what it holds and ends.
+    // All senders are gone: the writers flush what they hold and end.
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    let _ = tokio::task::spawn_blocking(move || security_writer.join()).await;
     Ok(counters)
 }
 
 async fn poll_device(
     device: PlannedDevice,
     addr: std::net::SocketAddr,
-    tx: mpsc::Sender<ToWriter>,
+    (tx, security): (mpsc::Sender<ToWriter>, EventSink),
     sensors: Arc<HashMap<String, SensorRef>>,
     counters: Arc<Counters>,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -151,6 +173,7 @@ async fn poll_device(
     let mut alerted = true;
     let mut backoff = Duration::from_millis(100);
     let mut client: Option<ReadOnlyClient> = None;
+    let mut watch = DeviceWatch::new(&cfg.name, addr);
     // Devices start at spread-out offsets within their interval, so that a hundred devices
     // do not all answer in the same millisecond and queue behind one another.
     let offset = {
@@ -171,16 +194,19 @@ async fn poll_device(
         }
         let at = Utc::now();
         let result = match client.as_mut() {
-            Some(c) => poll_once(c, &device).await.map_err(|e| e.to_string()),
+            Some(c) => poll_once(c, &device).await,
             None => match ReadOnlyClient::connect(addr, cfg.unit_id, timeout).await {
                 Ok(mut c) => {
-                    let r = poll_once(&mut c, &device).await.map_err(|e| e.to_string());
+                    security.send(watch.connected(&mut c).await);
+                    let r = poll_once(&mut c, &device).await;
                     client = Some(c);
                     r
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
             },
         };
+        security.send(watch.polled(&device.reads, &result));
+        let result = result.map_err(|e| e.to_string());
         match result {
             Ok(poll) => {
                 counters.polls_ok.fetch_add(1, Ordering::Relaxed);

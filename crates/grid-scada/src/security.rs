@@ -1,8 +1,9 @@
-//! Security events into `cyber_security_events` through grid-store, folded by key, with an
-//! alert ([`AlertKind::SecurityEvent`]) for each new critical or emergency row; spooled to
-//! disk (a file per batch, written to a temporary name, flushed, renamed, the directory
-//! synced) while the database is away and replayed in order when it is back, so no event is
-//! lost to an outage.
+//! SCADA security events — the guard's and the poller's — into `cyber_security_events`
+//! through grid-store, folded by key, with an alert ([`AlertKind::SecurityEvent`]) for each
+//! new critical or emergency row; spooled to disk (a file per batch, written to a temporary
+//! name, flushed, renamed, the directory synced) while the database is away and replayed in
+//! order when it is back, so no event is lost to an outage. A batch is recorded in one
+//! transaction, so a replay never counts an occurrence twice.
 
 use std::fs::{self, File};
 use std::io::Write as _;
@@ -12,10 +13,48 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
-use grid_model::{AlertDraft, AlertKind, AlertSeverity, NewAlert, NewSecurityEvent};
+use grid_model::{
+    AlertDraft, AlertKind, AlertSeverity, NewAlert, NewSecurityEvent, SecurityEventDraft,
+    SecurityEventKind,
+};
+use serde::{Deserialize, Serialize};
 
-use crate::watch::{DETECTED_BY, Emit};
+/// An event to record: `occurrences` more of the event whose repeats share `fold_key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Emit {
+    /// The event (its first occurrence's fields).
+    pub draft: SecurityEventDraft,
+    /// What makes repeats the same event.
+    pub fold_key: String,
+    /// How many more.
+    pub occurrences: i32,
+}
+
+impl Emit {
+    /// One event of `kind` from `source` against `target`, found by `detected_by`, with
+    /// `detail` completing its fold key (kind, source, target, detail).
+    pub fn new(
+        kind: SecurityEventKind,
+        severity: AlertSeverity,
+        (source, target): (Option<std::net::IpAddr>, &str),
+        detail: &str,
+        at: DateTime<Utc>,
+        detected_by: &str,
+    ) -> Emit {
+        let mut draft = SecurityEventDraft::of(kind, severity, at);
+        draft.source_ip = source;
+        draft.target_system = Some(target.chars().take(100).collect());
+        draft.detected_by = Some(detected_by.into());
+        let src = source.map_or_else(|| "-".into(), |s| s.to_string());
+        Emit {
+            draft,
+            fold_key: format!("{}|{src}|{target}|{detail}", kind.as_str()),
+            occurrences: 1,
+        }
+    }
+}
 
 /// What the event writer counts.
 #[derive(Debug, Default)]
@@ -187,7 +226,7 @@ fn raise_alert(
     let mut d = AlertDraft::new(AlertKind::SecurityEvent, e.severity, title);
     d.description = e.command_attempted.clone();
     d.raised_at = e.occurred_at;
-    d.raised_by = Some(DETECTED_BY.into());
+    d.raised_by = e.detected_by.clone();
     d.metadata = serde_json::json!({ "security_event_id": e.id });
     grid_store::alerts::raise(conn, &NewAlert::new(d)?)?;
     Ok(())
@@ -238,7 +277,7 @@ fn replay(
 fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) {
     let name = format!(
         "{:020}-{}.events",
-        chrono::Utc::now().timestamp_micros(),
+        Utc::now().timestamp_micros(),
         std::process::id()
     );
     let path = dir.join(name);

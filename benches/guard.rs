@@ -70,10 +70,8 @@ async fn main() -> anyhow::Result<()> {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(5);
-    let device = grid_scada::simulator::spawn(Arc::new(std::sync::Mutex::new(
-        (0..100).collect(),
-    )))
-    .await?;
+    let device =
+        grid_scada::simulator::spawn(Arc::new(std::sync::Mutex::new((0..100).collect()))).await?;
     let policy = GuardPolicy::from_toml(&format!(
         r#"
 [[device]]

@@ -35,9 +35,45 @@ pub enum ReadError {
     /// The connection failed or broke.
     #[error("transport: {0}")]
     Transport(String),
+    /// The reply's header did not match the request's (another transaction id, or another
+    /// unit id: a device answering for a unit it should not). The connection is dropped.
+    #[error("reply header mismatch (unit {asked:?} asked, {answered:?} answered): {message}")]
+    HeaderMismatch {
+        /// The unit id asked, as the header read.
+        asked: Option<u8>,
+        /// The unit id in the reply.
+        answered: Option<u8>,
+        /// tokio-modbus's description.
+        message: String,
+    },
 }
 
 impl ReadError {
+    /// A tokio-modbus error: a header mismatch kept apart, the rest transport.
+    fn from_modbus(e: tokio_modbus::Error) -> ReadError {
+        match e {
+            tokio_modbus::Error::Protocol(ProtocolError::HeaderMismatch { message, .. }) => {
+                // "expected/request = Header { transaction_id: 1, unit_id: 1 }, actual/
+                // response = Header { …, unit_id: 9 }" (tokio-modbus 0.17's wording).
+                let unit = |part: &str| {
+                    part.split("unit_id: ")
+                        .nth(1)?
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse()
+                        .ok()
+                };
+                let (req, rsp) = message.split_once("actual").unwrap_or((&message, ""));
+                ReadError::HeaderMismatch {
+                    asked: unit(req),
+                    answered: unit(rsp),
+                    message,
+                }
+            }
+            other => ReadError::Transport(other.to_string()),
+        }
+    }
+
     /// Whether the device is unreachable (as opposed to refusing a request).
     pub fn is_transport(&self) -> bool {
         !matches!(self, ReadError::Exception { .. })
@@ -82,7 +118,7 @@ impl ReadOnlyClient {
         };
         match tokio::time::timeout(self.timeout, call).await {
             Err(_) => Err(ReadError::Timeout(self.timeout)),
-            Ok(Err(e)) => Err(ReadError::Transport(e.to_string())),
+            Ok(Err(e)) => Err(ReadError::from_modbus(e)),
             Ok(Ok(Err(code))) => Err(ReadError::Exception {
                 code: code.to_string(),
                 kind: r.kind,
@@ -107,7 +143,7 @@ impl ReadOnlyClient {
         let call = self.ctx.read_device_identification(ReadCode::Basic, 0);
         match tokio::time::timeout(self.timeout, call).await {
             Err(_) => Err(ReadError::Timeout(self.timeout)),
-            Ok(Err(e)) => Err(ReadError::Transport(e.to_string())),
+            Ok(Err(e)) => Err(ReadError::from_modbus(e)),
             Ok(Ok(Err(_))) => Ok(None),
             Ok(Ok(Ok(r))) => {
                 let mut objects = r.device_id_objects;

@@ -454,3 +454,104 @@ type = "u32"
     );
     let _ = std::fs::remove_dir_all(spool);
 }
+
+/// A device answering for another unit id than the one asked: the reply is discarded and a
+/// critical security event recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_from_another_unit_is_a_security_event() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let d = SubstationDraft::new(
+        "Homa Bay Substation",
+        "SC-HMB",
+        GridZone::Western,
+        (-0.5, 34.4),
+        132,
+        90.0,
+    );
+    let s = conn
+        .insert_substation(&NewSubstation::new(d).unwrap())
+        .unwrap();
+    conn.insert_sensor(&NewSensor::new(SensorDraft::new(s.id, "H-1", SensorType::Load)).unwrap())
+        .unwrap();
+    // A device that answers every request as unit 9 (a read of one register: 42).
+    let device = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = device.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = device.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 7];
+                while s.read_exact(&mut head).await.is_ok() {
+                    let len = usize::from(u16::from_be_bytes([head[4], head[5]]));
+                    let mut pdu = vec![0u8; len.saturating_sub(1)];
+                    if s.read_exact(&mut pdu).await.is_err() {
+                        return;
+                    }
+                    // Reads answered with 42; anything else (the identification at
+                    // connect) with exception 01 — all as unit 9.
+                    let reply = if pdu[0] == 3 {
+                        vec![head[0], head[1], 0, 0, 0, 5, 9, 3, 2, 0, 42]
+                    } else {
+                        vec![head[0], head[1], 0, 0, 0, 3, 9, pdu[0] | 0x80, 1]
+                    };
+                    if s.write_all(&reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let config = ScadaConfig::from_toml(&format!(
+        r#"
+[[device]]
+name = "rtu-h"
+address = "{addr}"
+poll_interval_ms = 100
+timeout_ms = 300
+[[device.point]]
+tag = "H-1"
+register = "holding"
+address = 0
+type = "u16"
+"#
+    ))
+    .unwrap();
+    let spool = std::env::temp_dir().join(format!("gs-poller-unit-{}", db.name()));
+    let opts = PollerOptions {
+        database_url: db.url(),
+        spool_dir: spool.clone(),
+        spool_max_bytes: 1 << 20,
+        limits: Default::default(),
+        anomaly_detection: None,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let counters = Arc::new(Counters::default());
+    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop_tx.send(true).unwrap();
+    poller.await.unwrap().unwrap();
+    assert!(
+        series(conn, "H-1").is_empty(),
+        "no reading from a reply for another unit"
+    );
+    let events = grid_store::security::by_source(
+        conn,
+        "127.0.0.1".parse().unwrap(),
+        Utc::now() - chrono::Duration::hours(1),
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].event_type, "unexpected_unit_reply");
+    assert!(events[0].occurrences >= 1);
+    assert!(
+        events[0]
+            .command_attempted
+            .as_deref()
+            .unwrap()
+            .starts_with("a read of unit 1 answered by unit 9"),
+        "{events:#?}"
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}

@@ -80,8 +80,28 @@ impl DeviceWatch {
 
     /// After a poll: a device exception for a read it answered before.
     pub(crate) fn polled(&mut self, reads: &[Read], result: &Result<Poll, ReadError>) -> Vec<Emit> {
-        let Ok(poll) = result else {
-            return Vec::new();
+        let poll = match result {
+            Ok(poll) => poll,
+            Err(ReadError::HeaderMismatch {
+                asked,
+                answered,
+                message,
+            }) if asked != answered => {
+                let mut e = self.event(
+                    SecurityEventKind::UnexpectedUnitReply,
+                    AlertSeverity::Critical,
+                    &format!("{answered:?}"),
+                );
+                e.draft = e.draft.command(&format!(
+                    "a read of unit {} answered by unit {}: {message}",
+                    asked.map_or("?".into(), |u| u.to_string()),
+                    answered.map_or("?".into(), |u| u.to_string())
+                ));
+                e.draft.detection_method = Some("reply header check".into());
+                e.draft.response_action = Some("reply discarded; reconnecting".into());
+                return vec![e];
+            }
+            Err(_) => return Vec::new(),
         };
         let mut out = Vec::new();
         for r in reads {

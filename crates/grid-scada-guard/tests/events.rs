@@ -185,3 +185,103 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     );
     let _ = std::fs::remove_dir_all(spool);
 }
+
+/// Idle clients and clients that start a frame without finishing it are cut off, and the
+/// binary runs from its command line (policy file, URL from a file, JSON logs).
+#[test]
+fn slow_and_idle_clients_are_cut_off_by_the_binary() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let db = TestDb::new(&MIGRATED);
+    let device = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = device.local_addr().unwrap();
+    // A free port for the guard to listen on.
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("gs-guard-bin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("guard.toml"),
+        format!(
+            r#"
+[guard]
+idle_timeout_ms = 600
+frame_timeout_ms = 300
+[[device]]
+name = "rtu-bin"
+listen = "{listen}"
+upstream = "{upstream}"
+[[device.client]]
+name = "poller"
+addresses = ["127.0.0.1"]
+functions = [3]
+read = [{{ table = "holding", from = 0, to = 9 }}]
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("url"), format!("{}\n", db.url())).unwrap();
+    let guard = Command::new(env!("CARGO_BIN_EXE_grid-scada-guard"))
+        .arg("--policy")
+        .arg(dir.join("guard.toml"))
+        .arg("--spool")
+        .arg(dir.join("spool"))
+        .arg("--database-url-file")
+        .arg(dir.join("url"))
+        .args(["--log-format", "json", "--status-every-ms", "200"])
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let connect = || {
+        for _ in 0..100 {
+            if let Ok(s) = std::net::TcpStream::connect(listen) {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the guard did not listen");
+    };
+    let ended_within = |mut s: std::net::TcpStream, limit: Duration| {
+        s.set_read_timeout(Some(limit)).unwrap();
+        let mut b = [0u8; 16];
+        matches!(s.read(&mut b), Ok(0)) || matches!(s.read(&mut b), Ok(0))
+    };
+    // Half a frame, then nothing: cut off after the 300 ms frame timeout.
+    let mut slow = connect();
+    slow.write_all(&[0, 1, 0, 0, 0, 6, 1]).unwrap();
+    let started = std::time::Instant::now();
+    assert!(ended_within(slow, Duration::from_secs(3)));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Nothing at all: cut off after the 600 ms idle timeout.
+    assert!(ended_within(connect(), Duration::from_secs(3)));
+    Command::new("kill")
+        .args(["-TERM", &guard.id().to_string()])
+        .status()
+        .unwrap();
+    let out = guard.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(
+            "stopped connections=2 unknown_clients=0 forwarded=0 refused=0 bad_frames=0 timeouts=2"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&db.url()));
+    drop(device);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,13 +6,12 @@
 //! ```
 
 use chrono::{Duration, Utc};
-use diesel::{Connection, PgConnection};
 use grid_model::*;
 use grid_store::{AlertRepository, StoreError, SubstationRepository};
 
 fn main() -> anyhow::Result<()> {
     let (_server, url) = grid_testdb::database_url_or_throwaway()?;
-    let mut conn = PgConnection::establish(&url)?;
+    let mut conn = grid_store::establish(&url)?;
     grid_store::migrations::run_pending(&mut conn)?;
 
     let draft = SubstationDraft::new(

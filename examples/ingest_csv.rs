@@ -12,13 +12,13 @@
 //! be quoted). The load is a backfill: every timestamp is accepted, and re-running the same
 //! file inserts nothing. See `grid_timescale::csv_load` for the format's rules.
 
+use diesel::PgConnection;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{Duration, TimeZone, Utc};
-use diesel::{Connection, PgConnection};
 use grid_model::*;
 use grid_store::{SensorRepository, SubstationRepository};
 use grid_timescale::csv_load::load_csv;
@@ -31,7 +31,7 @@ const BATCH: usize = 50_000;
 
 fn main() -> anyhow::Result<()> {
     let (_server, url) = grid_testdb::database_url_or_throwaway()?;
-    let mut conn = PgConnection::establish(&url)?;
+    let mut conn = grid_store::establish(&url)?;
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &TimescaleConfig::default())?;
 

@@ -6,7 +6,6 @@
 //! ```
 
 use chrono::{Duration, Utc};
-use diesel::{Connection, PgConnection};
 use grid_model::*;
 use grid_store::{SensorRepository, SubstationRepository};
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading};
@@ -16,7 +15,7 @@ use grid_timescale::{OperatingLimits, TimescaleConfig};
 fn main() -> anyhow::Result<()> {
     // 1. A database: DATABASE_URL, or a throwaway server removed when we exit.
     let (_server, url) = grid_testdb::database_url_or_throwaway()?;
-    let mut conn = PgConnection::establish(&url)?;
+    let mut conn = grid_store::establish(&url)?;
 
     // 2. The schema (idempotent) and the time-series layer (hypertable where TimescaleDB is).
     grid_store::migrations::run_pending(&mut conn)?;

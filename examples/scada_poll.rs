@@ -12,7 +12,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection};
 use grid_model::*;
 use grid_scada::ScadaConfig;
 use grid_scada::config::WordOrder;
@@ -24,7 +23,7 @@ use grid_timescale::query::{Scope, latest};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (_server, url) = grid_testdb::database_url_or_throwaway()?;
-    let mut conn = PgConnection::establish(&url)?;
+    let mut conn = grid_store::establish(&url)?;
     grid_store::migrations::run_pending(&mut conn)?;
     grid_timescale::setup(&mut conn, &Default::default())?;
 

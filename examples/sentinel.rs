@@ -14,7 +14,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use diesel::{Connection, PgConnection};
 use grid_demo::{DemoOptions, prepare, run};
 use grid_testdb::{database_url_or_throwaway, redact};
 
@@ -51,7 +50,7 @@ fn main() -> anyhow::Result<()> {
     }
     let (_cluster, url) = database_url_or_throwaway()?;
     let mut conn =
-        PgConnection::establish(&url).with_context(|| format!("connecting to {}", redact(&url)))?;
+        grid_store::establish(&url).with_context(|| format!("connecting to {}", redact(&url)))?;
     let applied = prepare(&mut conn).context("migrating and setting up")?;
     println!("Migrations applied now: {}", applied.len());
     if let Some(dir) = opts.svg_path.parent() {

@@ -32,9 +32,11 @@ pub fn init_logging(format: LogFormat) {
     };
 }
 
-/// The database URL: `--database-url-file` (its first line), else `--database-url`, else
-/// `DATABASE_URL` (clap reads the environment into `url`).
-pub fn database_url(url: Option<String>, file: Option<PathBuf>) -> anyhow::Result<String> {
+/// The database URL: `--database-url-file` (its first line), else `--database-url` (which
+/// must not carry a password: `ps` shows every argument to every user), else
+/// `DATABASE_URL`. A URL without a password leaves libpq to find one in `PGPASSWORD` or
+/// `PGPASSFILE` (`~/.pgpass`).
+pub fn database_url(cli: Option<String>, file: Option<PathBuf>) -> anyhow::Result<String> {
     if let Some(path) = file {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the database URL from {}", path.display()))?;
@@ -42,5 +44,18 @@ pub fn database_url(url: Option<String>, file: Option<PathBuf>) -> anyhow::Resul
         anyhow::ensure!(!line.is_empty(), "{} holds no database URL", path.display());
         return Ok(line);
     }
-    url.context("no database: set DATABASE_URL, or pass --database-url-file FILE")
+    if let Some(url) = cli {
+        anyhow::ensure!(
+            grid_secrets::passwords_of(&url).is_empty(),
+            "--database-url {} carries a password, which every user can read in the process list: \
+             put the URL in DATABASE_URL or a file (--database-url-file), or the password in \
+             PGPASSWORD or PGPASSFILE",
+            grid_secrets::redact(&url)
+        );
+        return Ok(url);
+    }
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .context("no database: set DATABASE_URL, or pass --database-url-file FILE")
 }

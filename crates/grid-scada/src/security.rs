@@ -139,7 +139,7 @@ fn writer(
         let spooled = spooled_batches(spool);
         if !pending.is_empty() || !spooled.is_empty() {
             if conn.is_none() {
-                conn = PgConnection::establish(url)
+                conn = grid_store::establish(url)
                     .map_err(|e| tracing::warn!(error = %e, "events: database unreachable"))
                     .ok();
             }

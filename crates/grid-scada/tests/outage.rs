@@ -168,7 +168,8 @@ fn a_poller_killed_mid_outage_loses_at_most_the_batch_in_flight() {
             .arg(&config_path)
             .arg("--spool")
             .arg(&spool)
-            .args(["--database-url", &url, "--status-every-ms", "200"])
+            .env("DATABASE_URL", &url)
+            .args(["--status-every-ms", "200"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -371,5 +372,99 @@ fn the_poller_logs_what_fails_and_reads_its_url_from_a_file() {
             }
         }
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A password on the command line is refused (the process list shows it to every user),
+/// and the refusal does not print it either.
+#[test]
+fn a_password_on_the_command_line_is_refused_unprinted() {
+    let out = Command::new(env!("CARGO_BIN_EXE_grid-scada-poller"))
+        .args(["--config", "/nonexistent.toml", "--spool", "/nonexistent"])
+        .args([
+            "--database-url",
+            "postgres://scada:Sekr1t%25pw@127.0.0.1:1/grid",
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
+    assert!(text.contains("carries a password"), "{text}");
+    assert!(!text.contains("Sekr1t"), "{text}");
+}
+
+/// The password can live in a `PGPASSFILE` (libpq's own mechanism); one other users can
+/// read is refused by libpq, and no output shows the password either way. `PollerOptions`
+/// and the cluster do not show it in `Debug`.
+#[test]
+fn the_password_may_come_from_pgpassfile_and_is_never_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let (cluster, url) = cluster_with_sensor();
+    let password = grid_secrets::passwords_of(&url).remove(0);
+    assert!(!format!("{cluster:?}").contains(&password));
+    let opts = PollerOptions {
+        database_url: url.clone(),
+        spool_dir: "/nonexistent".into(),
+        spool_max_bytes: 1,
+        limits: Default::default(),
+        anomaly_detection: None,
+    };
+    assert!(!format!("{opts:?}").contains(&password));
+    let dir = std::env::temp_dir().join(format!("gs-outage-{}-pgpass", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    std::fs::write(dir.join("scada.toml"), config(dead)).unwrap();
+    let port = cluster.port();
+    let pgpass = dir.join("pgpass");
+    std::fs::write(&pgpass, format!("127.0.0.1:{port}:*:postgres:{password}\n")).unwrap();
+    let bare = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let run_with = |mode: u32| {
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grid-scada-poller"))
+            .arg("--config")
+            .arg(dir.join("scada.toml"))
+            .arg("--spool")
+            .arg(dir.join(format!("spool-{mode:o}")))
+            .args(["--database-url", &bare, "--status-every-ms", "200"])
+            .env_remove("DATABASE_URL")
+            .env_remove("PGPASSWORD")
+            .env("PGPASSFILE", &pgpass)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1200));
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.try_wait();
+        let out = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(&password), "{text}");
+        (out.status.success(), text)
+    };
+    // Readable by others: libpq ignores the file, so there is no password; the poller cannot
+    // reach the database to resolve its tags and says so.
+    let (ok, text) = run_with(0o644);
+    assert!(!ok, "{text}");
+    assert!(text.contains("password"), "{text}");
+    // Owner-only: the poller connects and runs.
+    let (ok, text) = run_with(0o600);
+    assert!(ok, "{text}");
+    assert!(text.contains("poller starting"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }

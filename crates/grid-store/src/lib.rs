@@ -28,7 +28,7 @@ pub use maintenance::MaintenanceRepository;
 pub use security::SecurityEventRepository;
 pub use sensors::SensorRepository;
 pub use statistics::StatisticsRepository;
-pub use store::{PgPool, PgStore, WithConnection};
+pub use store::{PgPool, PgStore, WithConnection, establish};
 pub use substations::SubstationRepository;
 pub use thermal::ThermalRepository;
 pub use transformers::TransformerRepository;

@@ -37,6 +37,8 @@ impl WithConnection for PgConnection {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// What error texts are scrubbed of (libpq echoes a password in some errors).
+    url: Option<grid_secrets::DatabaseUrl>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -63,16 +65,29 @@ impl PgStore {
         max_size: u32,
         timeout: Duration,
     ) -> StoreResult<PgStore> {
+        let url = grid_secrets::DatabaseUrl::new(url);
         let pool = Pool::builder()
             .max_size(max_size)
             .connection_timeout(timeout)
-            .build(ConnectionManager::<PgConnection>::new(url))?;
-        Ok(PgStore { pool })
+            .build(ConnectionManager::<PgConnection>::new(url.expose()))
+            .map_err(|e| StoreError::Unavailable(url.scrub(&e.to_string())))?;
+        Ok(PgStore {
+            pool,
+            url: Some(url),
+        })
     }
 
     /// Wraps an existing pool.
     pub fn from_pool(pool: PgPool) -> PgStore {
-        PgStore { pool }
+        PgStore { pool, url: None }
+    }
+
+    fn unavailable(&self, e: diesel::r2d2::PoolError) -> StoreError {
+        let text = e.to_string();
+        StoreError::Unavailable(match &self.url {
+            Some(u) => u.scrub(&text),
+            None => text,
+        })
     }
 
     /// The pool.
@@ -82,7 +97,7 @@ impl PgStore {
 
     /// Checks a connection out of the pool.
     pub fn conn(&self) -> StoreResult<PgPooled> {
-        Ok(self.pool.get()?)
+        self.pool.get().map_err(|e| self.unavailable(e))
     }
 
     /// Runs `f` in one transaction on a pooled connection: all of it or nothing.
@@ -101,7 +116,7 @@ impl WithConnection for PgStore {
         &mut self,
         f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        let mut conn = self.pool.get().map_err(|e| self.unavailable(e))?;
         f(&mut conn)
     }
 }
@@ -132,3 +147,10 @@ macro_rules! repository {
     };
 }
 pub(crate) use repository;
+
+/// Opens one connection to `url`; an error says why without the password (libpq echoes it
+/// in some errors: a malformed percent escape, a bad `options=`).
+pub fn establish(url: &str) -> StoreResult<PgConnection> {
+    PgConnection::establish(url)
+        .map_err(|e| StoreError::Unavailable(grid_secrets::scrub(&e.to_string(), url)))
+}

@@ -124,8 +124,9 @@ impl Watchdog {
     }
 }
 
-/// A running throwaway cluster.
-#[derive(Debug)]
+/// A running throwaway cluster. Only its owner can reach it: its directories (data and
+/// socket) are mode 0700, the socket 0700, and every connection, local or TCP, needs the
+/// random password (SCRAM); `Debug` hides it.
 pub struct Cluster {
     base: PathBuf,
     port: u16,
@@ -135,7 +136,30 @@ pub struct Cluster {
     watchdog: Watchdog,
 }
 
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("base", &self.base)
+            .field("port", &self.port)
+            .field("password", &grid_secrets::HIDDEN)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Makes `dir` readable, writable and searchable by its owner only.
+fn owner_only(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} private", dir.display()))
+}
+
 impl Cluster {
+    /// The directory of the server's socket (owner-only).
+    pub fn socket_dir(&self) -> PathBuf {
+        self.base.join("sock")
+    }
+
     /// Initialises and starts a private cluster on a free loopback port.
     pub fn start(options: &ClusterOptions) -> anyhow::Result<Cluster> {
         let install = PgInstall::locate()?;
@@ -161,6 +185,7 @@ impl Cluster {
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         ));
         std::fs::create_dir_all(&base).with_context(|| format!("creating {}", base.display()))?;
+        owner_only(&base)?;
         std::fs::write(base.join("owner"), owner_stamp(std::process::id())?)?;
         let record = record_path(&base);
         if let Some(dir) = record.parent() {
@@ -185,6 +210,7 @@ impl Cluster {
         let data = base.join("data");
         let sock = base.join("sock");
         std::fs::create_dir_all(&sock)?;
+        owner_only(&sock)?;
         std::fs::write(base.join("pwfile"), format!("{password}\n"))?;
         if as_root {
             run(Command::new("chown")
@@ -205,7 +231,9 @@ impl Cluster {
             .arg("-D")
             .arg(&data)
             .args(["-U", SUPERUSER, "-E", "UTF8", "--no-locale", "--no-sync"])
-            .args(["--auth-local=trust", "--auth-host=scram-sha-256"])
+            // Nothing is `trust`: another local user must not reach the server, even
+            // through a socket it could find.
+            .args(["--auth-local=scram-sha-256", "--auth-host=scram-sha-256"])
             .arg(format!(
                 "--pwfile={}",
                 cluster.base.join("pwfile").display()
@@ -255,6 +283,7 @@ impl Cluster {
             "\n# grid-testdb: a throwaway cluster; durability is not wanted here\n\
              listen_addresses = '127.0.0.1'\n\
              unix_socket_directories = '{}'\n\
+             unix_socket_permissions = 0700\n\
              fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n\
              max_connections = 300\nshared_buffers = 256MB\nmax_wal_size = 4GB\n\
              log_min_messages = warning\n",

@@ -395,29 +395,12 @@ pub fn database_url_or_throwaway() -> anyhow::Result<(Option<Cluster>, String)> 
     Ok((Some(cluster), url))
 }
 
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = url[s + 3..at].split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
+/// The URL without its password, for messages (grid-secrets' one redaction).
+pub use grid_secrets::redact;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5/db"),
-            "postgres://u:***@h:5/db"
-        );
-        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
-    }
 
     #[test]
     fn with_database_keeps_everything_but_the_path() {

@@ -24,8 +24,10 @@ struct Args {
     /// Where security events wait while the database is away.
     #[arg(long, value_name = "DIR")]
     spool: PathBuf,
-    /// The database URL (prefer DATABASE_URL or --database-url-file: `ps` shows arguments).
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    /// The database URL without a password (`ps` shows arguments to every user): the URL
+    /// with its password goes in DATABASE_URL or --database-url-file, or the password in
+    /// PGPASSWORD / PGPASSFILE.
+    #[arg(long, value_name = "URL")]
     database_url: Option<String>,
     /// A file whose first line is the database URL.
     #[arg(long, value_name = "FILE")]
@@ -42,11 +44,11 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
+    let url = database_url(args.database_url, args.database_url_file)?;
     let text = std::fs::read_to_string(&args.policy)
         .with_context(|| format!("reading {}", args.policy.display()))?;
     let policy =
         GuardPolicy::from_toml(&text).with_context(|| format!("{}", args.policy.display()))?;
-    let url = database_url(args.database_url, args.database_url_file)?;
     let fold = chrono::Duration::seconds(policy.guard.fold_window_s as i64);
     let event_counters = Arc::new(EventCounters::default());
     let (sink, writer) = events::start(url, args.spool.clone(), fold, event_counters.clone())

@@ -2,7 +2,8 @@
 //! SIGTERM or Ctrl-C. `grid-scada-poller --help` lists the options.
 //!
 //! The database URL comes from `DATABASE_URL` or `--database-url-file` (a file only its
-//! owner reads); `--database-url` also works but shows the URL to anyone running `ps`.
+//! owner reads); `--database-url` is refused when it carries a password (`ps` shows it to
+//! every user), and then libpq finds one in `PGPASSWORD` or `PGPASSFILE`.
 //! `--anomaly-detection` scores every reading with the anomaly engine (grid-detect) before
 //! it is stored: episodes, marked readings and their alerts commit with each batch.
 //!
@@ -30,8 +31,10 @@ struct Args {
     /// The spool's directory (created if missing).
     #[arg(long, value_name = "DIR")]
     spool: PathBuf,
-    /// The database URL (prefer DATABASE_URL or --database-url-file: `ps` shows arguments).
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    /// The database URL without a password (`ps` shows arguments to every user): the URL
+    /// with its password goes in DATABASE_URL or --database-url-file, or the password in
+    /// PGPASSWORD / PGPASSFILE.
+    #[arg(long, value_name = "URL")]
     database_url: Option<String>,
     /// A file whose first line is the database URL.
     #[arg(long, value_name = "FILE")]
@@ -54,12 +57,13 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
+    let url = database_url(args.database_url, args.database_url_file)?;
     let text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("reading {}", args.config.display()))?;
     let config =
         ScadaConfig::from_toml(&text).with_context(|| format!("{}", args.config.display()))?;
     let opts = PollerOptions {
-        database_url: database_url(args.database_url, args.database_url_file)?,
+        database_url: url,
         spool_dir: args.spool,
         spool_max_bytes: args.spool_max_bytes,
         limits: Default::default(),

@@ -49,8 +49,8 @@ use writer::writer;
 
 pub use counters::{Counters, LatencyHistogram};
 
-/// Where and how the poller writes.
-#[derive(Debug, Clone)]
+/// Where and how the poller writes. Its `Debug` hides the database password.
+#[derive(Clone)]
 pub struct PollerOptions {
     /// The database.
     pub database_url: String,
@@ -85,6 +85,18 @@ pub enum PollerError {
     /// The security events' spool cannot be used.
     #[error("security event spool: {0}")]
     SecurityEvents(std::io::Error),
+}
+
+impl std::fmt::Debug for PollerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollerOptions")
+            .field("database_url", &grid_secrets::redact(&self.database_url))
+            .field("spool_dir", &self.spool_dir)
+            .field("spool_max_bytes", &self.spool_max_bytes)
+            .field("operating_limits", &self.limits)
+            .field("anomaly_detection", &self.anomaly_detection)
+            .finish()
+    }
 }
 
 enum ToWriter {

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use diesel::{Connection, PgConnection};
 use grid_store::SensorRepository;
 use uuid::Uuid;
 
@@ -23,7 +22,7 @@ pub(super) fn resolve_sensors(
     config: &ScadaConfig,
 ) -> Result<HashMap<String, SensorRef>, PollerError> {
     let cache = opts.spool_dir.join("sensors.json");
-    let fresh = PgConnection::establish(&opts.database_url)
+    let fresh = grid_store::establish(&opts.database_url)
         .map_err(|e| e.to_string())
         .and_then(|mut c| c.sensors().map_err(|e| e.to_string()));
     let map: HashMap<String, SensorRef> = match fresh {

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ struct Db {
 }
 
 fn connect(opts: &PollerOptions) -> Option<Db> {
-    let mut conn = PgConnection::establish(&opts.database_url)
+    let mut conn = grid_store::establish(&opts.database_url)
         .map_err(|e| tracing::warn!(error = %e, "database unreachable"))
         .ok()?;
     // A replayed batch may be old, but nothing a device measured lies more than a little

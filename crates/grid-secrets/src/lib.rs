@@ -1,0 +1,287 @@
+#![doc = include_str!("../README.md")]
+
+use std::fmt;
+
+/// What a hidden password is shown as.
+pub const HIDDEN: &str = "***";
+
+/// Percent-decodes `s`; `None` when an escape is malformed (then the text is used raw).
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Whether `s` is a URL (`postgres://` or `postgresql://`).
+fn is_url(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with("postgres://") || t.starts_with("postgresql://")
+}
+
+/// Where a URL's password and its query's `password=` values are: byte ranges of the raw
+/// text.
+fn url_password_spans(url: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return spans;
+    };
+    let query_start = url[scheme_end..]
+        .find('?')
+        .map_or(url.len(), |i| scheme_end + i);
+    // The userinfo ends at the last '@' before the query (a raw '@' in a password is common
+    // enough to allow); the password starts after its first ':'.
+    if let Some(at) = url[scheme_end..query_start]
+        .rfind('@')
+        .map(|i| scheme_end + i)
+        && let Some(colon) = url[scheme_end..at].find(':').map(|i| scheme_end + i)
+    {
+        spans.push((colon + 1, at));
+    }
+    if query_start < url.len() {
+        let mut pos = query_start + 1;
+        for pair in url[query_start + 1..].split('&') {
+            if let Some(v) = pair.strip_prefix("password=") {
+                let start = pos + "password=".len();
+                spans.push((start, start + v.len()));
+            }
+            pos += pair.len() + 1;
+        }
+    }
+    spans
+}
+
+/// Where a key=value string's `password` values are (the value's bytes, quotes excluded).
+fn keyword_password_spans(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key_start = i;
+        while i < b.len() && b[i] != b'=' && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &s[key_start..i];
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let (start, end);
+        if i < b.len() && b[i] == b'\'' {
+            i += 1;
+            start = i;
+            while i < b.len() && b[i] != b'\'' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            end = i.min(b.len());
+            i += 1;
+        } else {
+            start = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            end = i;
+        }
+        if key == "password" {
+            spans.push((start, end));
+        }
+    }
+    spans
+}
+
+fn spans(conninfo: &str) -> Vec<(usize, usize)> {
+    if is_url(conninfo) {
+        url_password_spans(conninfo)
+    } else {
+        keyword_password_spans(conninfo)
+    }
+}
+
+/// The passwords a connection string carries, as written and as libpq would read them
+/// (percent-decoded, quotes' escapes undone).
+pub fn passwords_of(conninfo: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (a, b) in spans(conninfo) {
+        let raw = &conninfo[a..b.min(conninfo.len())];
+        if raw.is_empty() {
+            continue;
+        }
+        out.push(raw.to_owned());
+        if is_url(conninfo) {
+            if let Some(d) = percent_decode(raw) {
+                out.push(d);
+            }
+        } else {
+            out.push(raw.replace("\\'", "'").replace("\\\\", "\\"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The connection string with every password replaced by [`HIDDEN`] (any form; text that is
+/// not a connection string comes back as it was).
+pub fn redact(conninfo: &str) -> String {
+    let mut s = conninfo.to_owned();
+    let mut sp = spans(conninfo);
+    sp.sort();
+    for (a, b) in sp.into_iter().rev() {
+        let b = b.min(s.len());
+        if a < b {
+            s.replace_range(a..b, HIDDEN);
+        }
+    }
+    s
+}
+
+/// `text` (an error message, a log line) with every form of `conninfo`'s password replaced
+/// by [`HIDDEN`], and any connection URL inside it redacted.
+pub fn scrub(text: &str, conninfo: &str) -> String {
+    let mut out = text.to_owned();
+    let mut secrets = passwords_of(conninfo);
+    // Longest first, so a password is not half-replaced through a shorter one inside it.
+    secrets.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in secrets.iter().filter(|p| p.len() >= 2) {
+        out = out.replace(p.as_str(), HIDDEN);
+    }
+    // URLs the text quotes (libpq quotes the whole string in some errors).
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("postgres") {
+        let (head, tail) = rest.split_at(i);
+        result.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')')
+            .unwrap_or(tail.len());
+        result.push_str(&redact(&tail[..end]));
+        rest = &tail[end..];
+    }
+    result.push_str(rest);
+    result
+}
+
+/// A database URL (or key=value connection string) whose `Debug` and `Display` hide its
+/// password; [`DatabaseUrl::expose`] gives the real one to the code that connects.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a connection string.
+    pub fn new(conninfo: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(conninfo.into())
+    }
+
+    /// The connection string, password included: only for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it carries a password (in any form).
+    pub fn has_password(&self) -> bool {
+        !passwords_of(&self.0).is_empty()
+    }
+
+    /// `text` scrubbed of this URL's password ([`scrub`]).
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.0)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({:?})", redact(&self.0))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(s: String) -> Self {
+        DatabaseUrl(s)
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(s: &str) -> Self {
+        DatabaseUrl(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_is_redacted() {
+        let cases = [
+            ("postgres://u:secret@h:5/db", "postgres://u:***@h:5/db"),
+            ("postgresql://u:p%40ss@h/db", "postgresql://u:***@h/db"),
+            ("postgres://u:p@ss@h/db", "postgres://u:***@h/db"),
+            (
+                "postgres://u@h/db?password=secret&sslmode=disable",
+                "postgres://u@h/db?password=***&sslmode=disable",
+            ),
+            ("postgres://h/db", "postgres://h/db"),
+            (
+                "host=h password=secret dbname=d",
+                "host=h password=*** dbname=d",
+            ),
+            (
+                "host=h password = 'se cr\\'et' dbname=d",
+                "host=h password = '***' dbname=d",
+            ),
+            ("host=h dbname=d", "host=h dbname=d"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_found_raw_and_decoded() {
+        assert_eq!(
+            passwords_of("postgres://u:100%25sure@h/db"),
+            ["100%25sure", "100%sure"]
+        );
+        // A raw '%' that is not an escape: libpq refuses it, and echoes it; the raw text counts.
+        assert_eq!(passwords_of("postgres://u:100%sure@h/db"), ["100%sure"]);
+        assert_eq!(passwords_of("host=h password='a\\'b'"), ["a'b", "a\\'b"]);
+    }
+
+    #[test]
+    fn error_texts_are_scrubbed() {
+        let url = "postgres://u:100%25sure@h/db";
+        let libpq = "invalid percent-encoded token: \"100%sure\" in postgres://u:100%25sure@h/db";
+        let s = scrub(libpq, url);
+        assert!(!s.contains("100%sure") && !s.contains("100%25sure"), "{s}");
+        let d = DatabaseUrl::new(url);
+        assert_eq!(format!("{d:?}"), "DatabaseUrl(\"postgres://u:***@h/db\")");
+        assert_eq!(d.to_string(), "postgres://u:***@h/db");
+        assert!(d.has_password() && !DatabaseUrl::new("postgres://h/db").has_password());
+    }
+}

@@ -89,17 +89,27 @@ impl EventCounters {
 /// Where events go: a channel to the writer thread.
 #[derive(Debug, Clone)]
 pub struct EventSink {
-    tx: mpsc::Sender<Emit>,
+    tx: mpsc::SyncSender<Emit>,
+    counters: Arc<EventCounters>,
 }
 
 impl EventSink {
-    /// Hands events to the writer (never blocks; the writer drains as it can).
+    /// Hands events to the writer (never blocks; the writer drains as it can; past [`QUEUE`]
+    /// waiting, events are counted as lost).
     pub fn send(&self, events: impl IntoIterator<Item = Emit>) {
         for e in events {
-            let _ = self.tx.send(e);
+            if self.tx.try_send(e).is_err() {
+                // A flood the writer cannot keep up with (or a writer gone): counted, never
+                // memory without bound.
+                self.counters.lost.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }
+
+/// Events waiting for the writer at most; past it they are counted as lost (a flood of
+/// refusals must not grow memory without bound; each event is folded anyway).
+pub const QUEUE: usize = 100_000;
 
 /// Starts the writer thread; it ends when every sink is dropped, after writing (or
 /// spooling) what it holds.
@@ -110,11 +120,14 @@ pub fn start(
     counters: Arc<EventCounters>,
 ) -> std::io::Result<(EventSink, std::thread::JoinHandle<()>)> {
     fs::create_dir_all(&spool_dir)?;
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
     let handle = std::thread::Builder::new()
         .name("guard-events".into())
-        .spawn(move || writer(rx, &database_url, &spool_dir, fold_window, &counters))?;
-    Ok((EventSink { tx }, handle))
+        .spawn({
+            let counters = counters.clone();
+            move || writer(rx, &database_url, &spool_dir, fold_window, &counters)
+        })?;
+    Ok((EventSink { tx, counters }, handle))
 }
 
 fn writer(

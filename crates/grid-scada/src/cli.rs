@@ -59,3 +59,31 @@ pub fn database_url(cli: Option<String>, file: Option<PathBuf>) -> anyhow::Resul
         .filter(|u| !u.trim().is_empty())
         .context("no database: set DATABASE_URL, or pass --database-url-file FILE")
 }
+
+/// Waits for Ctrl-C or SIGTERM: how a SCADA binary is asked to stop.
+pub async fn stop_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+/// Prints `status <line()>` on standard output every `every_ms` until aborted.
+pub fn print_status(
+    every_ms: u64,
+    line: impl Fn() -> String + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let every = std::time::Duration::from_millis(every_ms.max(1));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            println!("status {}", line());
+        }
+    })
+}
+
+/// A configuration file's text, the error naming the file.
+pub fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
@@ -122,7 +122,7 @@ pub fn start(
     fs::create_dir_all(&spool_dir)?;
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let handle = std::thread::Builder::new()
-        .name("guard-events".into())
+        .name("security-events".into())
         .spawn({
             let counters = counters.clone();
             move || writer(rx, &database_url, &spool_dir, fold_window, &counters)
@@ -139,6 +139,10 @@ fn writer(
 ) {
     let mut conn: Option<PgConnection> = None;
     let mut pending: Vec<Emit> = Vec::new();
+    // Whether batches wait on disk: listed once here, then known (no directory read per
+    // loop), and a failed attempt is not retried for a second.
+    let mut waiting = !spooled_batches(spool).is_empty();
+    let mut failed_at: Option<Instant> = None;
     loop {
         let closed = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(e) => {
@@ -149,8 +153,8 @@ fn writer(
             Err(mpsc::RecvTimeoutError::Timeout) => false,
             Err(mpsc::RecvTimeoutError::Disconnected) => true,
         };
-        let spooled = spooled_batches(spool);
-        if !pending.is_empty() || !spooled.is_empty() {
+        let due = closed || failed_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        if due && (!pending.is_empty() || waiting) {
             if conn.is_none() {
                 conn = grid_store::establish(url)
                     .map_err(|e| tracing::warn!(error = %e, "events: database unreachable"))
@@ -158,15 +162,19 @@ fn writer(
             }
             let ok = match conn.as_mut() {
                 Some(c) => {
-                    replay(c, spool, &spooled, window, counters)
+                    (!waiting || replay(c, spool, &spooled_batches(spool), window, counters))
                         && record_all(c, &pending, window, counters)
                 }
                 None => false,
             };
-            if !ok {
+            if ok {
+                waiting = false;
+                failed_at = None;
+            } else {
                 conn = None;
-                if !pending.is_empty() {
-                    spool_batch(spool, &pending, counters);
+                failed_at = Some(Instant::now());
+                if !pending.is_empty() && spool_batch(spool, &pending, counters) {
+                    waiting = true;
                 }
             }
             pending.clear();
@@ -287,7 +295,8 @@ fn replay(
     true
 }
 
-fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) {
+/// Writes a batch to the spool; false when it could not (then it is counted as lost).
+fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) -> bool {
     let name = format!(
         "{:020}-{}.events",
         Utc::now().timestamp_micros(),
@@ -307,6 +316,7 @@ fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) {
     match written {
         Ok(()) => {
             counters.spooled.fetch_add(1, Ordering::Relaxed);
+            true
         }
         Err(e) => {
             let _ = fs::remove_file(&tmp);
@@ -314,6 +324,7 @@ fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) {
                 .lost
                 .fetch_add(events.len() as u64, Ordering::Relaxed);
             tracing::error!(error = %e, events = events.len(), "security events lost: neither recorded nor spooled");
+            false
         }
     }
 }

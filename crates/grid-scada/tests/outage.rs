@@ -6,10 +6,10 @@
 //! Each test stops and restarts a database server, so each has a throwaway cluster of its
 //! own (in the run's mode) rather than the suite's shared server.
 
+mod common;
 use grid_testkit::modbus as sim;
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Double;
 use grid_model::*;
 use grid_scada::ScadaConfig;
-use grid_scada::runtime::{Counters, PollerOptions, run};
+use grid_scada::runtime::PollerOptions;
 use grid_store::{SensorRepository, SubstationRepository};
 use grid_testdb::{Cluster, ClusterOptions, Mode, best_local_mode};
 use sim::start_sim;
@@ -107,29 +107,15 @@ async fn readings_survive_a_database_outage_in_order() {
     let sim = start_sim(serde_json::json!({"unit": 1, "holding": {"0": [0]}, "counters": [0]}));
     let spool = std::env::temp_dir().join(format!("gs-outage-{}-a", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let opts = PollerOptions {
-        database_url: url.clone(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(
-        ScadaConfig::from_toml(&config(sim.addr)).unwrap(),
-        opts,
-        stop_rx,
-        counters.clone(),
-    ));
+    let opts = common::options(url.as_str(), &spool);
+    let poller = common::Poller::start(ScadaConfig::from_toml(&config(sim.addr)).unwrap(), opts);
 
     tokio::time::sleep(Duration::from_millis(1000)).await;
     tokio::task::block_in_place(|| cluster.stop()).unwrap();
     tokio::time::sleep(Duration::from_millis(2000)).await;
     tokio::task::block_in_place(|| cluster.restart()).unwrap();
     tokio::time::sleep(Duration::from_millis(3000)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    let counters = poller.stop().await;
 
     assert!(
         counters.batches_spooled.load(Ordering::Relaxed) > 0,
@@ -259,24 +245,10 @@ async fn a_poison_reading_is_set_aside_alone_and_the_rest_replays() {
         s.push(&second).unwrap();
     }
     let sim = start_sim(serde_json::json!({"unit": 1, "holding": {"0": [0]}, "counters": [0]}));
-    let opts = PollerOptions {
-        database_url: url.clone(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(
-        ScadaConfig::from_toml(&config(sim.addr)).unwrap(),
-        opts,
-        stop_rx,
-        counters.clone(),
-    ));
+    let opts = common::options(url.as_str(), &spool);
+    let poller = common::Poller::start(ScadaConfig::from_toml(&config(sim.addr)).unwrap(), opts);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    let counters = poller.stop().await;
 
     let line = counters.line();
     assert_eq!(

@@ -1,9 +1,9 @@
 //! The poller against real devices and a real database: one communication alert per device
 //! outage, resolved when it answers again, while the other devices keep their schedule.
 
+mod common;
 use grid_testkit::modbus as sim;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Double, Timestamptz};
 use grid_model::*;
 use grid_scada::ScadaConfig;
-use grid_scada::runtime::{Counters, PollerOptions, run};
+use grid_scada::runtime::PollerOptions;
 use grid_store::{AlertRepository, SensorRepository, SubstationRepository};
 use grid_testdb::TestDb;
 use grid_testkit::READY;
@@ -102,16 +102,8 @@ type = "u16"
     ))
     .unwrap();
     let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
-    let opts = PollerOptions {
-        database_url: db.url(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    let opts = common::options(db.url(), &spool);
+    let poller = common::Poller::start(config, opts);
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
     drop(a); // the device goes away
@@ -120,8 +112,7 @@ type = "u16"
     let outage_end = Utc::now();
     let a = start_sim_on(&a_port, counter_spec()); // and comes back where it was
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    let counters = poller.stop().await;
     // Read-only: neither device ever saw a write request.
     for sim in [&a, &b] {
         assert!(!sim.writes.exists() || std::fs::read_to_string(&sim.writes).unwrap().is_empty());
@@ -277,18 +268,10 @@ async fn an_alert_left_open_by_an_earlier_run_is_resolved_when_the_device_answer
     ))
     .unwrap();
     let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
-    let opts = PollerOptions {
-        database_url: db.url(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let poller = tokio::spawn(run(config, opts, stop_rx, Arc::new(Counters::default())));
+    let opts = common::options(db.url(), &spool);
+    let poller = common::Poller::start(config, opts);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    poller.stop().await;
     let after = conn.alert(stale.id).unwrap();
     assert_eq!(after.status, AlertStatus::Resolved);
     assert_eq!(after.resolved_by.as_deref(), Some("scada-poller"));
@@ -326,18 +309,12 @@ type = "u16"
     .unwrap();
     let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
     let opts = PollerOptions {
-        database_url: db.url(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
         anomaly_detection: Some(grid_detect::AlertPolicy::default()),
+        ..common::options(db.url(), &spool)
     };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    let poller = common::Poller::start(config, opts);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    poller.stop().await;
     drop(c);
 
     let stored = series(conn, "C-CNT");
@@ -406,23 +383,14 @@ type = "u32"
     ))
     .unwrap();
     let spool = std::env::temp_dir().join(format!("gs-poller-id-{}", db.name()));
-    let opts = PollerOptions {
-        database_url: db.url(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    let opts = common::options(db.url(), &spool);
+    let poller = common::Poller::start(config, opts);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     drop(first);
     // Another device where it was: new firmware, and one register fewer.
     let second = start_sim_on(&port, spec("6.6", serde_json::json!([1])));
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    poller.stop().await;
     drop(second);
 
     let events = grid_store::security::by_source(
@@ -518,19 +486,10 @@ type = "u16"
     ))
     .unwrap();
     let spool = std::env::temp_dir().join(format!("gs-poller-unit-{}", db.name()));
-    let opts = PollerOptions {
-        database_url: db.url(),
-        spool_dir: spool.clone(),
-        spool_max_bytes: 1 << 20,
-        limits: Default::default(),
-        anomaly_detection: None,
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let counters = Arc::new(Counters::default());
-    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    let opts = common::options(db.url(), &spool);
+    let poller = common::Poller::start(config, opts);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    stop_tx.send(true).unwrap();
-    poller.await.unwrap().unwrap();
+    poller.stop().await;
     assert!(
         series(conn, "H-1").is_empty(),
         "no reading from a reply for another unit"

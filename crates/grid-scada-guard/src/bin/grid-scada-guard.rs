@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use grid_scada::cli::{LogFormat, database_url, init_logging};
+use grid_scada::cli::{
+    LogFormat, database_url, init_logging, print_status, read_file, stop_signal,
+};
 use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::policy::GuardPolicy;
 use grid_scada_guard::proxy::{self, GuardCounters};
@@ -45,8 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
     let url = database_url(args.database_url, args.database_url_file)?;
-    let text = std::fs::read_to_string(&args.policy)
-        .with_context(|| format!("reading {}", args.policy.display()))?;
+    let text = read_file(&args.policy)?;
     let policy =
         GuardPolicy::from_toml(&text).with_context(|| format!("{}", args.policy.display()))?;
     let fold = chrono::Duration::seconds(policy.guard.fold_window_s as i64);
@@ -62,19 +62,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let status = {
         let (c, e) = (counters.clone(), event_counters.clone());
-        let every = Duration::from_millis(args.status_every_ms.max(1));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                println!("status {} {}", c.line(), e.line());
-            }
+        print_status(args.status_every_ms, move || {
+            format!("{} {}", c.line(), e.line())
         })
     };
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    stop_signal().await?;
     tracing::info!("stopping");
     running.stop().await;
     status.abort();

@@ -12,12 +12,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use grid_scada::ScadaConfig;
-use grid_scada::cli::{LogFormat, database_url, init_logging};
+use grid_scada::cli::{
+    LogFormat, database_url, init_logging, print_status, read_file, stop_signal,
+};
 use grid_scada::runtime::{Counters, PollerOptions, run};
 
 /// Polls Modbus TCP devices (read-only) into the SmartGrid Sentinel database, spooling to
@@ -58,8 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
     let url = database_url(args.database_url, args.database_url_file)?;
-    let text = std::fs::read_to_string(&args.config)
-        .with_context(|| format!("reading {}", args.config.display()))?;
+    let text = read_file(&args.config)?;
     let config =
         ScadaConfig::from_toml(&text).with_context(|| format!("{}", args.config.display()))?;
     let opts = PollerOptions {
@@ -81,20 +81,10 @@ async fn main() -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let status = {
         let counters = counters.clone();
-        let every = Duration::from_millis(args.status_every_ms.max(1));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                println!("status {}", counters.line());
-            }
-        })
+        print_status(args.status_every_ms, move || counters.line())
     };
     let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    stop_signal().await?;
     tracing::info!("stopping");
     let _ = stop_tx.send(true);
     poller.await??;

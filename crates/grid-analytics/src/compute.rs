@@ -52,7 +52,7 @@ use diesel::sql_types::{Date, Text, Timestamptz};
 use grid_model::{
     DailyStatistics, GridZone, LoadMetadata, ReliabilityMetadata, SensorType, StatisticsMetadata,
 };
-use grid_timescale::LocalZone;
+use grid_timescale::{LocalZone, TimescaleError};
 
 use crate::daily::{
     LoadSummary, SubstationLoad, VoltageInput, alarm_rate, voltage_levels, zone_load,
@@ -138,7 +138,11 @@ pub fn compute_days(
     now: DateTime<Utc>,
 ) -> AnalyticsResult<Vec<DailyStatistics>> {
     let zone = local_zone(conn, config)?;
-    grid_timescale::refresh(conn)?;
+    let _span = tracing::info_span!("daily_statistics", %from, %to).entered();
+    let refreshed = grid_timescale::refresh(conn)?;
+    if refreshed.left_to_owner > 0 {
+        refuse_stale(conn, zone, from, to)?;
+    }
     let mut out = Vec::new();
     let mut d = from;
     while d <= to {
@@ -149,6 +153,29 @@ pub fn compute_days(
         }
     }
     Ok(out)
+}
+
+/// A role that may not refresh the continuous aggregates computes only days whose rollups
+/// are up to date: never statistics from stale buckets.
+fn refuse_stale(
+    conn: &mut PgConnection,
+    zone: LocalZone,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AnalyticsResult<()> {
+    let (start, _) = day_bounds(conn, from, zone)?;
+    let (_, end) = day_bounds(conn, to, zone)?;
+    let stale = grid_timescale::refresh::stale_hours(conn, start, end)?;
+    if let Some(first) = stale.first() {
+        return Err(TimescaleError::PermissionDenied {
+            action: "compute daily statistics over rollups a refresh must first bring up to date",
+            needed: "the continuous aggregates' owner to run grid_timescale::refresh first \
+                     (TimescaleDB lets only the owner refresh them)",
+            message: format!("{} stale hours from {first}", stale.len()),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Bucket starts and the zone's load in MW (`None` where unknown).

@@ -59,6 +59,9 @@ pub struct SecurityEvent {
     /// What makes repeats the same event (kind, source, target, command), when folded.
     #[serde(default)]
     pub fold_key: Option<String>,
+    /// The database role of the session that recorded it (set by the database).
+    #[serde(default)]
+    pub recorded_by: String,
 }
 
 fn one() -> i32 {

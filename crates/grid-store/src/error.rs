@@ -10,6 +10,8 @@
 //!     the field through [`CHECK_CONSTRAINTS`] and the error's column);
 //!   - [`StoreError::Transition`]: the alert lifecycle forbids the step;
 //!   - [`StoreError::Unavailable`]: no connection (pool exhausted, server down): retry later;
+//!   - [`StoreError::PermissionDenied`]: the session's role may not do this (a missing grant,
+//!     or a row outside its zones): retrying will not help, another role or a grant will;
 //!   - [`StoreError::Database`]: anything else, a bug to report.
 //! - Bad input never panics, and a failed call writes nothing (multi-statement operations run
 //!   in one transaction, nested as a savepoint inside the caller's).
@@ -49,6 +51,10 @@ pub enum StoreError {
     /// No database connection could be had.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The session's role lacks the privilege (SQLSTATE 42501: a missing grant, an object it
+    /// does not own, or a row-level policy of the zones it may reach).
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(DieselError),
@@ -145,8 +151,19 @@ fn map_database_error(
             reason: format!("concurrent change: {}", info.message()),
         },
         DatabaseErrorKind::ClosedConnection => StoreError::Unavailable(info.message().to_owned()),
+        // Diesel does not expose the SQLSTATE; PostgreSQL's texts for 42501 are stable.
+        DatabaseErrorKind::Unknown if is_permission_denied(info.message()) => {
+            StoreError::PermissionDenied(info.message().to_owned())
+        }
         _ => return None,
     })
+}
+
+/// Whether a server message is one of PostgreSQL's refusals of SQLSTATE 42501.
+pub fn is_permission_denied(message: &str) -> bool {
+    message.starts_with("permission denied")
+        || message.starts_with("must be owner of")
+        || message.contains("violates row-level security policy")
 }
 
 impl From<DieselError> for StoreError {

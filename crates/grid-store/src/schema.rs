@@ -146,6 +146,8 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         #[max_length = 200]
         fold_key -> Nullable<Varchar>,
+        #[max_length = 63]
+        recorded_by -> Varchar,
     }
 }
 

@@ -41,6 +41,7 @@ pub struct SecurityEventRow {
     pub occurrences: i32,
     pub last_seen_at: DateTime<Utc>,
     pub fold_key: Option<String>,
+    pub recorded_by: String,
 }
 
 impl From<SecurityEventRow> for SecurityEvent {
@@ -68,6 +69,7 @@ impl From<SecurityEventRow> for SecurityEvent {
             occurrences: r.occurrences,
             last_seen_at: r.last_seen_at,
             fold_key: r.fold_key,
+            recorded_by: r.recorded_by,
         }
     }
 }

@@ -14,7 +14,7 @@ fn every_down_reverses_its_up_and_all_down_leaves_nothing() {
     let conn = &mut db.conn();
     let full = snapshot(conn);
     let versions = applied(conn).unwrap();
-    assert_eq!(versions.len(), 11, "{versions:?}");
+    assert_eq!(versions.len(), 12, "{versions:?}");
 
     // All down: nothing of ours is left.
     let reverted = revert_all(conn).unwrap();

@@ -331,6 +331,86 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A new login role (random name and password) that is a member of `member_of`, with a
+    /// URL to this database as it; the role is dropped with the returned value.
+    pub fn login(&self, member_of: &[String]) -> Login {
+        let name = self.server.unique_name("login");
+        let password = uuid::Uuid::new_v4().simple().to_string();
+        let mut sql = format!("CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}';");
+        for group in member_of {
+            sql.push_str(&format!("GRANT \"{group}\" TO \"{name}\";"));
+        }
+        self.conn()
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("creating login {name}: {e}"));
+        let url = with_user(&self.url(), &name, &password);
+        Login {
+            name,
+            url,
+            server: self.server,
+        }
+    }
+}
+
+/// A login role made by [`TestDb::login`], dropped with this value.
+pub struct Login {
+    /// The role's name.
+    pub name: String,
+    url: String,
+    server: &'static Server,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login").field("name", &self.name).finish()
+    }
+}
+
+impl Login {
+    /// A URL to the test database as this login (holds its password).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A new connection as this login.
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url)
+            .unwrap_or_else(|e| panic!("connecting as {}: {e}", self.name))
+    }
+}
+
+impl Drop for Login {
+    fn drop(&mut self) {
+        let dropped = self.server.admin().and_then(|mut c| {
+            // Its sessions first (a test may still hold one), then the role.
+            c.batch_execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{0}';
+                 DROP ROLE IF EXISTS \"{0}\"",
+                self.name
+            ))
+            .map_err(Into::into)
+        });
+        if let Err(e) = dropped {
+            eprintln!("grid-testdb: could not drop login {}: {e:#}", self.name);
+        }
+    }
+}
+
+/// Replaces the user and password of a `postgres://` URL.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = url[start..]
+        .find('/')
+        .map(|i| start + i)
+        .unwrap_or(url.len());
+    let host = match url[start..end].rfind('@') {
+        Some(at) => &url[start + at + 1..end],
+        None => &url[start..end],
+    };
+    format!("{}{user}:{password}@{host}{}", &url[..start], &url[end..])
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let dropped = self.server.admin().and_then(|mut c| {

@@ -69,26 +69,15 @@ impl KnownChunks {
         } else {
             // The Apache edition refuses create_chunk: a probe row per day (one of the
             // batch's own), inserted and deleted again in a transaction of its own, makes
-            // the chunk and leaves nothing else behind.
+            // the chunk and leaves nothing else behind (setup's `grid_timescale_make_chunk`,
+            // so the ingest role needs no DELETE).
             for row in &missing {
                 conn.transaction(|c| {
-                    let inserted = diesel::sql_query(
-                        "INSERT INTO sensor_readings (sensor_id, \"timestamp\", value)
-                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    )
-                    .bind::<diesel::sql_types::Uuid, _>(row.sensor_id)
-                    .bind::<Timestamptz, _>(row.timestamp)
-                    .bind::<diesel::sql_types::Double, _>(row.value)
-                    .execute(c)?;
-                    if inserted > 0 {
-                        diesel::sql_query(
-                            "DELETE FROM sensor_readings WHERE sensor_id = $1 AND \"timestamp\" = $2",
-                        )
+                    diesel::sql_query("SELECT grid_timescale_make_chunk($1, $2, $3)")
                         .bind::<diesel::sql_types::Uuid, _>(row.sensor_id)
                         .bind::<Timestamptz, _>(row.timestamp)
-                        .execute(c)?;
-                    }
-                    QueryResult::Ok(())
+                        .bind::<diesel::sql_types::Double, _>(row.value)
+                        .execute(c)
                 })?;
             }
         }

@@ -38,6 +38,16 @@ pub enum TimescaleError {
         /// The zone the database was set up with.
         database: String,
     },
+    /// The session's role may not do this (SQLSTATE 42501); says what it needs.
+    #[error("permission denied to {action}: needs {needed}: {message}")]
+    PermissionDenied {
+        /// What was attempted.
+        action: &'static str,
+        /// The privilege or role that would allow it.
+        needed: &'static str,
+        /// The server's message.
+        message: String,
+    },
     /// [`crate::setup()`] has not run on this database.
     #[error("grid-timescale is not set up in this database: call grid_timescale::setup first")]
     NotSetUp,

@@ -6,6 +6,7 @@
 //! | `latest_readings` | table kept by ingest | same | same |
 //! | `hypertable` | — (stays a plain table) | 1-day chunks, no default time index | same |
 //! | `rollups` | tables refreshed by [`crate::refresh()`] | same | continuous aggregates, policies, real-time |
+//! | `chunk_probe` | — | `grid_timescale_make_chunk`: a day's chunk made by a probe row (security definer, so ingest needs no DELETE) | same (ingest uses `create_chunk`) |
 //! | `refresh_failures` | hours whose refresh failed, set aside ([`crate::set_aside`]) | same | same |
 //!
 //! Plain PostgreSQL keeps `sensor_readings` a plain table rather than natively partitioned:
@@ -80,14 +81,29 @@ struct ExistsRow {
 /// Sets up everything this crate needs, applying only what the ledger lacks. Safe to run at
 /// every start and from several processes at once.
 pub fn setup(conn: &mut PgConnection, config: &TimescaleConfig) -> TsResult<SetupReport> {
+    let _span = tracing::info_span!("setup", time_zone = %config.time_zone).entered();
     check_time_zone(conn, &config.time_zone)?;
     let caps = detect(conn)?;
     conn.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?;
-    let result = setup_locked(conn, config, &caps);
+    let result = setup_locked(conn, config, &caps).map_err(|e| denied("set up grid-timescale", e));
     let unlocked = conn.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"));
     let report = result?;
     unlocked?;
     Ok(report)
+}
+
+/// A refusal names what the role lacks.
+fn denied(action: &'static str, e: impl Into<TimescaleError>) -> TimescaleError {
+    match e.into() {
+        TimescaleError::Store(grid_store::StoreError::PermissionDenied(message)) => {
+            TimescaleError::PermissionDenied {
+                action,
+                needed: "CREATE on schema public and ownership of sensor_readings (run setup as the owner role)",
+                message,
+            }
+        }
+        other => other,
+    }
 }
 
 fn setup_locked(
@@ -95,7 +111,13 @@ fn setup_locked(
     config: &TimescaleConfig,
     caps: &Capabilities,
 ) -> TsResult<SetupReport> {
-    conn.batch_execute(LEDGER_DDL)?;
+    // Look before touching: a role without CREATE can run setup when all is in place.
+    if !exists(
+        conn,
+        "SELECT to_regclass('grid_timescale_ledger') IS NOT NULL AS e",
+    )? {
+        conn.batch_execute(LEDGER_DDL)?;
+    }
     let done: Vec<String> = ledger(conn)?.into_iter().map(|r| r.component).collect();
     let mut applied = Vec::new();
 
@@ -124,6 +146,15 @@ fn setup_locked(
             Ok(())
         })?;
         applied.push("hypertable".to_owned());
+    }
+
+    if has_ts && !done.iter().any(|c| c == "chunk_probe") {
+        conn.transaction::<_, TimescaleError, _>(|c| {
+            c.batch_execute(include_str!("chunk_probe.sql"))?;
+            record(c, "chunk_probe", 1, json!({}))?;
+            Ok(())
+        })?;
+        applied.push("chunk_probe".to_owned());
     }
 
     // Before the rollups: their first refresh may set hours aside.
@@ -208,6 +239,13 @@ pub fn teardown(conn: &mut PgConnection) -> TsResult<Vec<String>> {
             Ok(())
         })?;
         reverted.push("rollups".to_owned());
+    }
+    if rows.iter().any(|r| r.component == "chunk_probe") {
+        conn.batch_execute(
+            "DROP FUNCTION IF EXISTS grid_timescale_make_chunk(uuid, timestamptz, double precision);
+             DELETE FROM grid_timescale_ledger WHERE component = 'chunk_probe';",
+        )?;
+        reverted.push("chunk_probe".to_owned());
     }
     if rows.iter().any(|r| r.component == "hypertable") {
         conn.transaction::<_, TimescaleError, _>(|c| {

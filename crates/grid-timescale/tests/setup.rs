@@ -20,6 +20,7 @@ fn setup_is_idempotent_and_fits_the_mode() {
         _ => &[
             "latest_readings",
             "hypertable",
+            "chunk_probe",
             "refresh_failures",
             "rollups",
         ],

@@ -1,0 +1,141 @@
+//! What each role may do on each relation: the one matrix, applied by [`crate::apply`] and
+//! printed in the README. The owner role holds every privilege on every relation; a
+//! relation of schema `public` missing here gets no grant at all (and the catalog test
+//! fails), so a migration that adds a table must add its row.
+
+use grid_timescale::RollupKind;
+
+use crate::roles::Role;
+
+/// Read.
+const S: &str = "SELECT";
+/// Read and append.
+const SI: &str = "SELECT, INSERT";
+/// Read, append and change.
+const SIU: &str = "SELECT, INSERT, UPDATE";
+/// Read, append, change and remove.
+const SIUD: &str = "SELECT, INSERT, UPDATE, DELETE";
+/// Nothing.
+const NONE: &str = "";
+
+/// One relation's privileges for the writer, poller, analyst, reader and regional roles
+/// (SQL privilege lists, column lists allowed).
+#[derive(Debug, Clone, Copy)]
+pub struct Grant {
+    /// The relation (table, view, continuous aggregate) in schema `public`.
+    pub relation: &'static str,
+    /// Privileges of [`Role::Writer`], [`Role::Poller`], [`Role::Analyst`],
+    /// [`Role::Reader`], [`Role::Regional`], in that order.
+    pub privileges: [&'static str; 5],
+}
+
+const fn g(relation: &'static str, privileges: [&'static str; 5]) -> Grant {
+    Grant {
+        relation,
+        privileges,
+    }
+}
+
+/// The matrix (writer, poller, analyst, reader, regional). Regional rows are filtered by
+/// zone (row-level security, or the zone views); see the crate docs.
+pub const MATRIX: &[Grant] = &[
+    // Bookkeeping every component reads to check that nothing is pending.
+    g("__diesel_schema_migrations", [S, S, S, S, S]),
+    g("grid_timescale_ledger", [S, S, S, S, S]),
+    g(
+        "grid_timescale_rollup_state",
+        [S, S, "SELECT, UPDATE", S, S],
+    ),
+    // Ingest appends to the invalidation log, the analyst's refresh drains it, the query
+    // functions read it and the hours set aside (a series skips rollups with pending hours).
+    g("grid_timescale_invalidations", [SI, SI, SIUD, S, NONE]),
+    g(
+        "grid_timescale_refresh_failures",
+        [NONE, NONE, SIUD, S, NONE],
+    ),
+    // The grid's assets: changed by the owner only.
+    g("grid_substations", [S, S, S, S, S]),
+    g(
+        "grid_sensors",
+        [
+            "SELECT, UPDATE (last_reading_at)",
+            "SELECT, UPDATE (last_reading_at)",
+            S,
+            S,
+            S,
+        ],
+    ),
+    g("transformers", [NONE, NONE, S, S, S]),
+    g("transformer_thermal_parameters", [NONE, NONE, S, S, S]),
+    g("substation_customer_counts", [NONE, NONE, S, S, S]),
+    g("maintenance_records", [NONE, NONE, S, NONE, NONE]),
+    // Readings: appended by ingest, marked by anomaly detection.
+    g(
+        "sensor_readings",
+        [
+            SI,
+            "SELECT, INSERT, UPDATE (is_anomaly, anomaly_score)",
+            "SELECT, UPDATE (is_anomaly, anomaly_score)",
+            S,
+            NONE,
+        ],
+    ),
+    g("sensor_readings_quarantine", [SI, SI, S, NONE, NONE]),
+    g("sensor_latest_readings", [SIU, SIU, S, S, NONE]),
+    // Rollups: see `rollup_privileges` for the analyst's (its refresh writes them).
+    g("sensor_readings_hourly", [NONE, NONE, S, S, NONE]),
+    g("sensor_readings_daily", [NONE, NONE, S, S, NONE]),
+    // Alerts: raised by the poller and the engines, acknowledged by regional centres.
+    g("grid_alerts", [NONE, SIU, SIU, S, "SELECT, UPDATE"]),
+    g("alert_transitions", [NONE, SI, SI, S, SI]),
+    // Security events: the poller writes (and reads back only its own rows); no dashboard.
+    g(
+        "cyber_security_events",
+        [NONE, SIU, "SELECT, UPDATE", NONE, NONE],
+    ),
+    // Results of the analytics.
+    g("daily_grid_statistics", [NONE, NONE, SIUD, S, S]),
+    g("load_forecasts", [NONE, NONE, SIUD, S, S]),
+    g("transformer_thermal_days", [NONE, NONE, SIUD, S, S]),
+    g("anomaly_detections", [NONE, SIU, SIU, S, S]),
+    g("anomaly_sensor_states", [NONE, SIUD, SIUD, NONE, NONE]),
+    g("anomaly_imbalance_states", [NONE, SIUD, SIUD, NONE, NONE]),
+    // The zone views: the regional role's only way to readings and rollups.
+    g("grid_zone_readings", [NONE, NONE, S, S, S]),
+    g("grid_zone_latest_readings", [NONE, NONE, S, S, S]),
+    g("grid_zone_readings_hourly", [NONE, NONE, S, S, S]),
+    g("grid_zone_readings_daily", [NONE, NONE, S, S, S]),
+];
+
+/// The security-definer functions (EXECUTE revoked from PUBLIC where they are made) and the
+/// roles that may call them; every other function of ours is a plain one, executable by all.
+pub const DEFINER_FUNCTIONS: &[(&str, &[Role])] = &[(
+    // Ingest's probe that makes a day's chunk in the Apache edition (grid-timescale setup).
+    "grid_timescale_make_chunk(uuid, timestamptz, double precision)",
+    &[Role::Owner, Role::Writer, Role::Poller],
+)];
+
+/// The privileges of `role` on `grant`'s relation with rollups of `kind`.
+pub fn privileges(grant: &Grant, role: Role, kind: RollupKind) -> &'static str {
+    let i = match role {
+        Role::Owner => return "ALL",
+        Role::Writer => 0,
+        Role::Poller => 1,
+        Role::Analyst => 2,
+        Role::Reader => 3,
+        Role::Regional => 4,
+    };
+    rollup_privileges(grant.relation, role, kind).unwrap_or(grant.privileges[i])
+}
+
+/// The analyst refreshes the rollups: with rollup tables it writes them; continuous
+/// aggregates are refreshed by TimescaleDB as their owner, so it only reads those.
+fn rollup_privileges(relation: &str, role: Role, kind: RollupKind) -> Option<&'static str> {
+    let is_rollup = relation == "sensor_readings_hourly" || relation == "sensor_readings_daily";
+    (is_rollup && role == Role::Analyst && kind == RollupKind::Tables).then_some(SIUD)
+}
+
+/// The matrix's row of `relation`.
+pub fn of(relation: &str) -> Option<&'static Grant> {
+    MATRIX.iter().find(|g| g.relation == relation)
+}

@@ -53,6 +53,25 @@ impl Role {
         }
     }
 
+    /// The session limits a program of this role sets on its connections
+    /// ([`grid_store::SessionLimits`]): long enough for its largest regular statement (an
+    /// ingest batch, a day's statistics, a dashboard query), short enough that a runaway
+    /// statement or a forgotten transaction cannot hold locks that stop ingest. The owner's
+    /// migrations have no statement limit.
+    pub fn session_limits(self) -> grid_store::SessionLimits {
+        let (statement, idle) = match self {
+            Role::Owner => (None, 600),
+            Role::Writer => (Some(60), 60),
+            Role::Poller => (Some(30), 30),
+            Role::Analyst => (Some(900), 300),
+            Role::Reader | Role::Regional => (Some(30), 30),
+        };
+        grid_store::SessionLimits {
+            statement_timeout: statement.map(std::time::Duration::from_secs),
+            idle_in_transaction_timeout: Some(std::time::Duration::from_secs(idle)),
+        }
+    }
+
     /// Whether it sees every zone (members of the national marker role).
     pub fn is_national(self) -> bool {
         self != Role::Regional

@@ -268,3 +268,69 @@ fn migrations_and_setup_name_the_missing_privilege_when_something_is_pending() {
     assert_eq!(run_pending(admin).unwrap(), vec![reverted]);
     assert_eq!(run_pending(w).unwrap(), Vec::<String>::new());
 }
+
+#[test]
+fn the_analyst_never_computes_from_stale_rollups() {
+    let db = TestDb::new(&ACCESS);
+    let admin = &mut db.conn();
+    let grid = grid(admin);
+    ingest(admin, readings(&grid, day_one(), 24 * 60));
+    // The owner's maintenance refresh materialises the day.
+    grid_timescale::refresh(admin).unwrap();
+    // A late reading for that day arrives through ingest.
+    let writer = login(&db, Role::Writer);
+    let late = vec![grid_timescale::ingest::Reading::new(
+        grid.nairobi_sensors[0].id,
+        day_one() + Duration::hours(6) + Duration::seconds(30),
+        99.0,
+    )];
+    assert_eq!(ingest(&mut writer.conn(), late), 1);
+
+    let analyst = login(&db, Role::Analyst);
+    let a = &mut analyst.conn();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let now = day_one() + Duration::days(3);
+    let computed = compute_days(a, &AnalyticsConfig::default(), day, day, now);
+    match db.mode() {
+        grid_testdb::Mode::Community => {
+            // TimescaleDB lets only the aggregates' owner refresh them: the analyst is told
+            // so instead of computing from the stale bucket.
+            match computed {
+                Err(grid_analytics::AnalyticsError::Timescale(
+                    TimescaleError::PermissionDenied {
+                        needed, message, ..
+                    },
+                )) => {
+                    assert!(needed.contains("owner"), "{needed}");
+                    assert!(message.starts_with("1 stale hours"), "{message}");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+            grid_timescale::refresh(admin).unwrap();
+            compute_days(a, &AnalyticsConfig::default(), day, day, now).unwrap();
+        }
+        _ => {
+            // With rollup tables the analyst's own refresh brought the hour up to date.
+            computed.unwrap();
+            assert_eq!(
+                count(
+                    admin,
+                    "SELECT count(*) AS n FROM grid_timescale_invalidations"
+                ),
+                0
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            admin,
+            &format!(
+                "SELECT count(*) AS n FROM sensor_readings_hourly
+                  WHERE sensor_id = '{}' AND bucket = '2026-11-20 06:00+00' AND max_value = 99",
+                grid.nairobi_sensors[0].id
+            )
+        ),
+        1,
+        "the late reading is in the rollup the statistics used"
+    );
+}

@@ -40,7 +40,7 @@ fn a_zone_login_sees_only_its_zones() {
         let mut d = AlertDraft::new(
             AlertKind::Overheating,
             AlertSeverity::Warning,
-            "overheating",
+            "hot transformer",
         );
         d.substation_id = Some(s.id);
         alert_ids.push(admin.raise_alert(&NewAlert::new(d).unwrap()).unwrap().id);

@@ -165,7 +165,7 @@ fn refuse_stale(
 ) -> AnalyticsResult<()> {
     let (start, _) = day_bounds(conn, from, zone)?;
     let (_, end) = day_bounds(conn, to, zone)?;
-    let stale = grid_timescale::refresh::stale_hours(conn, start, end)?;
+    let stale = grid_timescale::stale::stale_hours(conn, start, end)?;
     if let Some(first) = stale.first() {
         return Err(TimescaleError::PermissionDenied {
             action: "compute daily statistics over rollups a refresh must first bring up to date",

@@ -10,6 +10,9 @@
 //!     the field through [`CHECK_CONSTRAINTS`] and the error's column);
 //!   - [`StoreError::Transition`]: the alert lifecycle forbids the step;
 //!   - [`StoreError::Unavailable`]: no connection (pool exhausted, server down): retry later;
+//!   - [`StoreError::Timeout`]: the server cancelled a statement that ran past its
+//!     `statement_timeout` or waited too long for a lock (nothing of it is kept): retry later
+//!     or ask for less;
 //!   - [`StoreError::PermissionDenied`]: the session's role may not do this (a missing grant,
 //!     or a row outside its zones): retrying will not help, another role or a grant will;
 //!   - [`StoreError::Database`]: anything else, a bug to report.
@@ -51,6 +54,10 @@ pub enum StoreError {
     /// No database connection could be had.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The server cancelled the statement: `statement_timeout` or `lock_timeout` (SQLSTATE
+    /// 57014 or 55P03). Nothing it did is kept.
+    #[error("timed out: {0}")]
+    Timeout(String),
     /// The session's role lacks the privilege (SQLSTATE 42501: a missing grant, an object it
     /// does not own, or a row-level policy of the zones it may reach).
     #[error("permission denied: {0}")]
@@ -152,6 +159,16 @@ fn map_database_error(
         },
         DatabaseErrorKind::ClosedConnection => StoreError::Unavailable(info.message().to_owned()),
         // Diesel does not expose the SQLSTATE; PostgreSQL's texts for 42501 are stable.
+        DatabaseErrorKind::Unknown
+            if info
+                .message()
+                .starts_with("canceling statement due to statement timeout")
+                || info
+                    .message()
+                    .starts_with("canceling statement due to lock timeout") =>
+        {
+            StoreError::Timeout(info.message().to_owned())
+        }
         DatabaseErrorKind::Unknown if is_permission_denied(info.message()) => {
             StoreError::PermissionDenied(info.message().to_owned())
         }

@@ -9,6 +9,7 @@ use diesel::connection::Connection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 
 use crate::error::{StoreError, StoreResult};
+use crate::session::{ApplyLimits, SessionLimits};
 
 /// An r2d2 pool of PostgreSQL connections.
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
@@ -65,10 +66,21 @@ impl PgStore {
         max_size: u32,
         timeout: Duration,
     ) -> StoreResult<PgStore> {
+        Self::connect_with_limits(url, max_size, timeout, SessionLimits::default())
+    }
+
+    /// As [`PgStore::connect_with_timeout`], with `limits` set on every connection.
+    pub fn connect_with_limits(
+        url: &str,
+        max_size: u32,
+        timeout: Duration,
+        limits: SessionLimits,
+    ) -> StoreResult<PgStore> {
         let url = grid_secrets::DatabaseUrl::new(url);
         let pool = Pool::builder()
             .max_size(max_size)
             .connection_timeout(timeout)
+            .connection_customizer(Box::new(ApplyLimits(limits)))
             .build(ConnectionManager::<PgConnection>::new(url.expose()))
             .map_err(|e| StoreError::Unavailable(url.scrub(&e.to_string())))?;
         Ok(PgStore {
@@ -153,4 +165,11 @@ pub(crate) use repository;
 pub fn establish(url: &str) -> StoreResult<PgConnection> {
     PgConnection::establish(url)
         .map_err(|e| StoreError::Unavailable(grid_secrets::scrub(&e.to_string(), url)))
+}
+
+/// As [`establish`], with `limits` set on the session.
+pub fn establish_with(url: &str, limits: SessionLimits) -> StoreResult<PgConnection> {
+    let mut conn = establish(url)?;
+    limits.apply(&mut conn)?;
+    Ok(conn)
 }

@@ -19,6 +19,7 @@ pub mod rollup;
 mod scope;
 pub mod set_aside;
 pub mod setup;
+pub mod stale;
 
 pub use bounds::PhysicalBounds;
 pub use capabilities::{Capabilities, ServerMode};

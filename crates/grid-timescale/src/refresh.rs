@@ -39,7 +39,7 @@ pub struct RefreshReport {
     pub still_set_aside: usize,
     /// Invalidated hours left in the log for the aggregates' owner: TimescaleDB lets only the
     /// owner of a continuous aggregate refresh it, so another role's refresh recomputes
-    /// nothing (see [`stale_hours`] for whether that matters to a range).
+    /// nothing (see [`crate::stale::stale_hours`] for whether that matters to a range).
     pub left_to_owner: usize,
 }
 
@@ -55,8 +55,9 @@ pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     let setup = state(conn)?;
     let mode = detect(conn)?.mode;
     let mut report = RefreshReport::default();
-    if setup.rollups == RollupKind::ContinuousAggregates && !may_refresh_caggs(conn)? {
-        report.left_to_owner = log_len(conn)?;
+    if setup.rollups == RollupKind::ContinuousAggregates && !crate::stale::may_refresh_caggs(conn)?
+    {
+        report.left_to_owner = crate::stale::log_len(conn)?;
         tracing::info!(
             left_to_owner = report.left_to_owner,
             "not the continuous aggregates' owner: refresh left to the owner"
@@ -87,56 +88,6 @@ pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
         );
     }
     Ok(report)
-}
-
-/// Whether this session may refresh the continuous aggregates (their owner's privileges).
-fn may_refresh_caggs(conn: &mut PgConnection) -> QueryResult<bool> {
-    crate::ledger::exists(
-        conn,
-        "SELECT pg_has_role(relowner, 'USAGE') AS e FROM pg_class
-          WHERE oid = 'sensor_readings_hourly'::regclass",
-    )
-}
-
-fn log_len(conn: &mut PgConnection) -> QueryResult<usize> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let n: N = diesel::sql_query("SELECT count(*) AS n FROM grid_timescale_invalidations")
-        .get_result(conn)?;
-    Ok(usize::try_from(n.n).unwrap_or(usize::MAX))
-}
-
-/// The invalidated hours in `[from, to)` whose rollup buckets are out of date until a
-/// refresh recomputes them: with rollup tables every hour in the log; with real-time
-/// continuous aggregates only those below an aggregate's watermark (later hours are read
-/// from the raw readings at query time).
-pub fn stale_hours(
-    conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> TsResult<Vec<DateTime<Utc>>> {
-    #[derive(QueryableByName)]
-    struct Hour {
-        #[diesel(sql_type = Timestamptz)]
-        hour: DateTime<Utc>,
-    }
-    let sql = match state(conn)?.rollups {
-        RollupKind::Tables => {
-            "SELECT DISTINCT hour FROM grid_timescale_invalidations
-              WHERE hour >= $1 AND hour < $2 ORDER BY hour"
-        }
-        RollupKind::ContinuousAggregates => include_str!("stale_hours.sql"),
-    };
-    Ok(diesel::sql_query(sql)
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to)
-        .load::<Hour>(conn)?
-        .into_iter()
-        .map(|h| h.hour)
-        .collect())
 }
 
 /// Takes a chunk of the log (skipping entries another refresh holds).

@@ -36,7 +36,7 @@ struct Name {
 /// Creates the roles that are missing, then (in one transaction) the zone functions, the
 /// row-level policies and zone views, and every grant of the matrix, revoking whatever else
 /// the roles held in schema `public`. Idempotent; run it after migrations and
-/// [`grid_timescale::setup`] (it needs the rollups), and again after every migration.
+/// [`grid_timescale::setup()`] (it needs the rollups), and again after every migration.
 /// Needs `CREATEROLE` when a role is missing, and ownership of the tables.
 pub fn apply(conn: &mut PgConnection, names: &RoleNames) -> AccessResult<AccessReport> {
     let _span = tracing::info_span!("access", prefix = names.prefix()).entered();

@@ -320,6 +320,25 @@ pub fn open(conn: &mut PgConnection) -> StoreResult<Vec<Alert>> {
     load_open(conn, None)
 }
 
+/// One page of the active alerts in [`open`]'s order (worst first, then oldest, then by
+/// id so pages never overlap): at most `limit` after skipping `offset`.
+pub fn open_page(conn: &mut PgConnection, offset: i64, limit: i64) -> StoreResult<Vec<Alert>> {
+    Ok(grid_alerts::table
+        .filter(grid_alerts::status.eq_any(ACTIVE))
+        .order((
+            grid_alerts::severity.desc(),
+            grid_alerts::created_at.asc(),
+            grid_alerts::id.asc(),
+        ))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(AlertRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 fn load_open(conn: &mut PgConnection, substation_id: Option<Uuid>) -> StoreResult<Vec<Alert>> {
     let mut q = grid_alerts::table
         .filter(grid_alerts::status.eq_any(ACTIVE))

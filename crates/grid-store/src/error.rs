@@ -76,6 +76,17 @@ impl StoreError {
         }
     }
 
+    /// Whether the same call may succeed later unchanged: no connection, a statement
+    /// cancelled by its timeout, a concurrent change (serialization failure or deadlock).
+    /// Bad input, a refusal, a missing row or a bug will not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) | StoreError::Timeout(_) => true,
+            StoreError::Conflict { reason, .. } => reason.starts_with("concurrent change"),
+            _ => false,
+        }
+    }
+
     pub(crate) fn not_found(entity: &'static str, key: impl std::fmt::Display) -> Self {
         StoreError::NotFound {
             entity,

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
 
 /// The server mode, from the best to the plainest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ServerMode {
     /// PostgreSQL without the TimescaleDB extension in this database.
     Plain,
@@ -36,7 +37,7 @@ impl fmt::Display for ServerMode {
 }
 
 /// What was detected on a connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Capabilities {
     /// The mode the features below follow.
     pub mode: ServerMode,

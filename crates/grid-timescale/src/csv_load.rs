@@ -63,7 +63,7 @@ pub struct RefusedLine {
 }
 
 /// What a CSV load did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CsvLoadReport {
     /// Records read after the header.
     pub records: u64,

@@ -10,7 +10,7 @@ use crate::error::TsResult;
 use crate::scope::Scope;
 
 /// The newest reading of a sensor.
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, QueryableByName, serde::Serialize)]
 pub struct Latest {
     /// The sensor.
     #[diesel(sql_type = diesel::sql_types::Uuid)]

@@ -20,7 +20,8 @@ use crate::error::{TimescaleError, TsResult};
 pub(crate) const LEDGER_DDL: &str = include_str!("ledger.sql");
 
 /// How the rollups are implemented in this database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RollupKind {
     /// TimescaleDB continuous aggregates with refresh policies and real-time aggregation.
     ContinuousAggregates,
@@ -56,6 +57,11 @@ pub(crate) struct LedgerRow {
     pub(crate) component: String,
     #[diesel(sql_type = Jsonb)]
     pub(crate) detail: serde_json::Value,
+}
+
+/// The setup components recorded in this database's ledger, in the order applied.
+pub fn components(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    Ok(ledger(conn)?.into_iter().map(|r| r.component).collect())
 }
 
 pub(crate) fn ledger(conn: &mut PgConnection) -> QueryResult<Vec<LedgerRow>> {

@@ -20,6 +20,7 @@ mod scope;
 pub mod set_aside;
 pub mod setup;
 pub mod stale;
+pub mod telemetry;
 
 pub use bounds::PhysicalBounds;
 pub use capabilities::{Capabilities, ServerMode};

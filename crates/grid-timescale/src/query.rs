@@ -24,7 +24,8 @@ pub enum SourcePreference {
 }
 
 /// Where a series came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The raw readings.
     Raw,
@@ -35,7 +36,7 @@ pub enum Source {
 }
 
 /// One bucket of a series; a bucket without readings is a gap (`count` 0, no values).
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, QueryableByName, serde::Serialize)]
 pub struct Bucket {
     /// Start of the bucket (for daily buckets: local midnight).
     #[diesel(sql_type = Timestamptz)]
@@ -68,7 +69,7 @@ impl Bucket {
 }
 
 /// A series: contiguous buckets covering the range, gaps included.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Series {
     /// Where the values came from.
     pub source: Source,

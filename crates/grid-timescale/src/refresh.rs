@@ -52,6 +52,23 @@ pub const REFRESH_CHUNK: i64 = 5000;
 /// Brings the rollups up to date with every reading ingested so far (see the module docs).
 /// Fails only when the database cannot be used at all; a failing hour is set aside.
 pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
+    let span = tracing::info_span!(
+        "refresh",
+        hours = tracing::field::Empty,
+        days = tracing::field::Empty,
+        set_aside = tracing::field::Empty
+    );
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    let report = refresh_all(conn)?;
+    span.record("hours", report.hours);
+    span.record("days", report.days);
+    span.record("set_aside", report.set_aside.len());
+    crate::telemetry::refreshed(&report, started.elapsed());
+    Ok(report)
+}
+
+fn refresh_all(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     let setup = state(conn)?;
     let mode = detect(conn)?.mode;
     let mut report = RefreshReport::default();

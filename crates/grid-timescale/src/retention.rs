@@ -32,7 +32,8 @@ pub use crate::ledger::{frozen_before, horizon};
 use crate::refresh::{RefreshReport, refresh};
 
 /// How readings were removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RetentionMethod {
     /// Whole 1-day chunks dropped (TimescaleDB).
     DropChunks,
@@ -41,7 +42,7 @@ pub enum RetentionMethod {
 }
 
 /// What [`apply_retention`] did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RetentionReport {
     /// Readings before this instant are gone.
     pub horizon: DateTime<Utc>,
@@ -66,6 +67,7 @@ pub fn apply_retention(
     keep: Duration,
     now: DateTime<Utc>,
 ) -> TsResult<RetentionReport> {
+    let _span = tracing::info_span!("retention", keep_days = keep.num_days()).entered();
     let mode = detect(conn)?.mode;
     check_keep(mode, keep)?;
     let horizon = (now - keep)

@@ -23,32 +23,30 @@ use crate::error::{TimescaleError, TsResult};
 use crate::ledger::{
     LEDGER_DDL, RollupKind, exists, is_hypertable, kind_of, ledger, record, rollup_state,
 };
-use crate::limits::OperatingLimits;
 use crate::refresh::{RefreshReport, refresh};
 
 /// The advisory lock that serialises concurrent setups (any 64-bit constant of ours).
 const SETUP_LOCK: i64 = 0x6772_6964_7473_0001;
 
-/// What the time-series layer is configured with.
-#[derive(Debug, Clone, PartialEq)]
+/// What the time-series layer's setup is configured with. (Operating limits are not
+/// setup's: an [`crate::ingest::Ingester`] is given them.)
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TimescaleConfig {
-    /// IANA time zone of local calendar days (daily rollup, daily statistics).
+    /// IANA time zone of local calendar days (daily rollup, daily statistics): seeds the
+    /// first setup only.
     pub time_zone: String,
-    /// When a reading is out of range.
-    pub limits: OperatingLimits,
 }
 
 impl Default for TimescaleConfig {
     fn default() -> Self {
         TimescaleConfig {
             time_zone: "Africa/Nairobi".into(),
-            limits: OperatingLimits::default(),
         }
     }
 }
 
 /// What [`setup`] found and did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SetupReport {
     /// The server's capabilities.
     pub capabilities: Capabilities,

@@ -397,6 +397,34 @@ impl Ingester {
         conn: &mut PgConnection,
         readings: I,
         first_index: u64,
+        scorer: Option<&mut S>,
+    ) -> TsResult<IngestReport>
+    where
+        I: IntoIterator<Item = Reading>,
+        S: Scorer + ?Sized,
+    {
+        let span = tracing::debug_span!(
+            "ingest_batch",
+            first_index,
+            received = tracing::field::Empty,
+            inserted = tracing::field::Empty,
+            rejected = tracing::field::Empty
+        );
+        let _entered = span.enter();
+        let started = Instant::now();
+        let report = self.write_validated(conn, readings, first_index, scorer)?;
+        span.record("received", report.received);
+        span.record("inserted", report.inserted);
+        span.record("rejected", report.rejected);
+        crate::telemetry::ingested(&report, started.elapsed());
+        Ok(report)
+    }
+
+    fn write_validated<I, S>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        first_index: u64,
         mut scorer: Option<&mut S>,
     ) -> TsResult<IngestReport>
     where

@@ -39,7 +39,7 @@ pub enum RejectReason {
 }
 
 /// One refused reading.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rejection {
     /// Its position in the input (0-based, across a whole stream).
     pub index: u64,
@@ -52,7 +52,7 @@ pub struct Rejection {
 }
 
 /// One reading whose key was already stored (or earlier in its batch) with another value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Conflict {
     /// Its position in the input (0-based, across a whole stream).
     pub index: u64,
@@ -63,7 +63,8 @@ pub struct Conflict {
 }
 
 /// How the rows of a batch reached the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WritePath {
     /// Binary COPY straight into the table.
     #[default]
@@ -73,7 +74,7 @@ pub enum WritePath {
 }
 
 /// What an ingest did. Counts are exact; rejection details are capped.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct IngestReport {
     /// Readings read from the input.
     pub received: u64,
@@ -128,7 +129,7 @@ impl IngestReport {
 }
 
 /// Totals of a stream so far.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct StreamReport {
     /// Readings consumed and committed: where to resume.
     pub position: u64,

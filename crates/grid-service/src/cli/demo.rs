@@ -1,0 +1,144 @@
+//! The commands that do more than one call: the demo, the period report, the server.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use diesel::PgConnection;
+use grid_analytics::compute::{AnalyticsConfig, compute_days};
+use grid_analytics::period::{PeriodReport, ReportingYear, period_report};
+use grid_analytics::reliability::Indices;
+use grid_model::GridZone;
+
+use super::Format;
+use crate::config::SentinelConfig;
+
+/// The sentinel demo, on `DATABASE_URL` or a throwaway server.
+pub(super) fn run(
+    date: Option<NaiveDate>,
+    svg: &Path,
+    force: bool,
+    progress: bool,
+) -> anyhow::Result<()> {
+    let (_cluster, url) = grid_testdb::database_url_or_throwaway()?;
+    let mut conn = grid_store::establish(&url)
+        .with_context(|| format!("connecting to {}", grid_secrets::redact(&url)))?;
+    let applied = grid_demo::prepare(&mut conn).context("migrating and setting up")?;
+    println!("Migrations applied now: {}", applied.len());
+    if let Some(dir) = svg.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let started = std::time::Instant::now();
+    let summary = grid_demo::run(
+        &mut conn,
+        &grid_demo::DemoOptions {
+            date,
+            svg_path: svg.to_owned(),
+            force,
+            progress,
+        },
+    )?;
+    println!("\n{}", summary.report);
+    println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Computes the daily statistics of `[from, to]` (refreshing the rollups first) and prints
+/// the period's IEEE 1366 indices for `zone` or the grid.
+pub(super) fn report(
+    conn: &mut PgConnection,
+    (from, to): (NaiveDate, NaiveDate),
+    zone: Option<GridZone>,
+    format: Format,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+    let days = compute_days(conn, &AnalyticsConfig::default(), from, to, Utc::now())?;
+    let period = period_report(conn, zone, (from, to), ReportingYear::default())?;
+    match format {
+        Format::Json => {
+            let rows: Vec<_> = days
+                .iter()
+                .filter(|d| zone.is_none_or(|z| d.zone == z))
+                .collect();
+            let out = serde_json::json!({"daily_statistics": rows, "period": period});
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Table => print_table(&period, &days, zone),
+    }
+    Ok(())
+}
+
+fn print_table(
+    period: &PeriodReport,
+    days: &[grid_model::DailyStatistics],
+    zone: Option<GridZone>,
+) {
+    let area = zone.map_or("the grid".to_owned(), |z| z.as_str().to_owned());
+    println!(
+        "IEEE 1366 reliability of {area}, {} to {}",
+        period.from, period.to
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "", "SAIDI min", "SAIFI", "CAIDI min", "ASAI", "MAIFI_E"
+    );
+    let line = |name: &str, i: &Indices| {
+        let f = |v: Option<f64>, p: usize| v.map_or("-".to_owned(), |v| format!("{v:.p$}"));
+        println!(
+            "{name:<28} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            f(i.saidi, 2),
+            f(i.saifi, 4),
+            f(i.caidi, 2),
+            f(i.asai, 6),
+            f(i.maifi_e, 4)
+        );
+    };
+    line("all days", &period.all_days);
+    line("without major event days", &period.without_major_events);
+    if !period.major_event_days.is_empty() {
+        let d: Vec<String> = period
+            .major_event_days
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        println!("major event days (2.5 beta): {}", d.join(", "));
+    }
+    println!();
+    println!(
+        "{:<12} {:<10} {:>10} {:>10} {:>12}",
+        "date", "zone", "peak MW", "energy MWh", "alerts"
+    );
+    for d in days.iter().filter(|d| zone.is_none_or(|z| d.zone == z)) {
+        let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+        println!(
+            "{:<12} {:<10} {:>10} {:>10} {:>12}",
+            d.date.to_string(),
+            d.zone.as_str(),
+            f(d.peak_load_mw),
+            f(d.total_energy_mwh),
+            d.total_alerts
+        );
+    }
+}
+
+/// Serves the HTTP endpoints until Ctrl-C or SIGTERM.
+pub(super) fn serve(config: SentinelConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listen = config.http.listen;
+        let (sentinel, report) = crate::Sentinel::bootstrap(config).await?;
+        tracing::info!(mode = %report.setup.capabilities.mode, %listen, "serving");
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        println!("listening on {}", listener.local_addr()?);
+        axum::serve(listener, crate::http::router(sentinel))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,194 @@
+//! The `sentinel` command line: every capability behind one program and one configuration
+//! ([`crate::SentinelConfig`]). The database URL comes from `DATABASE_URL` or
+//! `database.url_file`, never from an argument (`ps` shows arguments to every user).
+//!
+//! Exit codes: 0 done; 1 failed (the error says why); 2 bad arguments (clap's); 3 the
+//! configuration or the server does not fit (a bad key, no URL, the wrong server mode).
+
+mod commands;
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::SentinelConfig;
+use crate::error::ServiceError;
+
+/// SmartGrid Sentinel: the grid's readings, rollups, statistics and health.
+#[derive(Debug, Parser)]
+#[command(name = "sentinel", version, about, propagate_version = true)]
+pub struct Cli {
+    /// A configuration file (TOML; the environment overrides it).
+    #[arg(long, global = true, env = "SENTINEL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log lines as human text or JSON (filter with RUST_LOG).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// How a result is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations and the time-series setup (and the roles when configured).
+    Migrate,
+    /// Load readings from a CSV file (sensor_tag,timestamp,value[,quality]).
+    Ingest {
+        /// The file.
+        file: PathBuf,
+        /// Accept readings from this instant on (RFC 3339); with --to, a backfill window.
+        #[arg(long, requires = "to")]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Accept readings up to this instant (RFC 3339).
+        #[arg(long, requires = "from")]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// Write every refused line (line,reason,detail) to this CSV file.
+        #[arg(long)]
+        refused: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Bring the rollups up to date with everything ingested.
+    Refresh,
+    /// Drop raw readings older than the given number of days.
+    Retention {
+        /// Days of raw readings to keep.
+        #[arg(long)]
+        keep_days: u32,
+    },
+    /// Daily statistics and IEEE 1366 reliability over a period (computed, then reported).
+    Report {
+        /// First local day.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last local day (inclusive).
+        #[arg(long)]
+        to: NaiveDate,
+        /// One zone (default: the whole grid).
+        #[arg(long)]
+        zone: Option<grid_model::GridZone>,
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write a sensor's series, or a local day's readings, as CSV to standard output.
+    Export {
+        /// The sensor's tag (a series); without it, every reading of --day.
+        #[arg(long, requires_all = ["from", "to"], conflicts_with = "day")]
+        sensor: Option<String>,
+        /// Series start (RFC 3339).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Series end (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// Bucket width in seconds (60 to 86400).
+        #[arg(long, default_value_t = 3600)]
+        width_s: i64,
+        /// A local day whose raw readings to export.
+        #[arg(long, required_unless_present = "sensor")]
+        day: Option<NaiveDate>,
+    },
+    /// The database's health: setup, rollup lag, newest reading, server mode.
+    Health {
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Serve /health, /metrics and the JSON API on http.listen until stopped.
+    Serve,
+    /// The sentinel demo: a simulated day of a Kenyan grid through every crate (a throwaway
+    /// server when DATABASE_URL is unset).
+    Demo {
+        /// The local day to simulate (default: yesterday).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Where to write the load-by-zone picture.
+        #[arg(long, default_value = "target/sentinel-load-by-zone.svg")]
+        svg: PathBuf,
+        /// Use a database that already holds another grid.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+}
+
+/// Installs the tracing subscriber: `RUST_LOG` filters (default `info`), to standard error.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Runs the command line of `args` (the program name first).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.log_format);
+    let outcome = match &cli.command {
+        // The demo starts its own server when none is configured.
+        Command::Demo {
+            date,
+            svg,
+            force,
+            no_progress,
+        } => demo::run(*date, svg, *force, !*no_progress),
+        command => SentinelConfig::load(cli.config.as_deref())
+            .map_err(anyhow::Error::from)
+            .and_then(|config| commands::run(command, &config)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let config = e.downcast_ref::<ServiceError>().is_some_and(|s| {
+                matches!(
+                    s,
+                    ServiceError::Config(_) | ServiceError::ModeMismatch { .. }
+                )
+            });
+            ExitCode::from(if config { 3 } else { 1 })
+        }
+    }
+}

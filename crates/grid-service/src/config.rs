@@ -1,0 +1,342 @@
+//! One configuration for every program: a TOML file, then the environment over it, then
+//! validated. Each setting has one place here; the crates below take their parts.
+//!
+//! | key (file) | environment | default | what |
+//! |---|---|---|---|
+//! | — | `DATABASE_URL` | — | the database URL; never on a command line, never in this file |
+//! | `database.url_file` | `SENTINEL_DATABASE_URL_FILE` | — | a file whose first line is the URL (used when `DATABASE_URL` is unset) |
+//! | `database.pool_size` | `SENTINEL_POOL_SIZE` | 8 | connections in the pool (1–256) |
+//! | `database.connect_timeout_s` | — | 10 | wait for a pooled connection |
+//! | `database.role` | `SENTINEL_ROLE` | — | the grid-access role this program runs as: its statement and idle limits |
+//! | `database.statement_timeout_s` | `SENTINEL_STATEMENT_TIMEOUT_S` | the role's, else none | `statement_timeout` |
+//! | `database.idle_in_transaction_timeout_s` | — | the role's, else none | `idle_in_transaction_session_timeout` |
+//! | `setup.time_zone` | `SENTINEL_TIME_ZONE` | `Africa/Nairobi` | seeds the first setup only; afterwards the database's zone counts |
+//! | `setup.create_extension` | — | false | `CREATE EXTENSION IF NOT EXISTS timescaledb` at bootstrap |
+//! | `setup.require` | `SENTINEL_REQUIRE` | — | refuse to start unless the server runs this mode (`plain`, `apache`, `community`) |
+//! | `setup.apply_roles` | — | false | apply grid-access's roles and grants at bootstrap (needs the owner) |
+//! | `setup.role_prefix` | — | `grid_` | the roles' prefix |
+//! | `ingest.batch_size` | — | 10000 | readings per atomic batch |
+//! | `ingest.physical_bounds` | — | grid-timescale's | values no instrument can report, refused |
+//! | `limits` | — | grid-timescale's | operating limits and voltage bands: out of range at ingest, alerts |
+//! | `http.listen` | `SENTINEL_LISTEN` | `127.0.0.1:9187` | where `sentinel serve` answers `/health`, `/metrics` and the JSON API |
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use grid_access::{Role, RoleNames};
+use grid_secrets::DatabaseUrl;
+use grid_store::SessionLimits;
+use grid_timescale::{OperatingLimits, PhysicalBounds, ServerMode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ServiceError;
+
+/// Everything a program of SmartGrid Sentinel is configured with (see the module docs).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SentinelConfig {
+    /// The database connection.
+    pub database: DatabaseConfig,
+    /// Bootstrap: time zone seed, extension, required mode, roles.
+    pub setup: SetupConfig,
+    /// Ingest.
+    pub ingest: IngestConfig,
+    /// Operating limits (voltage bands per level, frequency, temperatures…).
+    pub limits: OperatingLimits,
+    /// The HTTP endpoints of `sentinel serve`.
+    pub http: HttpConfig,
+    /// The database URL, from the environment or `url_file` (never serialised).
+    #[serde(skip)]
+    url: Option<DatabaseUrl>,
+}
+
+/// The database connection (the URL itself is never part of the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// A file whose first line is the URL.
+    pub url_file: Option<PathBuf>,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// How long to wait for a pooled connection, seconds.
+    pub connect_timeout_s: u64,
+    /// The grid-access role this program runs as (sets its session limits).
+    pub role: Option<RoleName>,
+    /// `statement_timeout`, seconds (overrides the role's).
+    pub statement_timeout_s: Option<u64>,
+    /// `idle_in_transaction_session_timeout`, seconds (overrides the role's).
+    pub idle_in_transaction_timeout_s: Option<u64>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url_file: None,
+            pool_size: 8,
+            connect_timeout_s: 10,
+            role: None,
+            statement_timeout_s: None,
+            idle_in_transaction_timeout_s: None,
+        }
+    }
+}
+
+/// A grid-access role by name, as the file and the environment spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    /// [`Role::Owner`].
+    Owner,
+    /// [`Role::Writer`].
+    Writer,
+    /// [`Role::Poller`].
+    Poller,
+    /// [`Role::Analyst`].
+    Analyst,
+    /// [`Role::Reader`].
+    Reader,
+    /// [`Role::Regional`].
+    Regional,
+}
+
+impl RoleName {
+    /// The role.
+    pub fn role(self) -> Role {
+        match self {
+            RoleName::Owner => Role::Owner,
+            RoleName::Writer => Role::Writer,
+            RoleName::Poller => Role::Poller,
+            RoleName::Analyst => Role::Analyst,
+            RoleName::Reader => Role::Reader,
+            RoleName::Regional => Role::Regional,
+        }
+    }
+}
+
+/// What bootstrap does besides migrating and setting up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SetupConfig {
+    /// IANA zone of local days: seeds the first setup only.
+    pub time_zone: String,
+    /// Create the TimescaleDB extension when the server has it and the database does not.
+    pub create_extension: bool,
+    /// Refuse to start unless the server runs this mode.
+    pub require: Option<ServerMode>,
+    /// Apply grid-access's roles and grants (the owner's job).
+    pub apply_roles: bool,
+    /// The roles' prefix.
+    pub role_prefix: String,
+}
+
+impl Default for SetupConfig {
+    fn default() -> Self {
+        SetupConfig {
+            time_zone: grid_timescale::TimescaleConfig::default().time_zone,
+            create_extension: false,
+            require: None,
+            apply_roles: false,
+            role_prefix: grid_access::DEFAULT_PREFIX.to_owned(),
+        }
+    }
+}
+
+/// Ingest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Readings per atomic batch.
+    pub batch_size: usize,
+    /// Values no instrument can report.
+    pub physical_bounds: PhysicalBounds,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            batch_size: 10_000,
+            physical_bounds: PhysicalBounds::default(),
+        }
+    }
+}
+
+/// The HTTP endpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9187)),
+        }
+    }
+}
+
+fn bad(key: &str, reason: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Config(format!("{key}: {reason}"))
+}
+
+impl SentinelConfig {
+    /// The file at `path` (if any), then the process environment over it, validated.
+    pub fn load(path: Option<&Path>) -> Result<SentinelConfig, ServiceError> {
+        Self::load_with(path, |k| std::env::var(k).ok())
+    }
+
+    /// As [`SentinelConfig::load`] with `env` in place of the process environment.
+    pub fn load_with(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<SentinelConfig, ServiceError> {
+        let mut config = match path {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| bad(&p.display().to_string(), e))?;
+                toml::from_str(&text).map_err(|e| bad(&p.display().to_string(), e))?
+            }
+            None => SentinelConfig::default(),
+        };
+        config.apply_env(&env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ServiceError> {
+        fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ServiceError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            v.trim().parse().map_err(|e| bad(key, e))
+        }
+        if let Some(v) = env("SENTINEL_DATABASE_URL_FILE") {
+            self.database.url_file = Some(v.into());
+        }
+        if let Some(v) = env("SENTINEL_POOL_SIZE") {
+            self.database.pool_size = parse("SENTINEL_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = env("SENTINEL_STATEMENT_TIMEOUT_S") {
+            self.database.statement_timeout_s = Some(parse("SENTINEL_STATEMENT_TIMEOUT_S", &v)?);
+        }
+        if let Some(v) = env("SENTINEL_ROLE") {
+            self.database.role = Some(
+                serde_json::from_value(serde_json::Value::String(v.trim().to_owned()))
+                    .map_err(|_| bad("SENTINEL_ROLE", format!("unknown role {v:?}")))?,
+            );
+        }
+        if let Some(v) = env("SENTINEL_TIME_ZONE") {
+            self.setup.time_zone = v.trim().to_owned();
+        }
+        if let Some(v) = env("SENTINEL_REQUIRE") {
+            self.setup.require = Some(parse_mode(&v)?);
+        }
+        if let Some(v) = env("SENTINEL_LISTEN") {
+            self.http.listen = parse("SENTINEL_LISTEN", &v)?;
+        }
+        self.url = match env("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
+            Some(u) => Some(DatabaseUrl::new(u.trim())),
+            None => match &self.database.url_file {
+                Some(f) => Some(read_url_file(f)?),
+                None => None,
+            },
+        };
+        Ok(())
+    }
+
+    /// Checks every setting; the error names the key.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        if !(1..=256).contains(&self.database.pool_size) {
+            return Err(bad(
+                "database.pool_size",
+                format!("{} is not in 1..=256", self.database.pool_size),
+            ));
+        }
+        if self.database.connect_timeout_s == 0 {
+            return Err(bad("database.connect_timeout_s", "must be at least 1"));
+        }
+        if self.setup.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(bad(
+                "setup.time_zone",
+                format!("{:?} is not an IANA time zone", self.setup.time_zone),
+            ));
+        }
+        RoleNames::new(&self.setup.role_prefix).map_err(|e| bad("setup.role_prefix", e))?;
+        if self.ingest.batch_size == 0 || self.ingest.batch_size > 1_000_000 {
+            return Err(bad("ingest.batch_size", "must be 1 to 1,000,000"));
+        }
+        Ok(())
+    }
+
+    /// The database URL; [`ServiceError::Config`] naming where to put it when there is none.
+    pub fn database_url(&self) -> Result<&DatabaseUrl, ServiceError> {
+        self.url.as_ref().ok_or_else(|| {
+            ServiceError::Config(
+                "no database URL: set DATABASE_URL or database.url_file (never on the command line)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Sets the database URL (for programs and tests that have it from elsewhere).
+    pub fn with_database_url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(DatabaseUrl::new(url));
+        self
+    }
+
+    /// The session limits: the role's, overridden by the explicit settings.
+    pub fn session_limits(&self) -> SessionLimits {
+        let mut limits = self
+            .database
+            .role
+            .map(|r| r.role().session_limits())
+            .unwrap_or_default();
+        if let Some(s) = self.database.statement_timeout_s {
+            limits.statement_timeout = Some(Duration::from_secs(s));
+        }
+        if let Some(s) = self.database.idle_in_transaction_timeout_s {
+            limits.idle_in_transaction_timeout = Some(Duration::from_secs(s));
+        }
+        limits
+    }
+
+    /// What grid-timescale's setup is given.
+    pub fn timescale(&self) -> grid_timescale::TimescaleConfig {
+        grid_timescale::TimescaleConfig {
+            time_zone: self.setup.time_zone.clone(),
+        }
+    }
+
+    /// The roles' names.
+    pub fn role_names(&self) -> RoleNames {
+        // Validated in `validate`; the default prefix is always valid.
+        RoleNames::new(&self.setup.role_prefix).unwrap_or_default()
+    }
+}
+
+fn parse_mode(v: &str) -> Result<ServerMode, ServiceError> {
+    match v.trim() {
+        "plain" => Ok(ServerMode::Plain),
+        "apache" => Ok(ServerMode::Apache),
+        "community" => Ok(ServerMode::Community),
+        other => Err(bad(
+            "SENTINEL_REQUIRE",
+            format!("{other:?} is not plain, apache or community"),
+        )),
+    }
+}
+
+fn read_url_file(path: &Path) -> Result<DatabaseUrl, ServiceError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad("database.url_file", format!("{}: {e}", path.display())))?;
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.is_empty() {
+        return Err(bad(
+            "database.url_file",
+            format!("{} holds no URL", path.display()),
+        ));
+    }
+    Ok(DatabaseUrl::new(line))
+}

@@ -1,0 +1,200 @@
+//! The async facade for tokio services. Diesel is synchronous: every call here checks a
+//! connection out of the pool and runs on tokio's blocking pool (`spawn_blocking`), so a
+//! handler awaiting it never blocks a runtime thread, however long the query.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::PgConnection;
+use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics};
+use grid_store::PgStore;
+use grid_timescale::ingest::{IngestOptions, IngestReport, Ingester, Reading};
+use grid_timescale::query::{Latest, Scope, Series, SeriesTarget, SourcePreference};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::bootstrap::{BootstrapReport, bootstrap};
+use crate::config::SentinelConfig;
+use crate::error::{ServiceError, ServiceResult};
+use crate::health::{Health, PoolState};
+
+/// A page of a list: at most `limit` items after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PageRequest {
+    /// Items to skip.
+    pub offset: u32,
+    /// At most this many items (1–1000).
+    pub limit: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            offset: 0,
+            limit: 100,
+        }
+    }
+}
+
+/// One page of a list and whether more follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The offset of the next page, when there is one.
+    pub next_offset: Option<u32>,
+}
+
+/// SmartGrid Sentinel for async services: the store's pool, the configuration, and each
+/// capability as an `async fn` (see the module docs). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Sentinel {
+    store: PgStore,
+    config: Arc<SentinelConfig>,
+}
+
+impl Sentinel {
+    /// Opens the pool and readies the database ([`bootstrap`]) off the runtime threads, and
+    /// installs the metrics recorder ([`crate::metrics::install`]) so that everything from
+    /// here on is counted.
+    pub async fn bootstrap(config: SentinelConfig) -> ServiceResult<(Sentinel, BootstrapReport)> {
+        crate::metrics::install();
+        let config = Arc::new(config);
+        let c = config.clone();
+        let (store, report) = tokio::task::spawn_blocking(move || bootstrap(&c))
+            .await
+            .map_err(|e| ServiceError::Task(e.to_string()))??;
+        Ok((Sentinel { store, config }, report))
+    }
+
+    /// A facade over an existing pool.
+    pub fn new(store: PgStore, config: SentinelConfig) -> Sentinel {
+        Sentinel {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SentinelConfig {
+        &self.config
+    }
+
+    /// The pool.
+    pub fn store(&self) -> &PgStore {
+        &self.store
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool: the way to call any of the
+    /// crates' `&mut PgConnection` functions from async code.
+    pub async fn interact<T, F>(&self, f: F) -> ServiceResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ServiceResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ServiceError::Task(e.to_string()))?
+    }
+
+    /// The latest reading of each sensor in `scope`.
+    pub async fn latest(&self, scope: Scope) -> ServiceResult<Vec<Latest>> {
+        self.interact(move |c| Ok(grid_timescale::query::latest(c, scope)?))
+            .await
+    }
+
+    /// A series (see [`grid_timescale::query::series`]).
+    pub async fn series(
+        &self,
+        target: SeriesTarget,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        width: chrono::Duration,
+    ) -> ServiceResult<Series> {
+        self.interact(move |c| {
+            Ok(grid_timescale::query::series(
+                c,
+                target,
+                from,
+                to,
+                width,
+                SourcePreference::Auto,
+            )?)
+        })
+        .await
+    }
+
+    /// A page of the active alerts, worst first.
+    pub async fn open_alerts(&self, page: PageRequest) -> ServiceResult<Page<Alert>> {
+        let limit = page.limit.clamp(1, 1000);
+        self.interact(move |c| {
+            let mut items =
+                grid_store::alerts::open_page(c, i64::from(page.offset), i64::from(limit) + 1)?;
+            let more = items.len() > limit as usize;
+            items.truncate(limit as usize);
+            Ok(Page {
+                items,
+                next_offset: more.then_some(page.offset + limit),
+            })
+        })
+        .await
+    }
+
+    /// Acknowledges an alert as `by`.
+    pub async fn acknowledge(
+        &self,
+        id: Uuid,
+        by: String,
+        notes: Option<String>,
+    ) -> ServiceResult<Alert> {
+        self.interact(move |c| {
+            let mut step = AlertTransition::now(AlertAction::Acknowledge, by);
+            step.note = notes;
+            Ok(grid_store::alerts::transition(c, id, &step)?)
+        })
+        .await
+    }
+
+    /// The stored daily statistics of `date` (every zone).
+    pub async fn daily_statistics(&self, date: NaiveDate) -> ServiceResult<Vec<DailyStatistics>> {
+        self.interact(move |c| Ok(grid_store::statistics::range(c, date, date)?))
+            .await
+    }
+
+    /// Ingests one batch atomically with the configured limits and bounds.
+    pub async fn ingest(
+        &self,
+        readings: Vec<Reading>,
+        options: IngestOptions,
+    ) -> ServiceResult<IngestReport> {
+        let limits = self.config.limits.clone();
+        let bounds = self.config.ingest.physical_bounds.clone();
+        self.interact(move |c| {
+            let options = IngestOptions {
+                physical_bounds: bounds,
+                ..options
+            };
+            let mut ingester = Ingester::new(c, limits, options)?;
+            Ok(ingester.ingest_batch(c, readings)?)
+        })
+        .await
+    }
+
+    /// The database's health, with the pool's state.
+    pub async fn health(&self) -> ServiceResult<Health> {
+        let state = self.store.pool().state();
+        let mut h = self
+            .interact(|c| crate::health::health(c, Utc::now()))
+            .await?;
+        h.pool = Some(PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+        });
+        Ok(h)
+    }
+}

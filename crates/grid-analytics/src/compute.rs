@@ -130,6 +130,22 @@ pub fn day_bounds(
 /// Computes and stores the statistics of every zone for each local day in `[from, to]`.
 /// Idempotent (one row per date and zone); recomputing after late data corrects the rows.
 /// The rollups are refreshed first.
+///
+/// ```
+/// # fn main() -> anyhow::Result<()> {
+/// # let db = grid_testdb::TestDb::new(&grid_testkit::READY);
+/// # let conn = &mut db.conn();
+/// # grid_testkit::substation(conn, "DOC-D", grid_model::GridZone::Nakuru, 33);
+/// use chrono::{NaiveDate, Utc};
+/// use grid_analytics::{AnalyticsConfig, compute_days};
+///
+/// let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+/// let rows = compute_days(conn, &AnalyticsConfig::default(), day, day, Utc::now())?;
+/// // One row per zone, stored; a zone without readings has no load, and says so.
+/// assert_eq!(rows.len(), 8);
+/// assert!(rows.iter().all(|r| r.peak_load_mw.is_none()));
+/// # Ok(()) }
+/// ```
 pub fn compute_days(
     conn: &mut PgConnection,
     config: &AnalyticsConfig,

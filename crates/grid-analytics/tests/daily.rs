@@ -437,7 +437,6 @@ fn a_time_zone_other_than_the_databases_is_refused_with_a_clear_error() {
     // A configuration only seeds the first setup: another zone afterwards is refused too.
     let other = grid_timescale::TimescaleConfig {
         time_zone: "UTC".into(),
-        ..Default::default()
     };
     assert!(matches!(
         grid_timescale::setup(conn, &other),

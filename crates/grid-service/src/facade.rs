@@ -88,6 +88,21 @@ impl Sentinel {
 
     /// Runs `f` on a pooled connection on the blocking pool: the way to call any of the
     /// crates' `&mut PgConnection` functions from async code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+    /// # async fn main() -> Result<(), grid_service::ServiceError> {
+    /// # let db = grid_testdb::TestDb::new(&grid_testkit::READY);
+    /// use grid_service::{Sentinel, SentinelConfig};
+    ///
+    /// let config = SentinelConfig::default().with_database_url(db.url());
+    /// let (sentinel, _) = Sentinel::bootstrap(config).await?;
+    /// let n = sentinel
+    ///     .interact(|c| Ok(grid_store::substations::list(c)?.len()))
+    ///     .await?;
+    /// assert_eq!(n, 0);
+    /// # Ok(()) }
+    /// ```
     pub async fn interact<T, F>(&self, f: F) -> ServiceResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ServiceResult<T> + Send + 'static,

@@ -214,6 +214,9 @@ async fn concurrent_requests_are_served_while_an_ingest_runs() {
     server.abort();
 }
 
+/// The runtime threads a control task ran on.
+type Workers = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<std::thread::ThreadId>>>;
+
 /// The largest lag of a 10 ms ticker while `work` runs.
 async fn ticker_lag_during<F: Future<Output = ()>>(work: F) -> Duration {
     let (stop_tx, mut stop) = tokio::sync::oneshot::channel::<()>();
@@ -227,7 +230,11 @@ async fn ticker_lag_during<F: Future<Output = ()>>(work: F) -> Duration {
                     worst = worst.max((now - last).saturating_sub(Duration::from_millis(10)));
                     last = now;
                 }
-                _ = &mut stop => return worst,
+                // The interval running when the work ended counts too (select! may see the
+                // stop before the late tick).
+                _ = &mut stop => {
+                    return worst.max(last.elapsed().saturating_sub(Duration::from_millis(10)));
+                }
             }
         }
     });
@@ -260,17 +267,35 @@ async fn a_long_query_through_the_facade_never_stalls_the_runtime() {
     assert!(lag < Duration::from_millis(50), "the ticker lagged {lag:?}");
 
     // The control: the same two calls run on the runtime threads do stall it, so the
-    // measurement above would have seen it.
-    let blocking = |s: Sentinel| async move {
+    // measurement above would have seen it. Each call first waits (yielding) until the two
+    // are on different workers, so that both workers block at once.
+    let threads: Workers = Default::default();
+    let blocking = |s: Sentinel, threads: Workers| async move {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            {
+                let mut seen = threads.lock().unwrap();
+                seen.insert(std::thread::current().id());
+                if seen.len() >= 2 || Instant::now() > deadline {
+                    break;
+                }
+            }
+            tokio::task::yield_now().await;
+        }
         let mut c = s.store().conn().unwrap();
         diesel::connection::SimpleConnection::batch_execute(&mut *c, "SELECT pg_sleep(2)").unwrap();
     };
     let lag = ticker_lag_during(async {
-        let a = tokio::spawn(blocking(sentinel.clone()));
-        let b = tokio::spawn(blocking(sentinel.clone()));
+        let a = tokio::spawn(blocking(sentinel.clone(), threads.clone()));
+        let b = tokio::spawn(blocking(sentinel.clone(), threads.clone()));
         let _ = tokio::join!(a, b);
     })
     .await;
+    assert_eq!(
+        threads.lock().unwrap().len(),
+        2,
+        "the control ran on both workers"
+    );
     assert!(
         lag > Duration::from_millis(500),
         "the control lagged only {lag:?}"

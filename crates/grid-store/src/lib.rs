@@ -23,6 +23,10 @@ pub mod transformers;
 
 pub use alerts::AlertRepository;
 pub use anomalies::AnomalyRepository;
+/// Diesel, so that users name `grid_store::diesel::PgConnection` without a dependency of
+/// their own (and at the same version).
+pub use diesel;
+pub use diesel::PgConnection;
 pub use error::{StoreError, StoreResult};
 pub use forecasts::ForecastRepository;
 pub use maintenance::MaintenanceRepository;
@@ -30,7 +34,7 @@ pub use security::SecurityEventRepository;
 pub use sensors::SensorRepository;
 pub use session::SessionLimits;
 pub use statistics::StatisticsRepository;
-pub use store::{PgPool, PgStore, WithConnection, establish, establish_with};
+pub use store::{PgPool, PgPooled, PgStore, WithConnection, establish, establish_with};
 pub use substations::SubstationRepository;
 pub use thermal::ThermalRepository;
 pub use transformers::TransformerRepository;

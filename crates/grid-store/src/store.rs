@@ -55,6 +55,17 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Opens a pool of at most `max_size` connections to `url`, waiting up to 10 s for the
     /// first connection; [`StoreError::Unavailable`] if none can be made.
+    ///
+    /// Blocking (it waits for a first connection): in async code open it with
+    /// `tokio::task::spawn_blocking`, or use grid-service's `Sentinel`, which does.
+    ///
+    /// ```no_run
+    /// use grid_store::{PgStore, SensorRepository};
+    ///
+    /// let mut store = PgStore::connect(&std::env::var("DATABASE_URL")?, 8)?;
+    /// let sensors = store.sensors()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connect(url: &str, max_size: u32) -> StoreResult<PgStore> {
         Self::connect_with_timeout(url, max_size, Duration::from_secs(10))
     }

@@ -435,7 +435,7 @@ fn maintenance_lifecycle_and_due_list() {
 fn forecasts_and_mape_per_zone() {
     let db = db();
     let conn = &mut db.conn();
-    let add = |conn: &mut diesel::PgConnection, zone, h, predicted, actual: Option<f64>| {
+    let add = |conn: &mut PgConnection, zone, h, predicted, actual: Option<f64>| {
         let f = conn
             .insert_forecast(
                 &NewForecast::new(ForecastDraft::new(zone, t(2026, 6, 1, h, 0), predicted))
@@ -498,7 +498,7 @@ fn anomalies_queue_and_investigation() {
     let conn = &mut db.conn();
     let s = add_substation(conn, "AN-1", GridZone::Western);
     let sensor = add_sensor(conn, &s, "AN-V", SensorType::Voltage);
-    let add = |conn: &mut diesel::PgConnection, sev, h| {
+    let add = |conn: &mut PgConnection, sev, h| {
         let mut d = AnomalyDraft::new(sensor.id, "spike", t(2026, 7, 1, h, 0), 0.9, sev);
         d.potential_causes = vec!["lightning".into()];
         conn.insert_anomaly(&NewAnomaly::new(d).unwrap()).unwrap()
@@ -528,7 +528,7 @@ fn anomalies_queue_and_investigation() {
 fn security_events_by_address_or_network_in_a_window() {
     let db = db();
     let conn = &mut db.conn();
-    let add = |conn: &mut diesel::PgConnection, ip: &str, h| {
+    let add = |conn: &mut PgConnection, ip: &str, h| {
         let mut d =
             SecurityEventDraft::new("failed_login", AlertSeverity::Warning, t(2026, 8, 1, h, 0));
         d.source_ip = Some(ip.parse().unwrap());

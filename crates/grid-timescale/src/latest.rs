@@ -51,6 +51,23 @@ fn load_latest(conn: &mut PgConnection, sql: &str, scope: Scope) -> TsResult<Vec
 
 /// The newest reading of every sensor in scope that has one, by tag: from the latest-value
 /// table ingest keeps, so it costs the same at any history length.
+///
+/// ```
+/// # fn main() -> anyhow::Result<()> {
+/// # let db = grid_testdb::TestDb::new(&grid_testkit::READY);
+/// # let conn = &mut db.conn();
+/// # let s = grid_testkit::substation(conn, "DOC-L", grid_model::GridZone::Mombasa, 33);
+/// # let load = grid_testkit::sensor(conn, &s, "DOC-L-LOAD", grid_model::SensorType::Load);
+/// # let mut ingester = grid_timescale::ingest::Ingester::new(conn, Default::default(), Default::default())?;
+/// # ingester.ingest_batch(conn, [grid_timescale::ingest::Reading::new(load.id, chrono::Utc::now(), 17.0)])?;
+/// use grid_model::GridZone;
+/// use grid_timescale::query::{Scope, latest};
+///
+/// let rows = latest(conn, Scope::Zone(GridZone::Mombasa))?;
+/// assert_eq!(rows.len(), 1);
+/// assert_eq!((rows[0].tag.as_str(), rows[0].value), ("DOC-L-LOAD", 17.0));
+/// # Ok(()) }
+/// ```
 pub fn latest(conn: &mut PgConnection, scope: Scope) -> TsResult<Vec<Latest>> {
     load_latest(conn, include_str!("latest.sql"), scope)
 }

@@ -105,6 +105,33 @@ fn sensor_ids(conn: &mut PgConnection, target: SeriesTarget) -> QueryResult<Vec<
 /// local calendar day in the database's time zone ([`crate::local_zone`]). Uses the rollups when the width and
 /// range allow and they hold no pending invalidation there; the answer is the same either
 /// way (averages to rounding).
+///
+/// ```
+/// # fn main() -> anyhow::Result<()> {
+/// # let db = grid_testdb::TestDb::new(&grid_testkit::READY);
+/// # let conn = &mut db.conn();
+/// # let s = grid_testkit::substation(conn, "DOC-S", grid_model::GridZone::Kisumu, 33);
+/// # let load = grid_testkit::sensor(conn, &s, "DOC-S-LOAD", grid_model::SensorType::Load);
+/// use chrono::{Duration, DurationRound, Utc};
+/// use grid_timescale::ingest::{IngestOptions, Ingester, Reading};
+/// use grid_timescale::query::{SeriesTarget, SourcePreference, series};
+///
+/// let hour = Utc::now().duration_trunc(Duration::hours(1))? - Duration::hours(2);
+/// let mut ingester = Ingester::new(conn, Default::default(), IngestOptions::default())?;
+/// let readings = (0..60).map(|m| Reading::new(load.id, hour + Duration::minutes(m), m as f64));
+/// ingester.ingest_batch(conn, readings)?;
+/// let s = series(
+///     conn,
+///     SeriesTarget::sensor(load.id),
+///     hour,
+///     hour + Duration::hours(1),
+///     Duration::minutes(15),
+///     SourcePreference::Auto,
+/// )?;
+/// assert_eq!(s.buckets.len(), 4);
+/// assert_eq!(s.buckets.iter().map(|b| b.count).sum::<i64>(), 60);
+/// # Ok(()) }
+/// ```
 pub fn series(
     conn: &mut PgConnection,
     target: SeriesTarget,

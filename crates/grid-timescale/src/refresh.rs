@@ -64,8 +64,19 @@ pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     span.record("hours", report.hours);
     span.record("days", report.days);
     span.record("set_aside", report.set_aside.len());
-    crate::telemetry::refreshed(&report, started.elapsed());
+    record_metrics(&report, started.elapsed());
     Ok(report)
+}
+
+fn record_metrics(report: &RefreshReport, took: std::time::Duration) {
+    use crate::telemetry::{
+        REFRESH_HOURS, REFRESH_SECONDS, REFRESH_SET_ASIDE, ROLLUP_BACKLOG_HOURS,
+    };
+    metrics::counter!(REFRESH_HOURS).increment(report.hours as u64);
+    metrics::counter!(REFRESH_SET_ASIDE).increment(report.set_aside.len() as u64);
+    metrics::histogram!(REFRESH_SECONDS).record(took.as_secs_f64());
+    metrics::gauge!(ROLLUP_BACKLOG_HOURS)
+        .set((report.left_to_owner + report.still_set_aside) as f64);
 }
 
 fn refresh_all(conn: &mut PgConnection) -> TsResult<RefreshReport> {

@@ -54,7 +54,6 @@ fn setup_is_idempotent_and_fits_the_mode() {
     // The time zone of the daily rollup cannot change under it.
     let other = TimescaleConfig {
         time_zone: "UTC".into(),
-        ..Default::default()
     };
     match setup(conn, &other) {
         Err(TimescaleError::TimeZoneMismatch {
@@ -68,7 +67,6 @@ fn setup_is_idempotent_and_fits_the_mode() {
     }
     let bad = TimescaleConfig {
         time_zone: "Mars/Olympus".into(),
-        ..Default::default()
     };
     assert!(matches!(setup(conn, &bad), Err(TimescaleError::Config(_))));
 }

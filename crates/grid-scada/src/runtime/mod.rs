@@ -110,14 +110,45 @@ enum ToWriter {
     },
 }
 
-/// Runs the poller until `stop` turns true. Returns its counters.
+/// Runs the poller until `stop` turns true. Returns its counters. Every database call runs
+/// off the runtime threads (a writer thread, the blocking pool).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use grid_scada::ScadaConfig;
+/// use grid_scada::runtime::{Counters, PollerOptions, run};
+///
+/// let config = ScadaConfig::from_toml(&std::fs::read_to_string("scada.toml")?)?;
+/// let opts = PollerOptions {
+///     database_url: std::env::var("DATABASE_URL")?,
+///     spool_dir: "/var/lib/sentinel/spool".into(),
+///     spool_max_bytes: 1 << 30,
+///     limits: Default::default(),
+///     anomaly_detection: None,
+/// };
+/// let (stop, stop_rx) = tokio::sync::watch::channel(false);
+/// let poller = tokio::spawn(run(config, opts, stop_rx, Arc::new(Counters::default())));
+/// tokio::signal::ctrl_c().await?;
+/// stop.send(true)?;
+/// let counters = poller.await??;
+/// println!("{}", counters.line());
+/// # Ok(()) }
+/// ```
 pub async fn run(
     config: ScadaConfig,
     opts: PollerOptions,
     mut stop: tokio::sync::watch::Receiver<bool>,
     counters: Arc<Counters>,
 ) -> Result<Arc<Counters>, PollerError> {
-    let sensors = Arc::new(resolve_sensors(&opts, &config)?);
+    // Connecting blocks: off the runtime threads.
+    let sensors = {
+        let (o, c) = (opts.clone(), config.clone());
+        tokio::task::spawn_blocking(move || resolve_sensors(&o, &c))
+            .await
+            .map_err(|e| PollerError::Sensors(e.to_string()))??
+    };
+    let sensors = Arc::new(sensors);
     let spool = Spool::open(&opts.spool_dir, opts.spool_max_bytes)?;
     // What the poller sees that matters for security (a device's identity changing, a read
     // that worked refused): recorded as the guard's events are, spooled beside the readings.

@@ -55,7 +55,7 @@ pub enum Format {
 pub enum Command {
     /// Apply pending migrations and the time-series setup (and the roles when configured).
     Migrate,
-    /// Load readings from a CSV file (sensor_tag,timestamp,value[,quality]).
+    /// Load readings from a CSV file (`sensor_tag,timestamp,value[,quality]`).
     Ingest {
         /// The file.
         file: PathBuf,

@@ -30,7 +30,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grid_model::{SensorMetadata, SensorType};
 use grid_store::enums::{DbSensorStatus, DbSensorType};
@@ -40,7 +40,12 @@ use uuid::Uuid;
 
 use crate::bounds::PhysicalBounds;
 use crate::chunks::KnownChunks;
+
+mod retry;
+mod time_policy;
 use crate::error::TsResult;
+pub use retry::RetryPolicy;
+pub use time_policy::{TimePolicy, storable_times};
 
 use crate::limits::OperatingLimits;
 
@@ -88,83 +93,6 @@ impl Reading {
     }
 }
 
-/// Which timestamps a call accepts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TimePolicy {
-    /// Live data: from `max_age` before now to `max_ahead` after (clock skew).
-    Live {
-        /// How old a reading may be.
-        max_age: Duration,
-        /// How far in the future a reading may be.
-        max_ahead: Duration,
-    },
-    /// Backfill (CSV loads, replays after an outage, simulations): the stated range,
-    /// inclusive.
-    Backfill {
-        /// Earliest accepted time.
-        from: DateTime<Utc>,
-        /// Latest accepted time.
-        to: DateTime<Utc>,
-    },
-}
-
-/// The instants PostgreSQL's and TimescaleDB's `timestamptz` can hold: from 4713-11-24 BC
-/// (Julian day 0; year −4713 in chrono's proleptic Gregorian calendar) to the end of
-/// 294246 AD (TimescaleDB's end, a little before PostgreSQL's 294276; chrono ends earlier
-/// still, so only the start ever binds).
-pub fn storable_times() -> (DateTime<Utc>, DateTime<Utc>) {
-    let at = |y: i32, m: u32, d: u32, (hh, mm, ss): (u32, u32, u32)| {
-        chrono::NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|d| d.and_hms_opt(hh, mm, ss))
-            .map(|t| t.and_utc())
-    };
-    (
-        at(-4713, 11, 24, (0, 0, 0)).unwrap_or(DateTime::<Utc>::MIN_UTC),
-        at(294_246, 12, 31, (23, 59, 59)).unwrap_or(DateTime::<Utc>::MAX_UTC),
-    )
-}
-
-impl TimePolicy {
-    /// Live data: up to 24 h old and 5 min ahead.
-    pub fn live() -> TimePolicy {
-        TimePolicy::Live {
-            max_age: Duration::hours(24),
-            max_ahead: Duration::minutes(5),
-        }
-    }
-
-    /// Replay of readings already measured (a spool after an outage): any age, up to 5 min
-    /// ahead of now (clock skew), now being each batch's time.
-    pub fn replay() -> TimePolicy {
-        TimePolicy::Live {
-            max_age: Duration::MAX,
-            max_ahead: Duration::minutes(5),
-        }
-    }
-
-    /// Backfill of `[from, to]`.
-    pub fn backfill(from: DateTime<Utc>, to: DateTime<Utc>) -> TimePolicy {
-        TimePolicy::Backfill { from, to }
-    }
-
-    /// The window readings must lie in, never wider than what the database can store
-    /// ([`storable_times`]): a reading outside is refused with a reason, never left to fail
-    /// its whole batch in the database.
-    fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let (lo, hi) = match *self {
-            TimePolicy::Live { max_age, max_ahead } => (
-                now.checked_sub_signed(max_age)
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
-                now.checked_add_signed(max_ahead)
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
-            ),
-            TimePolicy::Backfill { from, to } => (from, to),
-        };
-        let (min, max) = storable_times();
-        (lo.max(min), hi.min(max))
-    }
-}
-
 /// What to do with a reading whose key is stored with a different value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConflictPolicy {
@@ -193,43 +121,6 @@ pub struct IngestOptions {
     pub retry: RetryPolicy,
 }
 
-/// How often a batch rolled back by a deadlock or a serialization failure is tried again.
-/// The batch keeps its validated rows for the retry (so a batch's memory is bounded by its
-/// size, whatever the retries); a retry is safe because a batch is one transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (0: none).
-    pub max_retries: u32,
-    /// The first wait; each retry doubles it, with up to 50 % random extra (so two writers
-    /// that collided do not collide again in step).
-    pub base_delay: std::time::Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 5 retries, from 20 ms (at most about 1 s of waiting in all).
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base_delay: std::time::Duration::from_millis(20),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries: the first deadlock is returned as an error.
-    pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..Default::default()
-        }
-    }
-
-    fn delay(&self, retry: u32) -> std::time::Duration {
-        let base = self.base_delay * 2u32.saturating_pow(retry.saturating_sub(1).min(16));
-        let jitter = f64::from(Uuid::new_v4().as_bytes()[0]) / 255.0 * 0.5;
-        base.mul_f64(1.0 + jitter)
-    }
-}
 impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
@@ -259,7 +150,31 @@ impl Calibration {
     }
 }
 
-/// Ingests readings into `sensor_readings`.
+/// Ingests readings into `sensor_readings`: validated, calibrated, checked against the
+/// operating limits, written in one atomic batch by binary COPY, every refusal counted with
+/// its reason and none stopping the good readings beside it.
+///
+/// ```
+/// # fn main() -> anyhow::Result<()> {
+/// # let db = grid_testdb::TestDb::new(&grid_testkit::READY);
+/// # let conn = &mut db.conn();
+/// # let s = grid_testkit::substation(conn, "DOC-I", grid_model::GridZone::Nairobi, 33);
+/// # let load = grid_testkit::sensor(conn, &s, "DOC-I-LOAD", grid_model::SensorType::Load);
+/// use grid_timescale::OperatingLimits;
+/// use grid_timescale::ingest::{IngestOptions, Ingester, Reading};
+///
+/// let mut ingester = Ingester::new(conn, OperatingLimits::default(), IngestOptions::default())?;
+/// let now = chrono::Utc::now();
+/// let report = ingester.ingest_batch(
+///     conn,
+///     [
+///         Reading::new(load.id, now, 42.5),
+///         Reading::new(load.id, now, f64::NAN), // refused, the other stored
+///     ],
+/// )?;
+/// assert_eq!((report.inserted, report.rejected), (1, 1));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Ingester {
     limits: OperatingLimits,
@@ -416,7 +331,7 @@ impl Ingester {
         span.record("received", report.received);
         span.record("inserted", report.inserted);
         span.record("rejected", report.rejected);
-        crate::telemetry::ingested(&report, started.elapsed());
+        report.record_metrics(started.elapsed());
         Ok(report)
     }
 

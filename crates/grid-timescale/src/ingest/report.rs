@@ -152,3 +152,26 @@ pub struct StreamError {
     #[source]
     pub error: crate::error::TimescaleError,
 }
+
+impl IngestReport {
+    /// Counts this batch in the process's metrics ([`crate::telemetry`]).
+    pub(crate) fn record_metrics(&self, took: std::time::Duration) {
+        use crate::telemetry::{INGEST_BATCH_SECONDS, INGEST_READINGS, INGEST_REJECTIONS};
+        for (outcome, n) in [
+            ("inserted", self.inserted),
+            ("duplicate", self.duplicates),
+            ("conflict", self.conflicts),
+            ("replaced", self.replaced),
+            ("rejected", self.rejected),
+            ("out_of_range", self.out_of_range),
+        ] {
+            if n > 0 {
+                metrics::counter!(INGEST_READINGS, "outcome" => outcome).increment(n);
+            }
+        }
+        for (reason, n) in &self.rejected_by_reason {
+            metrics::counter!(INGEST_REJECTIONS, "reason" => format!("{reason:?}")).increment(*n);
+        }
+        metrics::histogram!(INGEST_BATCH_SECONDS).record(took.as_secs_f64());
+    }
+}

@@ -1,0 +1,333 @@
+//! The `sentinel` program as an operator runs it: every command against a real database,
+//! bad arguments refused with clear errors and the documented exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+use grid_model::{GridZone, SensorType};
+use grid_testdb::{EMPTY, TestDb};
+use grid_testkit::{READY, sensor, substation};
+
+fn sentinel(url: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sentinel"));
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("SENTINEL_CONFIG")
+        .env_remove("SENTINEL_REQUIRE")
+        .env("RUST_LOG", "warn");
+    if let Some(u) = url {
+        c.env("DATABASE_URL", u);
+    }
+    c.output().expect("running sentinel")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(o: &Output) -> String {
+    let (out, err) = text(o);
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{out}\n{err}",
+        o.status.code()
+    );
+    out
+}
+
+fn fails(o: &Output, code: i32, says: &str) {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(code), "{out}\n{err}");
+    assert!(err.contains(says), "expected {says:?} in:\n{err}");
+}
+
+#[test]
+fn help_and_bad_arguments() {
+    let help = ok(&sentinel(None, &["--help"]));
+    for command in [
+        "migrate",
+        "ingest",
+        "refresh",
+        "retention",
+        "report",
+        "export",
+        "health",
+        "serve",
+        "demo",
+    ] {
+        assert!(help.contains(command), "{command} in {help}");
+        let sub = ok(&sentinel(None, &[command, "--help"]));
+        assert!(sub.contains("Usage: sentinel"), "{sub}");
+    }
+    fails(&sentinel(None, &[]), 2, "Usage: sentinel");
+    fails(
+        &sentinel(None, &["launch"]),
+        2,
+        "unrecognized subcommand 'launch'",
+    );
+    fails(
+        &sentinel(None, &["report", "--from", "2026-11-01"]),
+        2,
+        "--to <TO>",
+    );
+    fails(
+        &sentinel(
+            None,
+            &["report", "--from", "yesterday", "--to", "2026-11-01"],
+        ),
+        2,
+        "invalid value 'yesterday'",
+    );
+    fails(
+        &sentinel(None, &["retention", "--keep-days", "-3"]),
+        2,
+        "--keep-days",
+    );
+    fails(
+        &sentinel(
+            None,
+            &[
+                "report",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-01",
+                "--zone",
+                "atlantis",
+            ],
+        ),
+        2,
+        "atlantis",
+    );
+    fails(&sentinel(None, &["export", "--sensor", "T1"]), 2, "--from");
+    // There is no way to give the URL as an argument.
+    fails(
+        &sentinel(None, &["--database-url", "postgres://u:p@h/d", "health"]),
+        2,
+        "unexpected argument '--database-url'",
+    );
+    // Configuration errors: exit 3, naming what is missing or wrong.
+    fails(&sentinel(None, &["health"]), 3, "DATABASE_URL");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sentinel"));
+    let o = c
+        .args(["health"])
+        .env("DATABASE_URL", "postgres://x@127.0.0.1:1/x")
+        .env("SENTINEL_REQUIRE", "enterprise")
+        .output()
+        .unwrap();
+    fails(&o, 3, "SENTINEL_REQUIRE");
+    // A server that is not there: exit 1, the password never printed.
+    let o = sentinel(Some("postgres://svc:hunter2@127.0.0.1:1/grid"), &["health"]);
+    fails(&o, 1, "error:");
+    assert!(!text(&o).1.contains("hunter2"));
+}
+
+#[test]
+fn every_command_against_a_database() {
+    let db = TestDb::new(&EMPTY);
+    let url = db.url();
+    let url = Some(url.as_str());
+    let out = ok(&sentinel(url, &["migrate"]));
+    assert!(out.contains("migrations applied now: 12"), "{out}");
+    let out = ok(&sentinel(url, &["migrate"]));
+    assert!(
+        out.contains("migrations applied now: 0; setup applied: nothing"),
+        "{out}"
+    );
+
+    {
+        let conn = &mut db.conn();
+        let s = substation(conn, "CLI-S", GridZone::Kisumu, 33);
+        sensor(conn, &s, "CLI-LOAD", SensorType::Load);
+    }
+    // A file with a bad line among good ones, and a gap.
+    let path = std::env::temp_dir().join(format!("gs-cli-{}.csv", db.name()));
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "sensor_tag,timestamp,value").unwrap();
+    for m in 0..120 {
+        if m == 50 {
+            writeln!(f, "CLI-LOAD,not-a-time,1").unwrap();
+        }
+        if (60..70).contains(&m) {
+            continue;
+        }
+        writeln!(
+            f,
+            "CLI-LOAD,2026-11-20T{:02}:{:02}:00Z,{}",
+            6 + m / 60,
+            m % 60,
+            10 + m % 3
+        )
+        .unwrap();
+    }
+    drop(f);
+    let refused = path.with_extension("refused.csv");
+    let out = ok(&sentinel(
+        url,
+        &[
+            "ingest",
+            path.to_str().unwrap(),
+            "--quiet",
+            "--refused",
+            refused.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        out.contains("111 records: 110 stored, 0 duplicates, 1 refused"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read_to_string(&refused)
+            .unwrap()
+            .contains("bad_timestamp")
+    );
+    // Outside a backfill window everything is refused, and said so.
+    let out = ok(&sentinel(
+        url,
+        &[
+            "ingest",
+            path.to_str().unwrap(),
+            "--quiet",
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "--to",
+            "2026-01-02T00:00:00Z",
+        ],
+    ));
+    assert!(
+        out.contains(": 0 stored") && out.contains("110  OutsideTimeWindow"),
+        "{out}"
+    );
+
+    let out = ok(&sentinel(url, &["refresh"]));
+    assert!(out.contains("hours recomputed"), "{out}");
+    let out = ok(&sentinel(
+        url,
+        &[
+            "export",
+            "--sensor",
+            "CLI-LOAD",
+            "--from",
+            "2026-11-20T06:00:00Z",
+            "--to",
+            "2026-11-20T08:00:00Z",
+        ],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "bucket,avg,min,max,count");
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[1].ends_with(",60") && lines[2].ends_with(",50"),
+        "{out}"
+    );
+    let out = ok(&sentinel(url, &["export", "--day", "2026-11-20"]));
+    assert_eq!(out.lines().count(), 111, "a header and 110 readings");
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("CLI-LOAD,2026-11-20T06:00:00+00:00,10"),
+        "{out}"
+    );
+
+    let out = ok(&sentinel(
+        url,
+        &[
+            "report",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-11-20",
+            "--zone",
+            "kisumu",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["daily_statistics"].as_array().unwrap().len(), 1);
+    assert_eq!(v["daily_statistics"][0]["zone"], "kisumu");
+    assert_eq!(v["period"]["from"], "2026-11-20");
+    let out = ok(&sentinel(
+        url,
+        &["report", "--from", "2026-11-20", "--to", "2026-11-20"],
+    ));
+    assert!(
+        out.contains("IEEE 1366 reliability of the grid")
+            && out.contains("without major event days"),
+        "{out}"
+    );
+    fails(
+        &sentinel(
+            url,
+            &["report", "--from", "2026-11-21", "--to", "2026-11-20"],
+        ),
+        1,
+        "is after --to",
+    );
+
+    let out = ok(&sentinel(url, &["health", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["newest_reading_at"], "2026-11-20T07:59:00Z");
+    let out = ok(&sentinel(url, &["health"]));
+    assert!(out.contains("server mode"), "{out}");
+
+    let out = ok(&sentinel(url, &["retention", "--keep-days", "3650"]));
+    assert!(out.contains("removed"), "{out}");
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&refused);
+}
+
+#[test]
+fn serve_answers_health_and_metrics_until_stopped() {
+    let db = TestDb::new(&READY);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        .arg("serve")
+        .env("DATABASE_URL", db.url())
+        .env("SENTINEL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<String> {
+        use std::io::Read;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut r = String::new();
+        s.read_to_string(&mut r).ok()?;
+        Some(r)
+    };
+    let mut health = None;
+    for _ in 0..100 {
+        health = get("/health");
+        if health.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let health = health.expect("sentinel serve answers");
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""),
+        "{health}"
+    );
+    let metrics = get("/metrics").unwrap();
+    assert!(
+        metrics.starts_with("HTTP/1.1 200") && metrics.contains("grid_http_requests_total"),
+        "{metrics}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

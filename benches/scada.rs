@@ -160,6 +160,7 @@ async fn phase(
         spool_max_bytes: 1 << 30,
         limits: Default::default(),
         anomaly_detection,
+        session_limits: Default::default(),
     };
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -87,3 +87,48 @@ pub fn print_status(
 pub fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
+
+/// Serves `GET /metrics` (Prometheus text from `metrics`) and `GET /health` (`health`'s
+/// status and JSON) on `addr` until the process ends: the operational endpoints of the
+/// long-running SCADA programs.
+pub async fn serve_operational(
+    addr: std::net::SocketAddr,
+    metrics: impl Fn() -> String + Clone + Send + Sync + 'static,
+    health: impl Fn() -> (bool, serde_json::Value) + Clone + Send + Sync + 'static,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route("/metrics", get(move || std::future::ready(metrics())))
+        .route(
+            "/health",
+            get(move || {
+                let (ok, body) = health();
+                let status = if ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                std::future::ready((status, axum::Json(body)))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving /metrics and /health");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "operational endpoints stopped");
+        }
+    }))
+}
+
+/// Installs the process's Prometheus recorder (what the crates record through the `metrics`
+/// facade, e.g. grid-timescale's ingest) and returns its handle; `None` when another
+/// recorder came first.
+pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).ok()?;
+    Some(handle)
+}

@@ -13,8 +13,8 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The configuration cannot be used; names the key.
-    #[error("configuration: {0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] grid_config::ConfigError),
     /// The server does not run the mode the configuration requires.
     #[error("the server runs {found} but the configuration requires {required} ({hint})")]
     ModeMismatch {

@@ -2,7 +2,6 @@
 
 pub mod bootstrap;
 pub mod cli;
-pub mod config;
 pub mod error;
 pub mod facade;
 pub mod health;
@@ -10,7 +9,9 @@ pub mod http;
 pub mod metrics;
 
 pub use bootstrap::{BootstrapReport, bootstrap};
-pub use config::SentinelConfig;
 pub use error::{ServiceError, ServiceResult};
 pub use facade::{Page, PageRequest, Sentinel};
+/// The one configuration (grid-config), re-exported.
+pub use grid_config as config;
+pub use grid_config::{ConfigError, SentinelConfig};
 pub use health::{Health, health};

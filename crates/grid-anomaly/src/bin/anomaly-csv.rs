@@ -88,13 +88,28 @@ fn run(input: Box<dyn Read>, output: Box<dyn Write>) -> Result<(usize, usize), S
     Ok((rows, refused))
 }
 
+/// Scores any series from a CSV file (`timestamp,value`), without a database and without
+/// per-series parameters; writes `timestamp,value,anomaly_score,label`.
+#[derive(Debug, clap::Parser)]
+#[command(version)]
+struct Args {
+    /// The input file (standard input when left out).
+    input: Option<std::path::PathBuf>,
+    /// The output file (standard output when left out).
+    output: Option<std::path::PathBuf>,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") || args.len() > 2 {
-        eprintln!("usage: anomaly-csv [INPUT.csv] [OUTPUT.csv]");
-        return ExitCode::from(2);
-    }
-    let input: Box<dyn Read> = match args.first() {
+    let args = <Args as clap::Parser>::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(io::stderr)
+        .try_init();
+    let args = [args.input, args.output].map(|p| p.map(|p| p.display().to_string()));
+    let input: Box<dyn Read> = match &args[0] {
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(f),
             Err(e) => {
@@ -104,7 +119,7 @@ fn main() -> ExitCode {
         },
         None => Box::new(io::stdin()),
     };
-    let output: Box<dyn Write> = match args.get(1) {
+    let output: Box<dyn Write> = match &args[1] {
         Some(path) => match File::create(path) {
             Ok(f) => Box::new(io::BufWriter::new(f)),
             Err(e) => {

@@ -7,6 +7,12 @@
 //! `--anomaly-detection` scores every reading with the anomaly engine (grid-detect) before
 //! it is stored: episodes, marked readings and their alerts commit with each batch.
 //!
+//! `--metrics-listen ADDR` serves `/metrics` (the counters below and ingest's, Prometheus
+//! text) and `/health` (200 while polls succeed or the spool holds what the database could
+//! not take; 503 when every device fails). `--sentinel-config` (or `SENTINEL_CONFIG`) reads
+//! SmartGrid Sentinel's configuration: operating limits, session limits (the poller role's
+//! by default), the URL's file.
+//!
 //! Prints a status line (`status polls_ok=… readings_stored=… …`) at the given interval on
 //! stdout; logs go to stderr through `tracing` (`RUST_LOG`, `--log-format json`).
 
@@ -17,7 +23,8 @@ use anyhow::Context;
 use clap::Parser;
 use grid_scada::ScadaConfig;
 use grid_scada::cli::{
-    LogFormat, database_url, init_logging, print_status, read_file, stop_signal,
+    LogFormat, database_url, init_logging, install_metrics, print_status, read_file,
+    serve_operational, stop_signal,
 };
 use grid_scada::runtime::{Counters, PollerOptions, run};
 
@@ -52,13 +59,33 @@ struct Args {
     /// Log lines as readable text or JSON (filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
+    /// SmartGrid Sentinel's configuration (grid-config: operating limits, session limits,
+    /// the database URL's file); the environment overrides it.
+    #[arg(long, value_name = "FILE", env = "SENTINEL_CONFIG")]
+    sentinel_config: Option<PathBuf>,
+    /// Serve /metrics (Prometheus) and /health on this address.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
-    let url = database_url(args.database_url, args.database_url_file)?;
+    let mut sentinel = grid_config::SentinelConfig::load(args.sentinel_config.as_deref())?;
+    // The poller runs as grid-access's poller role unless the configuration says otherwise.
+    sentinel
+        .database
+        .role
+        .get_or_insert(grid_config::RoleName::Poller);
+    let url = match database_url(args.database_url, args.database_url_file) {
+        Ok(url) => url,
+        // Neither flag nor DATABASE_URL: the configuration's url_file.
+        Err(e) => match sentinel.database_url() {
+            Ok(u) => u.expose().to_owned(),
+            Err(_) => return Err(e),
+        },
+    };
     let text = read_file(&args.config)?;
     let config =
         ScadaConfig::from_toml(&text).with_context(|| format!("{}", args.config.display()))?;
@@ -66,10 +93,11 @@ async fn main() -> anyhow::Result<()> {
         database_url: url,
         spool_dir: args.spool,
         spool_max_bytes: args.spool_max_bytes,
-        limits: Default::default(),
+        limits: sentinel.limits.clone(),
         anomaly_detection: args
             .anomaly_detection
             .then(grid_detect::AlertPolicy::default),
+        session_limits: sentinel.session_limits(),
     };
     tracing::info!(
         devices = config.devices.len(),
@@ -83,12 +111,36 @@ async fn main() -> anyhow::Result<()> {
         let counters = counters.clone();
         print_status(args.status_every_ms, move || counters.line())
     };
+    let endpoints = match args.metrics_listen {
+        Some(addr) => {
+            let recorder = install_metrics();
+            let (m, h) = (counters.clone(), counters.clone());
+            Some(
+                serve_operational(
+                    addr,
+                    move || {
+                        let mut text = m.prometheus();
+                        if let Some(r) = &recorder {
+                            text.push_str(&r.render());
+                        }
+                        text
+                    },
+                    move || h.health(),
+                )
+                .await?,
+            )
+        }
+        None => None,
+    };
     let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
     stop_signal().await?;
     tracing::info!("stopping");
     let _ = stop_tx.send(true);
     poller.await??;
     status.abort();
+    if let Some(e) = endpoints {
+        e.abort();
+    }
     println!("stopped {}", counters.line());
     Ok(())
 }

@@ -64,6 +64,43 @@ impl LatencyHistogram {
         b[i] += n;
     }
 
+    /// The histogram in Prometheus' text format under `name` (buckets at 10 ms, 100 ms, 1 s,
+    /// 10 s, 60 s and +Inf; the sum from bucket upper bounds, so an upper estimate).
+    pub fn prometheus(&self, name: &str) -> String {
+        let b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = format!(
+            "# HELP {name} Poll-to-commit latency of stored readings.\n# TYPE {name} histogram\n"
+        );
+        let mut cumulative = 0u64;
+        let mut sum_ms = 0u64;
+        let mut next = 0usize;
+        let bounds_ms = [10u64, 100, 1_000, 10_000, 60_000];
+        for (i, n) in b.iter().enumerate() {
+            let upper = (i as u64 + 1) * Self::BUCKET_MS;
+            while next < bounds_ms.len() && upper > bounds_ms[next] {
+                out.push_str(&format!(
+                    "{name}_bucket{{le=\"{}\"}} {cumulative}\n",
+                    bounds_ms[next] as f64 / 1000.0
+                ));
+                next += 1;
+            }
+            cumulative += n;
+            sum_ms += n * upper;
+        }
+        while next < bounds_ms.len() {
+            out.push_str(&format!(
+                "{name}_bucket{{le=\"{}\"}} {cumulative}\n",
+                bounds_ms[next] as f64 / 1000.0
+            ));
+            next += 1;
+        }
+        out.push_str(&format!(
+            "{name}_bucket{{le=\"+Inf\"}} {cumulative}\n{name}_sum {}\n{name}_count {cumulative}\n",
+            sum_ms as f64 / 1000.0
+        ));
+        out
+    }
+
     /// The latency below which a fraction `q` of readings fell (bucket upper bound), or
     /// `None` before any reading.
     pub fn quantile(&self, q: f64) -> Option<Duration> {
@@ -85,6 +122,107 @@ impl LatencyHistogram {
 }
 
 impl Counters {
+    /// A snapshot in Prometheus' text format (`grid_scada_*`), for a `/metrics` endpoint.
+    pub fn prometheus(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+            for (labels, v) in samples {
+                out.push_str(&format!("{name}{labels} {v}\n"));
+            }
+        };
+        metric(
+            "grid_scada_polls_total",
+            "counter",
+            "Polls of the devices.",
+            &[
+                ("{outcome=\"ok\"}", g(&self.polls_ok)),
+                ("{outcome=\"failed\"}", g(&self.polls_failed)),
+            ],
+        );
+        metric(
+            "grid_scada_values_read_total",
+            "counter",
+            "Values read from the devices.",
+            &[("", g(&self.values_read))],
+        );
+        metric(
+            "grid_scada_readings_total",
+            "counter",
+            "Readings by fate.",
+            &[
+                ("{fate=\"stored\"}", g(&self.readings_stored)),
+                ("{fate=\"dropped\"}", g(&self.readings_dropped)),
+                ("{fate=\"refused\"}", g(&self.readings_refused)),
+            ],
+        );
+        metric(
+            "grid_scada_spool_batches_total",
+            "counter",
+            "Batches spooled and replayed.",
+            &[
+                ("{step=\"spooled\"}", g(&self.batches_spooled)),
+                ("{step=\"replayed\"}", g(&self.batches_replayed)),
+            ],
+        );
+        metric(
+            "grid_scada_spool_damaged_total",
+            "counter",
+            "Spool records and segments set aside.",
+            &[
+                ("{what=\"record\"}", g(&self.spool_records_damaged)),
+                ("{what=\"segment\"}", g(&self.spool_segments_corrupt)),
+            ],
+        );
+        metric(
+            "grid_scada_spool_segments",
+            "gauge",
+            "Segments in the spool now.",
+            &[("", g(&self.spool_segments))],
+        );
+        metric(
+            "grid_scada_spool_bytes",
+            "gauge",
+            "Bytes in the spool now.",
+            &[("", g(&self.spool_bytes))],
+        );
+        metric(
+            "grid_scada_alerts_total",
+            "counter",
+            "Communication alerts.",
+            &[
+                ("{step=\"raised\"}", g(&self.alerts_raised)),
+                ("{step=\"resolved\"}", g(&self.alerts_resolved)),
+            ],
+        );
+        out.push_str(&self.latency.prometheus("grid_scada_poll_to_commit_seconds"));
+        out
+    }
+
+    /// Whether the poller is healthy, with its figures: healthy unless every poll so far
+    /// failed (no device answers) or readings were lost (the spool at its limit, a full
+    /// disk).
+    pub fn health(&self) -> (bool, serde_json::Value) {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let (ok, failed, dropped) = (
+            g(&self.polls_ok),
+            g(&self.polls_failed),
+            g(&self.readings_dropped),
+        );
+        let healthy = !(ok == 0 && failed > 0) && dropped == 0;
+        let body = serde_json::json!({
+            "status": if healthy { "ok" } else { "degraded" },
+            "polls_ok": ok,
+            "polls_failed": failed,
+            "readings_stored": g(&self.readings_stored),
+            "readings_dropped": dropped,
+            "spool_bytes": g(&self.spool_bytes),
+            "spool_segments": g(&self.spool_segments),
+        });
+        (healthy, body)
+    }
+
     /// A snapshot as `name=value` pairs, for logs and status lines.
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);

@@ -48,6 +48,7 @@ use tags::{SensorRef, resolve_sensors};
 use writer::writer;
 
 pub use counters::{Counters, LatencyHistogram};
+use tracing::Instrument;
 
 /// Where and how the poller writes. Its `Debug` hides the database password.
 #[derive(Clone)]
@@ -63,6 +64,9 @@ pub struct PollerOptions {
     /// Score every reading with the anomaly engine before it is stored, with this alert
     /// policy (`None`: readings are stored unscored).
     pub anomaly_detection: Option<grid_detect::AlertPolicy>,
+    /// Statement and idle limits of the writer's connection (grid-access's poller role has
+    /// 30 s and 30 s).
+    pub session_limits: grid_store::SessionLimits,
 }
 
 /// What stops the poller from starting.
@@ -95,6 +99,7 @@ impl std::fmt::Debug for PollerOptions {
             .field("spool_max_bytes", &self.spool_max_bytes)
             .field("operating_limits", &self.limits)
             .field("anomaly_detection", &self.anomaly_detection)
+            .field("session_limits", &self.session_limits)
             .finish()
     }
 }
@@ -126,6 +131,7 @@ enum ToWriter {
 ///     spool_max_bytes: 1 << 30,
 ///     limits: Default::default(),
 ///     anomaly_detection: None,
+///     session_limits: Default::default(),
 /// };
 /// let (stop, stop_rx) = tokio::sync::watch::channel(false);
 /// let poller = tokio::spawn(run(config, opts, stop_rx, Arc::new(Counters::default())));
@@ -236,17 +242,32 @@ async fn poll_device(
             return;
         }
         let at = Utc::now();
-        let result = match client.as_mut() {
-            Some(c) => poll_once(c, &device).await,
-            None => match ReadOnlyClient::connect(addr, cfg.unit_id, timeout).await {
-                Ok(mut c) => {
-                    security.send(watch.connected(&mut c).await);
-                    let r = poll_once(&mut c, &device).await;
-                    client = Some(c);
-                    r
-                }
-                Err(e) => Err(e),
-            },
+        let span = tracing::debug_span!(
+            "poll",
+            device = %cfg.name,
+            connected = client.is_some(),
+            values = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let result = async {
+            match client.as_mut() {
+                Some(c) => poll_once(c, &device).await,
+                None => match ReadOnlyClient::connect(addr, cfg.unit_id, timeout).await {
+                    Ok(mut c) => {
+                        security.send(watch.connected(&mut c).await);
+                        let r = poll_once(&mut c, &device).await;
+                        client = Some(c);
+                        r
+                    }
+                    Err(e) => Err(e),
+                },
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        match &result {
+            Ok(poll) => span.record("values", poll.values.len()),
+            Err(e) => span.record("error", tracing::field::display(e)),
         };
         security.send(watch.polled(&device.reads, &result));
         let result = result.map_err(|e| e.to_string());

@@ -89,7 +89,7 @@ struct Db {
 }
 
 fn connect(opts: &PollerOptions) -> Option<Db> {
-    let mut conn = grid_store::establish(&opts.database_url)
+    let mut conn = grid_store::establish_with(&opts.database_url, opts.session_limits)
         .map_err(|e| tracing::warn!(error = %e, "database unreachable"))
         .ok()?;
     // A replayed batch may be old, but nothing a device measured lies more than a little

@@ -182,12 +182,13 @@ where
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let config = e.downcast_ref::<ServiceError>().is_some_and(|s| {
-                matches!(
-                    s,
-                    ServiceError::Config(_) | ServiceError::ModeMismatch { .. }
-                )
-            });
+            let config = e.downcast_ref::<grid_config::ConfigError>().is_some()
+                || e.downcast_ref::<ServiceError>().is_some_and(|s| {
+                    matches!(
+                        s,
+                        ServiceError::Config(_) | ServiceError::ModeMismatch { .. }
+                    )
+                });
             ExitCode::from(if config { 3 } else { 1 })
         }
     }

@@ -65,8 +65,9 @@ pub use report::{
 use validate::{Batch, SensorInfo};
 use write::{day_probes, is_transient, write_batch};
 
-/// One raw reading from the field.
-#[derive(Debug, Clone, PartialEq)]
+/// One raw reading from the field (JSON: `{"sensor_id", "timestamp", "value_raw",
+/// "quality"?, "metadata"?}`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reading {
     /// The sensor's id (`grid_sensors.id`).
     pub sensor_id: Uuid,
@@ -75,9 +76,15 @@ pub struct Reading {
     /// The value as the device reported it, before calibration.
     pub value_raw: f64,
     /// Data quality, 0–1 (default 1).
+    #[serde(default = "full_quality")]
     pub quality: f64,
     /// Optional per-reading attributes (a JSON object).
+    #[serde(default)]
     pub metadata: Option<Value>,
+}
+
+fn full_quality() -> f64 {
+    1.0
 }
 
 impl Reading {

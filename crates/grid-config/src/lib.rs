@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! One configuration for every program: a TOML file, then the environment over it, then
 //! validated. Each setting has one place here; the crates below take their parts.
 //!
@@ -29,8 +31,6 @@ use grid_secrets::DatabaseUrl;
 use grid_store::SessionLimits;
 use grid_timescale::{OperatingLimits, PhysicalBounds, ServerMode};
 use serde::{Deserialize, Serialize};
-
-use crate::error::ServiceError;
 
 /// Everything a program of SmartGrid Sentinel is configured with (see the module docs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -177,13 +177,26 @@ impl Default for HttpConfig {
     }
 }
 
-fn bad(key: &str, reason: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Config(format!("{key}: {reason}"))
+/// A setting that cannot be used: the key (or file, or variable) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {key}: {reason}")]
+pub struct ConfigError {
+    /// The key, file or environment variable.
+    pub key: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+fn bad(key: &str, reason: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        reason: reason.to_string(),
+    }
 }
 
 impl SentinelConfig {
     /// The file at `path` (if any), then the process environment over it, validated.
-    pub fn load(path: Option<&Path>) -> Result<SentinelConfig, ServiceError> {
+    pub fn load(path: Option<&Path>) -> Result<SentinelConfig, ConfigError> {
         Self::load_with(path, |k| std::env::var(k).ok())
     }
 
@@ -191,7 +204,7 @@ impl SentinelConfig {
     pub fn load_with(
         path: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<SentinelConfig, ServiceError> {
+    ) -> Result<SentinelConfig, ConfigError> {
         let mut config = match path {
             Some(p) => {
                 let text =
@@ -205,8 +218,8 @@ impl SentinelConfig {
         Ok(config)
     }
 
-    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ServiceError> {
-        fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ServiceError>
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ConfigError>
         where
             T::Err: std::fmt::Display,
         {
@@ -247,7 +260,7 @@ impl SentinelConfig {
     }
 
     /// Checks every setting; the error names the key.
-    pub fn validate(&self) -> Result<(), ServiceError> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=256).contains(&self.database.pool_size) {
             return Err(bad(
                 "database.pool_size",
@@ -270,12 +283,12 @@ impl SentinelConfig {
         Ok(())
     }
 
-    /// The database URL; [`ServiceError::Config`] naming where to put it when there is none.
-    pub fn database_url(&self) -> Result<&DatabaseUrl, ServiceError> {
+    /// The database URL; a [`ConfigError`] naming where to put it when there is none.
+    pub fn database_url(&self) -> Result<&DatabaseUrl, ConfigError> {
         self.url.as_ref().ok_or_else(|| {
-            ServiceError::Config(
-                "no database URL: set DATABASE_URL or database.url_file (never on the command line)"
-                    .into(),
+            bad(
+                "DATABASE_URL",
+                "no database URL: set DATABASE_URL or database.url_file (never on the command line)",
             )
         })
     }
@@ -316,7 +329,7 @@ impl SentinelConfig {
     }
 }
 
-fn parse_mode(v: &str) -> Result<ServerMode, ServiceError> {
+fn parse_mode(v: &str) -> Result<ServerMode, ConfigError> {
     match v.trim() {
         "plain" => Ok(ServerMode::Plain),
         "apache" => Ok(ServerMode::Apache),
@@ -328,7 +341,7 @@ fn parse_mode(v: &str) -> Result<ServerMode, ServiceError> {
     }
 }
 
-fn read_url_file(path: &Path) -> Result<DatabaseUrl, ServiceError> {
+fn read_url_file(path: &Path) -> Result<DatabaseUrl, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad("database.url_file", format!("{}: {e}", path.display())))?;
     let line = text.lines().next().unwrap_or_default().trim();

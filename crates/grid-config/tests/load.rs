@@ -1,0 +1,116 @@
+//! One configuration: the file and the environment over it, every bad key named, the URL
+//! never printed.
+
+use std::collections::HashMap;
+
+use grid_config::SentinelConfig;
+use grid_timescale::ServerMode;
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+fn file(text: &str) -> tempfile_path::Path {
+    tempfile_path::write(text)
+}
+
+/// A file in the temporary directory, removed when dropped.
+mod tempfile_path {
+    pub struct Path(pub std::path::PathBuf);
+    impl Drop for Path {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    pub fn write(text: &str) -> Path {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("gs-config-{}-{n}.toml", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        Path(p)
+    }
+}
+
+#[test]
+fn the_file_then_the_environment_then_validation() {
+    let f = file(
+        r#"
+[database]
+pool_size = 4
+role = "writer"
+
+[setup]
+time_zone = "Africa/Nairobi"
+require = "plain"
+
+[ingest]
+batch_size = 5000
+
+[http]
+listen = "127.0.0.1:9999"
+"#,
+    );
+    let c = SentinelConfig::load_with(
+        Some(&f.0),
+        env(&[
+            ("DATABASE_URL", "postgres://svc:s3cret@db/grid"),
+            ("SENTINEL_POOL_SIZE", "12"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.database.pool_size, 12, "the environment wins");
+    assert_eq!(c.ingest.batch_size, 5000);
+    assert_eq!(c.setup.require, Some(ServerMode::Plain));
+    assert_eq!(c.http.listen.port(), 9999);
+    // The writer role's limits, the URL present but never printed.
+    assert_eq!(
+        c.session_limits().statement_timeout,
+        Some(std::time::Duration::from_secs(60))
+    );
+    assert_eq!(
+        c.database_url().unwrap().expose(),
+        "postgres://svc:s3cret@db/grid"
+    );
+    assert!(!format!("{c:?}").contains("s3cret"));
+
+    // Each bad setting is named.
+    for (text, key) in [
+        ("[database]\npool_size = 0\n", "database.pool_size"),
+        ("[setup]\ntime_zone = \"Mars/Olympus\"\n", "setup.time_zone"),
+        ("[setup]\nrole_prefix = \"Grid-\"\n", "setup.role_prefix"),
+        ("[ingest]\nbatch_size = 0\n", "ingest.batch_size"),
+        (
+            "[database]\nurl = \"postgres://x:y@h/d\"\n",
+            "unknown field `url`",
+        ),
+        (
+            "[setup]\nrequire = \"enterprise\"\n",
+            "unknown variant `enterprise`",
+        ),
+    ] {
+        let f = file(text);
+        let e = SentinelConfig::load_with(Some(&f.0), env(&[])).unwrap_err();
+        assert!(e.to_string().contains(key), "{key}: {e}");
+    }
+    let e = SentinelConfig::load_with(None, env(&[("SENTINEL_POOL_SIZE", "many")])).unwrap_err();
+    assert!(e.to_string().contains("SENTINEL_POOL_SIZE"), "{e}");
+    // No URL anywhere: the error says where to put one.
+    let c = SentinelConfig::load_with(None, env(&[])).unwrap();
+    let e = c.database_url().unwrap_err().to_string();
+    assert!(e.contains("DATABASE_URL") && e.contains("url_file"), "{e}");
+    // The URL from a file.
+    let u = file("postgres://svc:filepass@db/grid\n");
+    let c = SentinelConfig::load_with(
+        None,
+        env(&[("SENTINEL_DATABASE_URL_FILE", u.0.to_str().unwrap())]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.database_url().unwrap().expose(),
+        "postgres://svc:filepass@db/grid"
+    );
+}

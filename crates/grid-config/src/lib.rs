@@ -2,25 +2,6 @@
 //!
 //! One configuration for every program: a TOML file, then the environment over it, then
 //! validated. Each setting has one place here; the crates below take their parts.
-//!
-//! | key (file) | environment | default | what |
-//! |---|---|---|---|
-//! | — | `DATABASE_URL` | — | the database URL; never on a command line, never in this file |
-//! | `database.url_file` | `SENTINEL_DATABASE_URL_FILE` | — | a file whose first line is the URL (used when `DATABASE_URL` is unset) |
-//! | `database.pool_size` | `SENTINEL_POOL_SIZE` | 8 | connections in the pool (1–256) |
-//! | `database.connect_timeout_s` | — | 10 | wait for a pooled connection |
-//! | `database.role` | `SENTINEL_ROLE` | — | the grid-access role this program runs as: its statement and idle limits |
-//! | `database.statement_timeout_s` | `SENTINEL_STATEMENT_TIMEOUT_S` | the role's, else none | `statement_timeout` |
-//! | `database.idle_in_transaction_timeout_s` | — | the role's, else none | `idle_in_transaction_session_timeout` |
-//! | `setup.time_zone` | `SENTINEL_TIME_ZONE` | `Africa/Nairobi` | seeds the first setup only; afterwards the database's zone counts |
-//! | `setup.create_extension` | — | false | `CREATE EXTENSION IF NOT EXISTS timescaledb` at bootstrap |
-//! | `setup.require` | `SENTINEL_REQUIRE` | — | refuse to start unless the server runs this mode (`plain`, `apache`, `community`) |
-//! | `setup.apply_roles` | — | false | apply grid-access's roles and grants at bootstrap (needs the owner) |
-//! | `setup.role_prefix` | — | `grid_` | the roles' prefix |
-//! | `ingest.batch_size` | — | 10000 | readings per atomic batch |
-//! | `ingest.physical_bounds` | — | grid-timescale's | values no instrument can report, refused |
-//! | `limits` | — | grid-timescale's | operating limits and voltage bands: out of range at ingest, alerts |
-//! | `http.listen` | `SENTINEL_LISTEN` | `127.0.0.1:9187` | where `sentinel serve` answers `/health`, `/metrics` and the JSON API |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -224,6 +224,11 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     )
     .unwrap();
     std::fs::write(dir.join("url"), format!("{}\n", db.url())).unwrap();
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let guard = Command::new(env!("CARGO_BIN_EXE_grid-scada-guard"))
         .arg("--policy")
         .arg(dir.join("guard.toml"))
@@ -232,6 +237,7 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
         .arg("--database-url-file")
         .arg(dir.join("url"))
         .args(["--log-format", "json", "--status-every-ms", "200"])
+        .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
         .env_remove("DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -259,6 +265,29 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     assert!(started.elapsed() < Duration::from_secs(2));
     // Nothing at all: cut off after the 600 ms idle timeout.
     assert!(ended_within(connect(), Duration::from_secs(3)));
+    // The operational endpoints count both.
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", metrics_port)).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    let metrics = get("/metrics");
+    assert!(
+        metrics.contains("grid_guard_connections 2\n")
+            && metrics.contains("grid_guard_timeouts 2\n"),
+        "{metrics}"
+    );
+    let health = get("/health");
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""),
+        "{health}"
+    );
     Command::new("kill")
         .args(["-TERM", &guard.id().to_string()])
         .status()

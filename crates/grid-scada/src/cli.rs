@@ -132,3 +132,13 @@ pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle
     metrics::set_global_recorder(recorder).ok()?;
     Some(handle)
 }
+
+/// A status line's `name=value` pairs as Prometheus samples named `{prefix}_{name}`
+/// (untyped: counters and gauges alike), for programs whose counters are a status line.
+pub fn prometheus_from_line(prefix: &str, line: &str) -> String {
+    line.split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(_, v)| v.parse::<f64>().is_ok())
+        .map(|(k, v)| format!("# TYPE {prefix}_{k} untyped\n{prefix}_{k} {v}\n"))
+        .collect()
+}

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use grid_scada::cli::{
-    LogFormat, database_url, init_logging, print_status, read_file, stop_signal,
+    LogFormat, database_url, init_logging, print_status, prometheus_from_line, read_file,
+    serve_operational, stop_signal,
 };
 use grid_scada::security::{self as events, EventCounters};
 use grid_scada_guard::policy::GuardPolicy;
@@ -39,6 +40,9 @@ struct Args {
     /// Log lines as readable text or JSON (filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
+    /// Serve /metrics (Prometheus) and /health on this address.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[tokio::main]
@@ -60,6 +64,33 @@ async fn main() -> anyhow::Result<()> {
     for (device, addr) in &running.listening {
         tracing::info!(device, %addr, "guarding");
     }
+    let endpoints = match args.metrics_listen {
+        Some(addr) => {
+            let (c, e) = (counters.clone(), event_counters.clone());
+            let (hc, he) = (counters.clone(), event_counters.clone());
+            Some(
+                serve_operational(
+                    addr,
+                    move || {
+                        prometheus_from_line("grid_guard", &c.line())
+                            + &prometheus_from_line("grid_guard_events", &e.line())
+                    },
+                    move || {
+                        // Unhealthy once a security event was lost (queue or spool full).
+                        let lost = he.lost.load(std::sync::atomic::Ordering::Relaxed);
+                        let body = serde_json::json!({
+                            "status": if lost == 0 { "ok" } else { "degraded" },
+                            "counters": hc.line(),
+                            "events": he.line(),
+                        });
+                        (lost == 0, body)
+                    },
+                )
+                .await?,
+            )
+        }
+        None => None,
+    };
     let status = {
         let (c, e) = (counters.clone(), event_counters.clone());
         print_status(args.status_every_ms, move || {
@@ -70,6 +101,9 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("stopping");
     running.stop().await;
     status.abort();
+    if let Some(e) = endpoints {
+        e.abort();
+    }
     // The proxy's sinks are gone: the writer records (or spools) what it holds and ends.
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     println!("stopped {} {}", counters.line(), event_counters.line());

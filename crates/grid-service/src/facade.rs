@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::PgConnection;
-use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics};
+use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics, Sensor};
 use grid_store::PgStore;
 use grid_timescale::ingest::{IngestOptions, IngestReport, Ingester, Reading};
 use grid_timescale::query::{Latest, Scope, Series, SeriesTarget, SourcePreference};
@@ -146,10 +146,24 @@ impl Sentinel {
 
     /// A page of the active alerts, worst first.
     pub async fn open_alerts(&self, page: PageRequest) -> ServiceResult<Page<Alert>> {
+        self.paged(page, grid_store::alerts::open_page).await
+    }
+
+    /// A page of the sensors, by tag.
+    pub async fn sensors(&self, page: PageRequest) -> ServiceResult<Page<Sensor>> {
+        self.paged(page, grid_store::sensors::list_page).await
+    }
+
+    /// One page through a `(conn, offset, limit)` query: one item more than asked tells
+    /// whether another page follows.
+    async fn paged<T: Send + 'static>(
+        &self,
+        page: PageRequest,
+        query: fn(&mut PgConnection, i64, i64) -> grid_store::StoreResult<Vec<T>>,
+    ) -> ServiceResult<Page<T>> {
         let limit = page.limit.clamp(1, 1000);
         self.interact(move |c| {
-            let mut items =
-                grid_store::alerts::open_page(c, i64::from(page.offset), i64::from(limit) + 1)?;
+            let mut items = query(c, i64::from(page.offset), i64::from(limit) + 1)?;
             let more = items.len() > limit as usize;
             items.truncate(limit as usize);
             Ok(Page {

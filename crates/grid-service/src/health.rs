@@ -8,6 +8,11 @@ use serde::Serialize;
 
 use crate::error::ServiceResult;
 
+/// Seconds since the rollups were last refreshed, as of the last health check (gauge).
+pub const ROLLUP_LAG_SECONDS: &str = "grid_rollup_lag_seconds";
+/// Invalidated hours waiting for a refresh, as of the last health check (gauge).
+pub const HOURS_WAITING_REFRESH: &str = "grid_rollup_hours_waiting_refresh";
+
 /// The answer of [`health`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Health {
@@ -68,6 +73,12 @@ pub fn health(conn: &mut PgConnection, now: DateTime<Utc>) -> ServiceResult<Heal
         Err(_) => None,
     };
     let refreshed_at = figures.as_ref().and_then(|f| f.refreshed_at);
+    if let Some(t) = refreshed_at {
+        metrics::gauge!(ROLLUP_LAG_SECONDS).set((now - t).num_milliseconds() as f64 / 1000.0);
+    }
+    if let Some(f) = &figures {
+        metrics::gauge!(HOURS_WAITING_REFRESH).set(f.waiting as f64);
+    }
     Ok(Health {
         status: if figures.is_some() { "ok" } else { "degraded" },
         server_mode: mode.to_string(),

@@ -7,6 +7,7 @@
 //! | `GET /latest?zone=nairobi` | the latest reading of each sensor (of a zone) |
 //! | `GET /series?sensor=UUID&from=…&to=…&width_s=3600` | a series |
 //! | `GET /alerts?offset=0&limit=100` | a page of the active alerts |
+//! | `GET /sensors?offset=0&limit=100` | a page of the sensors |
 //! | `POST /alerts/{id}/acknowledge` `{"by": "…", "notes": "…"}` | the alert after the step |
 //! | `GET /statistics/{date}` | the stored daily statistics of a local date |
 //!
@@ -38,6 +39,7 @@ pub fn router(sentinel: Sentinel) -> Router {
         .route("/latest", get(latest))
         .route("/series", get(series))
         .route("/alerts", get(alerts))
+        .route("/sensors", get(sensors))
         .route("/alerts/{id}/acknowledge", post(acknowledge))
         .route("/statistics/{date}", get(statistics))
         .with_state(sentinel)
@@ -119,6 +121,11 @@ async fn series(State(s): State<Sentinel>, Query(q): Query<SeriesQuery>) -> Resp
 async fn alerts(State(s): State<Sentinel>, Query(page): Query<PageRequest>) -> Response {
     let started = Instant::now();
     counted("alerts", started, s.open_alerts(page).await)
+}
+
+async fn sensors(State(s): State<Sentinel>, Query(page): Query<PageRequest>) -> Response {
+    let started = Instant::now();
+    counted("sensors", started, s.sensors(page).await)
 }
 
 #[derive(Deserialize)]

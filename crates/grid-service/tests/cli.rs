@@ -331,3 +331,42 @@ fn serve_answers_health_and_metrics_until_stopped() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn demo_runs_a_day_through_every_crate() {
+    let db = TestDb::new(&EMPTY);
+    let svg = std::env::temp_dir().join(format!("gs-cli-demo-{}.svg", db.name()));
+    let out = ok(&sentinel(
+        Some(&db.url()),
+        &[
+            "demo",
+            "--date",
+            "2026-03-10",
+            "--no-progress",
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("Migrations applied now: 12"), "{out}");
+    assert!(out.contains("Done in"), "{out}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        picture.starts_with("<svg") || picture.starts_with("<?xml"),
+        "{}",
+        &picture[..80]
+    );
+    // A second run on the same database refuses to mix two grids unless forced.
+    let o = sentinel(
+        Some(&db.url()),
+        &[
+            "demo",
+            "--date",
+            "2026-03-10",
+            "--no-progress",
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+    );
+    fails(&o, 1, "pass --force to seed anyway");
+    let _ = std::fs::remove_file(svg);
+}

@@ -194,6 +194,21 @@ async fn concurrent_requests_are_served_while_an_ingest_runs() {
     .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(json(&body)["retryable"], false);
+    // Pages of the sensors: two, two, then the last one.
+    let (_, body) = request(addr, "GET", "/sensors?limit=2", "").await;
+    let first = json(&body);
+    assert_eq!(
+        (
+            first["items"].as_array().unwrap().len(),
+            first["next_offset"].as_u64()
+        ),
+        (2, Some(2))
+    );
+    let (_, body) = request(addr, "GET", "/sensors?offset=4&limit=2", "").await;
+    let last = json(&body);
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert!(last["next_offset"].is_null());
+    assert_eq!(last["items"][0]["tag"], "SVC-A-4");
     let (status, body) = request(addr, "GET", "/statistics/2026-11-01", "").await;
     assert_eq!((status, json(&body).as_array().unwrap().len()), (200, 0));
 

@@ -252,6 +252,19 @@ pub fn list(conn: &mut PgConnection) -> StoreResult<Vec<Sensor>> {
         .collect())
 }
 
+/// One page of the sensors by tag: at most `limit` after skipping `offset`.
+pub fn list_page(conn: &mut PgConnection, offset: i64, limit: i64) -> StoreResult<Vec<Sensor>> {
+    Ok(grid_sensors::table
+        .order(grid_sensors::sensor_id)
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(SensorRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// Sensors not retired (`inactive`) whose next calibration is due at or before `at`, the most
 /// overdue first. A sensor with no calibration date set is not reported (unknown, not due).
 pub fn due_for_calibration(conn: &mut PgConnection, at: DateTime<Utc>) -> StoreResult<Vec<Sensor>> {

@@ -12,7 +12,9 @@ use crate::error::{AccessError, AccessResult};
 pub const DEFAULT_PREFIX: &str = "grid_";
 
 /// What a role is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs migrations, setup, refresh, retention and compression; may create in `public`.

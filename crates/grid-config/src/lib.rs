@@ -3,11 +3,14 @@
 //! One configuration for every program: a TOML file, then the environment over it, then
 //! validated. Each setting has one place here; the crates below take their parts.
 
+pub mod logging;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use grid_access::{Role, RoleNames};
+pub use grid_access::Role;
+use grid_access::RoleNames;
 use grid_secrets::DatabaseUrl;
 use grid_store::SessionLimits;
 use grid_timescale::{OperatingLimits, PhysicalBounds, ServerMode};
@@ -43,7 +46,7 @@ pub struct DatabaseConfig {
     /// How long to wait for a pooled connection, seconds.
     pub connect_timeout_s: u64,
     /// The grid-access role this program runs as (sets its session limits).
-    pub role: Option<RoleName>,
+    pub role: Option<Role>,
     /// `statement_timeout`, seconds (overrides the role's).
     pub statement_timeout_s: Option<u64>,
     /// `idle_in_transaction_session_timeout`, seconds (overrides the role's).
@@ -59,38 +62,6 @@ impl Default for DatabaseConfig {
             role: None,
             statement_timeout_s: None,
             idle_in_transaction_timeout_s: None,
-        }
-    }
-}
-
-/// A grid-access role by name, as the file and the environment spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleName {
-    /// [`Role::Owner`].
-    Owner,
-    /// [`Role::Writer`].
-    Writer,
-    /// [`Role::Poller`].
-    Poller,
-    /// [`Role::Analyst`].
-    Analyst,
-    /// [`Role::Reader`].
-    Reader,
-    /// [`Role::Regional`].
-    Regional,
-}
-
-impl RoleName {
-    /// The role.
-    pub fn role(self) -> Role {
-        match self {
-            RoleName::Owner => Role::Owner,
-            RoleName::Writer => Role::Writer,
-            RoleName::Poller => Role::Poller,
-            RoleName::Analyst => Role::Analyst,
-            RoleName::Reader => Role::Reader,
-            RoleName::Regional => Role::Regional,
         }
     }
 }
@@ -285,7 +256,7 @@ impl SentinelConfig {
         let mut limits = self
             .database
             .role
-            .map(|r| r.role().session_limits())
+            .map(Role::session_limits)
             .unwrap_or_default();
         if let Some(s) = self.database.statement_timeout_s {
             limits.statement_timeout = Some(Duration::from_secs(s));

@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
     sentinel
         .database
         .role
-        .get_or_insert(grid_config::RoleName::Poller);
+        .get_or_insert(grid_config::Role::Poller);
     let url = match database_url(args.database_url, args.database_url_file) {
         Ok(url) => url,
         // Neither flag nor DATABASE_URL: the configuration's url_file.

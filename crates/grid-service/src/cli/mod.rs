@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::SentinelConfig;
 use crate::error::ServiceError;
+pub use grid_config::logging::{LogFormat, init_logging};
 
 /// SmartGrid Sentinel: the grid's readings, rollups, statistics and health.
 #[derive(Debug, Parser)]
@@ -30,15 +31,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Human,
-    /// One JSON object per line.
-    Json,
 }
 
 /// How a result is printed.
@@ -137,19 +129,6 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
-}
-
-/// Installs the tracing subscriber: `RUST_LOG` filters (default `info`), to standard error.
-pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
 }
 
 /// Runs the command line of `args` (the program name first).

@@ -53,7 +53,23 @@ pub(crate) fn record_path(base: &Path) -> PathBuf {
     state.join("clusters").join(name)
 }
 
+/// A free loopback port for a server, below the kernel's ephemeral range where one is
+/// known: a cluster stopped for an outage test keeps its port, and a port the kernel hands
+/// to another test's `bind(0)` meanwhile would keep it from starting again.
 pub(crate) fn free_loopback_port() -> anyhow::Result<u16> {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(0);
+    if ephemeral_low > 12_000 {
+        let (low, span) = (ephemeral_low - 11_000, 10_000u32);
+        for _ in 0..50 {
+            let pick = low + (uuid::Uuid::new_v4().as_u128() % u128::from(span)) as u16;
+            if TcpListener::bind(("127.0.0.1", pick)).is_ok() {
+                return Ok(pick);
+            }
+        }
+    }
     let listener = TcpListener::bind("127.0.0.1:0").context("probing for a free port")?;
     Ok(listener.local_addr()?.port())
 }

@@ -226,19 +226,24 @@ fn main() -> anyhow::Result<()> {
         .buckets
         .len())
     })?;
-    let hourly = |c: &mut PgConnection, relation: &str| -> anyhow::Result<Vec<f64>> {
-        Ok(diesel::sql_query(format!(
-            "SELECT avg_value AS avg FROM {relation}
-              WHERE sensor_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket"
-        ))
-        .bind::<diesel::sql_types::Uuid, _>(one)
-        .bind::<diesel::sql_types::Timestamptz, _>(from)
-        .bind::<diesel::sql_types::Timestamptz, _>(to)
-        .load::<Bucket>(c)?
-        .into_iter()
-        .map(|b| b.avg)
-        .collect())
+    // One sensor's hourly averages over the two days, by the query of `sql` on `relation`.
+    let averages = |c: &mut PgConnection, sql: &str, relation: &str| -> anyhow::Result<Vec<f64>> {
+        Ok(diesel::sql_query(sql.replace("{relation}", relation))
+            .bind::<diesel::sql_types::Uuid, _>(one)
+            .bind::<diesel::sql_types::Timestamptz, _>(from)
+            .bind::<diesel::sql_types::Timestamptz, _>(to)
+            .load::<Bucket>(c)?
+            .into_iter()
+            .map(|b| b.avg)
+            .collect())
     };
+    const HOURLY: &str = "SELECT avg_value AS avg FROM {relation}
+        WHERE sensor_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket";
+    const RAW: &str = "SELECT avg(value) AS avg FROM {relation}
+        WHERE sensor_id = $1 AND \"timestamp\" >= $2 AND \"timestamp\" < $3
+        GROUP BY date_trunc('hour', \"timestamp\") ORDER BY date_trunc('hour', \"timestamp\")";
+    let hourly = |c: &mut PgConnection, relation: &str| averages(c, HOURLY, relation);
+    let raw = |c: &mut PgConnection, relation: &str| averages(c, RAW, relation);
     let (s_table, n3) = timed(21, || hourly(reader, "sensor_readings_hourly"))?;
     let (s_zone, n4) = timed(21, || hourly(zone, "grid_zone_readings_hourly"))?;
     anyhow::ensure!(
@@ -247,20 +252,6 @@ fn main() -> anyhow::Result<()> {
         n3.len()
     );
     anyhow::ensure!(n3 == n4, "the zone view answers as the rollup does");
-    let raw = |c: &mut PgConnection, relation: &str| -> anyhow::Result<Vec<f64>> {
-        Ok(diesel::sql_query(format!(
-            "SELECT avg(value) AS avg FROM {relation}
-              WHERE sensor_id = $1 AND \"timestamp\" >= $2 AND \"timestamp\" < $3
-              GROUP BY date_trunc('hour', \"timestamp\") ORDER BY date_trunc('hour', \"timestamp\")"
-        ))
-        .bind::<diesel::sql_types::Uuid, _>(one)
-        .bind::<diesel::sql_types::Timestamptz, _>(from)
-        .bind::<diesel::sql_types::Timestamptz, _>(to)
-        .load::<Bucket>(c)?
-        .into_iter()
-        .map(|b| b.avg)
-        .collect())
-    };
     let (r_table, m1) = timed(21, || raw(reader, "sensor_readings"))?;
     let (r_zone, m2) = timed(21, || raw(zone, "grid_zone_readings"))?;
     anyhow::ensure!(

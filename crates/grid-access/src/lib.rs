@@ -128,6 +128,8 @@ fn grant_all(
         if !present.iter().any(|p| p == grant.relation) {
             continue;
         }
+        // The relation's sequences, looked up once for every role that inserts.
+        let sequences = sequences_of(conn, grant.relation)?;
         let mut sql = String::new();
         for role in Role::ALL {
             let privileges = grants::privileges(grant, role, kind);
@@ -140,10 +142,10 @@ fn grant_all(
                 q(role)
             ));
             if role == Role::Owner || privileges.contains("INSERT") {
-                for seq in sequences_of(conn, grant.relation)? {
+                for seq in &sequences {
                     sql.push_str(&format!(
                         "GRANT USAGE ON SEQUENCE {} TO {};\n",
-                        quoted(&seq),
+                        quoted(seq),
                         q(role)
                     ));
                 }

@@ -10,7 +10,7 @@ use grid_testdb::BenchDatabase;
 pub fn demo_day(name: &str) -> anyhow::Result<(BenchDatabase, PgConnection, DemoSummary)> {
     let db = BenchDatabase::create(name)?;
     let mut conn = db.conn()?;
-    grid_demo::prepare(&mut conn)?;
+    grid_demo::prepare(&mut conn, &Default::default())?;
     let svg = std::env::temp_dir().join(format!("{name}.svg"));
     let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).context("a date")?;
     let demo = grid_demo::run(
@@ -18,8 +18,7 @@ pub fn demo_day(name: &str) -> anyhow::Result<(BenchDatabase, PgConnection, Demo
         &grid_demo::DemoOptions {
             date: Some(date),
             svg_path: svg.clone(),
-            force: false,
-            progress: false,
+            ..Default::default()
         },
     )?;
     let _ = std::fs::remove_file(svg);

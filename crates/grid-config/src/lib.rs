@@ -11,6 +11,9 @@ use std::time::Duration;
 
 pub use grid_access::Role;
 use grid_access::RoleNames;
+use grid_analytics::alerting::policy::ThresholdPolicy;
+use grid_detect::AlertPolicy;
+use grid_health::ThermalAlarmConfig;
 use grid_secrets::DatabaseUrl;
 use grid_store::SessionLimits;
 use grid_timescale::{OperatingLimits, PhysicalBounds, ServerMode};
@@ -28,6 +31,9 @@ pub struct SentinelConfig {
     pub ingest: IngestConfig,
     /// Operating limits (voltage bands per level, frequency, temperatures…).
     pub limits: OperatingLimits,
+    /// The alarm settings: deadbands and delays of threshold alarms, the anomaly alerts'
+    /// hygiene, thermal alarms.
+    pub alarms: AlarmsConfig,
     /// The HTTP endpoints of `sentinel serve`.
     pub http: HttpConfig,
     /// The database URL, from the environment or `url_file` (never serialised).
@@ -111,6 +117,20 @@ impl Default for IngestConfig {
             physical_bounds: PhysicalBounds::default(),
         }
     }
+}
+
+/// The alarm settings; each part is owned by the crate whose alarms it tunes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlarmsConfig {
+    /// Threshold alarms on the operating limits (grid-analytics' alerting rule): per
+    /// quantity a deadband and on/off delays (ISA-18.2 / IEC 62682).
+    pub threshold: ThresholdPolicy,
+    /// The anomaly engine's alerts (grid-detect): least severity, least readings, storms.
+    pub anomaly: AlertPolicy,
+    /// Thermal alarms of the transformer assessment (grid-health): loading category
+    /// (C57.91 Table 7 / IEC 60076-7 Table 3), delays, deadband.
+    pub thermal: ThermalAlarmConfig,
 }
 
 /// The HTTP endpoints.
@@ -232,6 +252,15 @@ impl SentinelConfig {
         if self.ingest.batch_size == 0 || self.ingest.batch_size > 1_000_000 {
             return Err(bad("ingest.batch_size", "must be 1 to 1,000,000"));
         }
+        let part = |section: &str, r: Result<(), String>| {
+            r.map_err(|e| match e.split_once(": ") {
+                Some((field, why)) => bad(&format!("alarms.{section}.{field}"), why),
+                None => bad(&format!("alarms.{section}"), e),
+            })
+        };
+        part("threshold", self.alarms.threshold.validate())?;
+        part("anomaly", self.alarms.anomaly.validate())?;
+        part("thermal", self.alarms.thermal.validate())?;
         Ok(())
     }
 

@@ -114,3 +114,87 @@ listen = "127.0.0.1:9999"
         "postgres://svc:filepass@db/grid"
     );
 }
+
+#[test]
+fn alarm_settings_reach_each_crates_own_policy() {
+    let f = file(
+        r#"
+[alarms.threshold.frequency]
+deadband = 0.1
+on_delay_s = 30
+off_delay_s = 120
+
+[alarms.anomaly]
+min_severity = "critical"
+storm_window_s = 300
+
+[alarms.thermal]
+category = "long_time_emergency"
+deadband_k = 3.0
+"#,
+    );
+    let c = SentinelConfig::load_with(Some(&f.0), env(&[])).unwrap();
+    let a = &c.alarms;
+    // The quantity named is replaced whole; the others keep their defaults.
+    let rule = a
+        .threshold
+        .rule_for(
+            grid_model::SensorType::Frequency,
+            grid_timescale::Band::new(49.5, 50.5),
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(rule.deadband, 0.1);
+    assert_eq!(rule.on_delay, chrono::Duration::seconds(30));
+    assert_eq!(rule.off_delay, chrono::Duration::seconds(120));
+    let voltage = a
+        .threshold
+        .tuning(grid_model::SensorType::Voltage, 66.0)
+        .unwrap();
+    assert!((voltage.deadband - 0.66).abs() < 1e-12, "1 % of 66 kV");
+    assert_eq!(a.anomaly.min_severity, grid_model::AlertSeverity::Critical);
+    assert_eq!(a.anomaly.storm_window, chrono::Duration::minutes(5));
+    assert_eq!(a.anomaly.min_readings, 5, "unnamed: the default");
+    assert_eq!(
+        a.thermal.category,
+        grid_thermal::LoadingCategory::LongTimeEmergency
+    );
+    assert_eq!(
+        (a.thermal.deadband_k, a.thermal.on_delay.num_seconds()),
+        (3.0, 60)
+    );
+
+    // Each bad alarm setting is named by its key.
+    for (text, key) in [
+        (
+            "[alarms.threshold.voltage]\ndeadband = -1.0\non_delay_s = 10\noff_delay_s = 60\n",
+            "alarms.threshold.voltage.deadband",
+        ),
+        (
+            "[alarms.threshold.voltage]\ndeadband = 1.0\n",
+            "missing field `on_delay_s`",
+        ),
+        (
+            "[alarms.anomaly]\nmin_readings = 0\n",
+            "alarms.anomaly.min_readings",
+        ),
+        (
+            "[alarms.anomaly]\nstorm_sensors = 1\n",
+            "alarms.anomaly.storm_sensors",
+        ),
+        ("[alarms.anomaly]\nstorm_window_s = -5\n", "storm_window_s"),
+        (
+            "[alarms.thermal]\ndeadband_k = 80.0\n",
+            "alarms.thermal.deadband_k",
+        ),
+        (
+            "[alarms.thermal]\ncategory = \"extreme\"\n",
+            "unknown variant `extreme`",
+        ),
+        ("[alarms]\nsirens = true\n", "unknown field `sirens`"),
+    ] {
+        let f = file(text);
+        let e = SentinelConfig::load_with(Some(&f.0), env(&[])).unwrap_err();
+        assert!(e.to_string().contains(key), "{key}: {e}");
+    }
+}

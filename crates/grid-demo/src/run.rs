@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use grid_analytics::alerting::{AlertEvent, Detector, policy};
 use grid_analytics::compute::{AnalyticsConfig, compute_days, day_bounds, zone_load_curves};
-use grid_detect::{AlertPolicy, OnlineDetector};
+use grid_detect::OnlineDetector;
 use grid_health::{HealthConfig, assess_day};
 use grid_model::*;
+use grid_timescale::TimescaleConfig;
 use grid_timescale::ingest::{IngestOptions, Ingester, StreamReport, TimePolicy};
-use grid_timescale::{OperatingLimits, TimescaleConfig};
 
 use crate::alarms::{raise_alerts, raise_outages};
 pub use crate::error::DemoError;
@@ -57,7 +57,14 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         + detected.anomaly_alerts;
 
     let statistics = compute_days(conn, &cfg, date, date, day_end + Duration::hours(1))?;
-    let thermal = assess_day(conn, date, &HealthConfig::default())?;
+    let thermal = assess_day(
+        conn,
+        date,
+        &HealthConfig {
+            alarms: opts.thermal.clone(),
+            ..HealthConfig::default()
+        },
+    )?;
     let alerts_raised = alerts_raised
         + thermal
             .ranked()
@@ -113,14 +120,16 @@ fn ingest_and_detect(
     (day_start, day_end): (DateTime<Utc>, DateTime<Utc>),
     opts: &DemoOptions,
 ) -> Result<(StreamReport, Detected), DemoError> {
-    let limits = OperatingLimits::default();
+    let limits = &opts.limits;
     let mut detectors: Vec<Option<Detector>> = grid
         .sensors
         .iter()
         .map(|s| {
             let kv = (s.sensor.sensor_type == SensorType::Voltage).then_some(s.nominal);
             let band = limits.band_for(s.sensor.sensor_type, kv, None);
-            policy::rule_for(s.sensor.sensor_type, band, s.nominal).map(Detector::new)
+            opts.threshold
+                .rule_for(s.sensor.sensor_type, band, s.nominal)
+                .map(Detector::new)
         })
         .collect();
     let mut fired = Vec::new();
@@ -167,7 +176,7 @@ fn ingest_and_detect(
         }
     });
     grid_detect::train(conn, &quiet_days_before(grid, day_start, zone, QUIET_DAYS))?;
-    let mut engine = OnlineDetector::load(conn, AlertPolicy::default())?;
+    let mut engine = OnlineDetector::load(conn, opts.anomaly)?;
     let ingest = ing
         .ingest_stream_scored(conn, stream, 50_000, &mut engine, |p| {
             bar.set_position(p.position)
@@ -196,9 +205,13 @@ fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     b
 }
 
-/// Prepares a database for the demo: migrations and the time-series setup.
-pub fn prepare(conn: &mut PgConnection) -> Result<Vec<String>, DemoError> {
+/// Prepares a database for the demo: migrations and the time-series setup (`config`'s time
+/// zone seeds a first setup only).
+pub fn prepare(
+    conn: &mut PgConnection,
+    config: &TimescaleConfig,
+) -> Result<Vec<String>, DemoError> {
     let applied = grid_store::migrations::run_pending(conn)?;
-    grid_timescale::setup(conn, &TimescaleConfig::default())?;
+    grid_timescale::setup(conn, config)?;
     Ok(applied)
 }

@@ -3,15 +3,19 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use grid_health::DayAssessment;
+use grid_analytics::alerting::policy::ThresholdPolicy;
+use grid_detect::AlertPolicy;
+use grid_health::{DayAssessment, ThermalAlarmConfig};
 use grid_model::DailyStatistics;
-use grid_timescale::LocalZone;
 use grid_timescale::ingest::StreamReport;
+use grid_timescale::{LocalZone, OperatingLimits};
 
 use crate::grid::DemoGrid;
 use crate::simulate::Event;
 
-/// How to run the demo.
+/// How to run the demo: the day, the picture, and the settings an operator configures
+/// (grid-config's `limits` and `alarms`), which the demo's alarms and assessments use as a
+/// control room would.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     /// The local day to simulate (default: yesterday in the database's time zone).
@@ -22,6 +26,29 @@ pub struct DemoOptions {
     pub force: bool,
     /// Show a progress bar while ingesting.
     pub progress: bool,
+    /// Operating limits: out of range at ingest, and the threshold alarms' bands.
+    pub limits: OperatingLimits,
+    /// Deadbands and delays of the threshold alarms.
+    pub threshold: ThresholdPolicy,
+    /// The alarm hygiene of the anomaly engine's alerts.
+    pub anomaly: AlertPolicy,
+    /// The thermal assessment's alarms (loading category, delays, deadband).
+    pub thermal: ThermalAlarmConfig,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            date: None,
+            svg_path: PathBuf::from("target/sentinel-load-by-zone.svg"),
+            force: false,
+            progress: false,
+            limits: OperatingLimits::default(),
+            threshold: ThresholdPolicy::default(),
+            anomaly: AlertPolicy::default(),
+            thermal: ThermalAlarmConfig::default(),
+        }
+    }
 }
 
 /// What the demo did.

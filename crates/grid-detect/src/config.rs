@@ -4,6 +4,7 @@
 use chrono::Duration;
 use grid_anomaly::Config;
 use grid_model::{AlertSeverity, SensorType};
+use serde::{Deserialize, Serialize};
 
 /// The largest change per second each quantity can physically make, where one is known
 /// (`None`: it can step, e.g. load or voltage on switching).
@@ -38,8 +39,10 @@ pub fn engine_config(kind: SensorType) -> Config {
 }
 
 /// The alarm hygiene of anomaly alerts (ISA-18.2 / IEC 62682 practice: an on-delay, one
-/// alert per condition, floods collapsed).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// alert per condition, floods collapsed). In a file (grid-config's `alarms.anomaly`):
+/// `min_severity`, `min_readings`, `storm_sensors`, `storm_window_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlertPolicy {
     /// Episodes below this severity raise no alert (they stay in `anomaly_detections` for
     /// investigation).
@@ -50,8 +53,25 @@ pub struct AlertPolicy {
     /// This many sensors of one substation with episodes starting within
     /// [`AlertPolicy::storm_window`] are a storm: one substation alert instead of one each.
     pub storm_sensors: usize,
-    /// See [`AlertPolicy::storm_sensors`].
+    /// See [`AlertPolicy::storm_sensors`] (`storm_window_s` in a file).
+    #[serde(rename = "storm_window_s", with = "grid_model::serde_seconds")]
     pub storm_window: Duration,
+}
+
+impl AlertPolicy {
+    /// Checks the settings; names the one that cannot work.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.min_readings == 0 {
+            return Err("min_readings: must be at least 1".into());
+        }
+        if self.storm_sensors < 2 {
+            return Err(format!(
+                "storm_sensors: {} cannot make a storm of several sensors (at least 2)",
+                self.storm_sensors
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for AlertPolicy {

@@ -55,8 +55,11 @@ pub fn default_ambient(zone: GridZone) -> AmbientProfile {
     AmbientProfile { min_c, max_c }
 }
 
-/// When thermal alarms are raised.
+/// When thermal alarms are raised. In a file (grid-config's `alarms.thermal`): `category`
+/// (`normal`, `planned_beyond_nameplate`, `long_time_emergency`, `short_time_emergency`),
+/// `on_delay_s`, `off_delay_s`, `deadband_k`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ThermalAlarmConfig {
     /// The loading category whose limits alarm (the table is the model's standard:
     /// C57.91 Table 7 or IEC 60076-7 Table 3). Default: normal loading (120 °C hot-spot,
@@ -64,13 +67,28 @@ pub struct ThermalAlarmConfig {
     pub category: LoadingCategory,
     /// How long past the limit before raising (ISA-18.2 / EEMUA 191 starting point for
     /// temperatures: 60 s).
+    #[serde(rename = "on_delay_s", with = "grid_model::serde_seconds")]
     pub on_delay: Duration,
     /// How long back under the limit (by the deadband) before clearing (the same starting
     /// point: 60 s).
+    #[serde(rename = "off_delay_s", with = "grid_model::serde_seconds")]
     pub off_delay: Duration,
     /// How far back under the limit a temperature must come to clear, K (the same guides'
     /// 1 % of range: 2 K on a 0–200 °C range).
     pub deadband_k: f64,
+}
+
+impl ThermalAlarmConfig {
+    /// Checks the settings; names the one that cannot work.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.deadband_k.is_finite() || !(0.0..=50.0).contains(&self.deadband_k) {
+            return Err(format!(
+                "deadband_k: {} is not between 0 and 50 K",
+                self.deadband_k
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ThermalAlarmConfig {

@@ -10,6 +10,7 @@ pub mod outage;
 pub mod security;
 pub mod sensor;
 pub mod sensor_metadata;
+pub mod serde_seconds;
 pub mod statistics;
 pub mod substation;
 pub mod thermal;

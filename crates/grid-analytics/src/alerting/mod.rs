@@ -16,7 +16,7 @@
 //!
 //! Events are emitted when the delays confirm them, but stamped with the condition's own
 //! edges: a raise with the instant the condition began, a clear with the instant the value
-//! came back. Defaults per quantity are in [`policy`].
+//! came back. Defaults per quantity, and the configurable policy, are in [`policy`].
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -229,7 +229,9 @@ mod tests {
 
     /// The default frequency rule on the 49.5–50.5 Hz band.
     fn frequency() -> ThresholdRule {
-        policy::rule_for(SensorType::Frequency, Band::new(49.5, 50.5), 0.0).unwrap()
+        policy::ThresholdPolicy::default()
+            .rule_for(SensorType::Frequency, Band::new(49.5, 50.5), 0.0)
+            .unwrap()
     }
 
     fn immediate() -> ThresholdRule {

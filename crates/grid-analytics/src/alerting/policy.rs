@@ -14,51 +14,115 @@
 //! Frequency and voltage raise fast (a system disturbance needs the operator now; the
 //! on-delay only skips a lone sample); the 60 s off-delay outlasts a return of up to a minute
 //! (a 40 s oscillation across the limit is one alarm). Other types raise no threshold alarm.
+//! [`ThresholdPolicy`] holds these defaults; a configuration may replace any quantity's.
 
 use chrono::Duration;
 use grid_model::{AlertKind, AlertSeverity, SensorType};
 use grid_timescale::Band;
+use serde::{Deserialize, Serialize};
 
 use super::{Condition, ThresholdRule};
 
 /// Deadband and delays of one quantity.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tuning {
-    /// Deadband in the value's unit.
+    /// Deadband in the value's unit (in [`ThresholdPolicy::voltage`]: percent of the nominal
+    /// voltage).
     pub deadband: f64,
-    /// On-delay.
+    /// On-delay (`on_delay_s` in a file).
+    #[serde(rename = "on_delay_s", with = "grid_model::serde_seconds")]
     pub on_delay: Duration,
-    /// Off-delay.
+    /// Off-delay (`off_delay_s` in a file).
+    #[serde(rename = "off_delay_s", with = "grid_model::serde_seconds")]
     pub off_delay: Duration,
 }
 
-/// The default tuning of a sensor of `kind` (`nominal_kv` for voltage's deadband); `None`
-/// for types that raise no threshold alarm.
-pub fn tuning(kind: SensorType, nominal_kv: f64) -> Option<Tuning> {
-    let (deadband, on, off) = match kind {
-        SensorType::Voltage => (0.01 * nominal_kv, 10, 60),
-        SensorType::Frequency => (0.05, 5, 60),
-        SensorType::TransformerOil | SensorType::Temperature => (2.0, 60, 60),
-        _ => return None,
-    };
-    Some(Tuning {
-        deadband,
-        on_delay: Duration::seconds(on),
-        off_delay: Duration::seconds(off),
-    })
+impl Tuning {
+    fn new(deadband: f64, on_s: i64, off_s: i64) -> Tuning {
+        Tuning {
+            deadband,
+            on_delay: Duration::seconds(on_s),
+            off_delay: Duration::seconds(off_s),
+        }
+    }
 }
 
-/// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
-/// (voltage), with the default [`tuning`]; `None` for types that raise no threshold alarm.
-pub fn rule_for(kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
-    let t = tuning(kind, nominal_kv)?;
-    Some(ThresholdRule {
-        min: band.min,
-        max: band.max,
-        deadband: t.deadband,
-        on_delay: t.on_delay,
-        off_delay: t.off_delay,
-    })
+/// The alarm policy of threshold alarms: one [`Tuning`] per quantity that alarms. The
+/// defaults are the table above; a configuration (grid-config's `alarms.threshold`) may
+/// replace any quantity's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThresholdPolicy {
+    /// Voltage; its deadband in percent of the nominal voltage.
+    pub voltage: Tuning,
+    /// Frequency; deadband in Hz.
+    pub frequency: Tuning,
+    /// Oil and winding temperatures; deadband in °C.
+    pub temperature: Tuning,
+}
+
+impl Default for ThresholdPolicy {
+    fn default() -> Self {
+        ThresholdPolicy {
+            voltage: Tuning::new(1.0, 10, 60),
+            frequency: Tuning::new(0.05, 5, 60),
+            temperature: Tuning::new(2.0, 60, 60),
+        }
+    }
+}
+
+impl ThresholdPolicy {
+    /// The tuning of a sensor of `kind` in the value's unit (`nominal_kv` turns voltage's
+    /// percentage into kV); `None` for types that raise no threshold alarm.
+    pub fn tuning(&self, kind: SensorType, nominal_kv: f64) -> Option<Tuning> {
+        match kind {
+            SensorType::Voltage => Some(Tuning {
+                deadband: self.voltage.deadband / 100.0 * nominal_kv,
+                ..self.voltage
+            }),
+            SensorType::Frequency => Some(self.frequency),
+            SensorType::TransformerOil | SensorType::Temperature => Some(self.temperature),
+            _ => None,
+        }
+    }
+
+    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
+    /// (voltage); `None` for types that raise no threshold alarm.
+    pub fn rule_for(&self, kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
+        let t = self.tuning(kind, nominal_kv)?;
+        Some(ThresholdRule {
+            min: band.min,
+            max: band.max,
+            deadband: t.deadband,
+            on_delay: t.on_delay,
+            off_delay: t.off_delay,
+        })
+    }
+
+    /// Checks every tuning: a deadband finite and not negative (a negative one would clear
+    /// an alarm still past its limit); names the quantity and what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, t) in [
+            ("voltage", self.voltage),
+            ("frequency", self.frequency),
+            ("temperature", self.temperature),
+        ] {
+            if !t.deadband.is_finite() || t.deadband < 0.0 {
+                return Err(format!(
+                    "{name}.deadband: {} is not a finite value of at least 0",
+                    t.deadband
+                ));
+            }
+        }
+        if self.voltage.deadband >= 50.0 {
+            return Err(format!(
+                "voltage.deadband: {} % of nominal is wider than any voltage band",
+                self.voltage.deadband
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The kind of alert a crossing on a sensor of `kind` raises.
@@ -87,5 +151,34 @@ pub fn severity(kind: &AlertKind, value: f64, nominal_kv: f64) -> AlertSeverity 
             AlertSeverity::Critical
         }
         _ => AlertSeverity::Warning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voltage_deadband_is_a_share_of_nominal_and_others_have_none() {
+        let p = ThresholdPolicy::default();
+        let t = p.tuning(SensorType::Voltage, 132.0).unwrap();
+        assert!((t.deadband - 1.32).abs() < 1e-12);
+        assert_eq!(t.on_delay, Duration::seconds(10));
+        assert_eq!(p.tuning(SensorType::Current, 132.0), None);
+        let r = p
+            .rule_for(SensorType::TransformerOil, Band::new(0.0, 105.0), 0.0)
+            .unwrap();
+        assert_eq!((r.max, r.deadband), (Some(105.0), 2.0));
+    }
+
+    #[test]
+    fn a_negative_or_absurd_deadband_is_refused_by_name() {
+        let mut p = ThresholdPolicy::default();
+        assert_eq!(p.validate(), Ok(()));
+        p.frequency.deadband = -0.1;
+        assert!(p.validate().unwrap_err().starts_with("frequency.deadband"));
+        p.frequency.deadband = 0.05;
+        p.voltage.deadband = 60.0;
+        assert!(p.validate().unwrap_err().starts_with("voltage.deadband"));
     }
 }

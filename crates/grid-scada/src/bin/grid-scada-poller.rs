@@ -53,7 +53,8 @@ struct Args {
     /// How often the status line is printed, milliseconds.
     #[arg(long, default_value_t = 1000)]
     status_every_ms: u64,
-    /// Score every reading with the anomaly engine before it is stored.
+    /// Score every reading with the anomaly engine before it is stored (its alerts by the
+    /// configuration's alarms.anomaly).
     #[arg(long)]
     anomaly_detection: bool,
     /// Log lines as readable text or JSON (filter with RUST_LOG).
@@ -94,9 +95,7 @@ async fn main() -> anyhow::Result<()> {
         spool_dir: args.spool,
         spool_max_bytes: args.spool_max_bytes,
         limits: sentinel.limits.clone(),
-        anomaly_detection: args
-            .anomaly_detection
-            .then(grid_detect::AlertPolicy::default),
+        anomaly_detection: args.anomaly_detection.then_some(sentinel.alarms.anomaly),
         session_limits: sentinel.session_limits(),
     };
     tracing::info!(

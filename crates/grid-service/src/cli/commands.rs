@@ -76,6 +76,10 @@ pub(super) fn run(command: &Command, config: &SentinelConfig) -> anyhow::Result<
             zone,
             format,
         } => super::demo::report(conn, (*from, *to), *zone, *format)?,
+        Command::Detect { from, to, format } => {
+            super::engines::detect(conn, config, (*from, *to), *format)?
+        }
+        Command::Thermal { day, format } => super::engines::thermal(conn, config, *day, *format)?,
         Command::Export {
             sensor,
             from,

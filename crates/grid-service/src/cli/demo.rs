@@ -13,17 +13,29 @@ use grid_model::GridZone;
 use super::Format;
 use crate::config::SentinelConfig;
 
-/// The sentinel demo, on `DATABASE_URL` or a throwaway server.
+/// The sentinel demo, on the configured database or a throwaway server, with the
+/// configuration's operating limits, alarm settings and time zone seed.
 pub(super) fn run(
+    config: &SentinelConfig,
     date: Option<NaiveDate>,
     svg: &Path,
     force: bool,
     progress: bool,
 ) -> anyhow::Result<()> {
-    let (_cluster, url) = grid_testdb::database_url_or_throwaway()?;
+    let (_cluster, url) = match config.database_url() {
+        Ok(url) => {
+            println!(
+                "Using the configured database ({})",
+                grid_secrets::redact(url.expose())
+            );
+            (None, url.expose().to_owned())
+        }
+        Err(_) => grid_testdb::database_url_or_throwaway()?,
+    };
     let mut conn = grid_store::establish(&url)
         .with_context(|| format!("connecting to {}", grid_secrets::redact(&url)))?;
-    let applied = grid_demo::prepare(&mut conn).context("migrating and setting up")?;
+    let applied =
+        grid_demo::prepare(&mut conn, &config.timescale()).context("migrating and setting up")?;
     println!("Migrations applied now: {}", applied.len());
     if let Some(dir) = svg.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -36,6 +48,10 @@ pub(super) fn run(
             svg_path: svg.to_owned(),
             force,
             progress,
+            limits: config.limits.clone(),
+            threshold: config.alarms.threshold,
+            anomaly: config.alarms.anomaly,
+            thermal: config.alarms.thermal.clone(),
         },
     )?;
     println!("\n{}", summary.report);

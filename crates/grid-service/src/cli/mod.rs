@@ -7,6 +7,7 @@
 
 mod commands;
 mod demo;
+mod engines;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,6 +88,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Run the anomaly engine over stored local days (alarms.anomaly: which episodes alert);
+    /// resumable: each sensor goes on from where its stored state stopped.
+    Detect {
+        /// First local day.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last local day (inclusive).
+        #[arg(long)]
+        to: NaiveDate,
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Assess every transformer's thermal ageing for a local day (IEEE C57.91; alarms by
+    /// alarms.thermal), riskiest first.
+    Thermal {
+        /// The local day.
+        #[arg(long)]
+        day: NaiveDate,
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Write a sensor's series, or a local day's readings, as CSV to standard output.
     Export {
         /// The sensor's tag (a series); without it, every reading of --day.
@@ -113,8 +137,9 @@ pub enum Command {
     },
     /// Serve /health, /metrics and the JSON API on http.listen until stopped.
     Serve,
-    /// The sentinel demo: a simulated day of a Kenyan grid through every crate (a throwaway
-    /// server when DATABASE_URL is unset).
+    /// The sentinel demo: a simulated day of a Kenyan grid through every crate, with the
+    /// configuration's limits and alarm settings (a throwaway server when no database URL is
+    /// configured).
     Demo {
         /// The local day to simulate (default: yesterday).
         #[arg(long)]
@@ -145,18 +170,18 @@ where
         }
     };
     init_logging(cli.log_format);
-    let outcome = match &cli.command {
-        // The demo starts its own server when none is configured.
-        Command::Demo {
-            date,
-            svg,
-            force,
-            no_progress,
-        } => demo::run(*date, svg, *force, !*no_progress),
-        command => SentinelConfig::load(cli.config.as_deref())
-            .map_err(anyhow::Error::from)
-            .and_then(|config| commands::run(command, &config)),
-    };
+    let outcome = SentinelConfig::load(cli.config.as_deref())
+        .map_err(anyhow::Error::from)
+        .and_then(|config| match &cli.command {
+            // The demo starts its own server when none is configured.
+            Command::Demo {
+                date,
+                svg,
+                force,
+                no_progress,
+            } => demo::run(&config, *date, svg, *force, !*no_progress),
+            command => commands::run(command, &config),
+        });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -90,6 +90,7 @@ read = [{{ table = "holding", from = 0, to = 99 }}]
     let spool = std::env::temp_dir().join(format!("gs-bench-guard-{}", std::process::id()));
     let (sink, _writer) = security::start(
         "postgres://unused".into(),
+        Default::default(),
         spool.clone(),
         chrono::Duration::minutes(10),
         Arc::new(security::EventCounters::default()),

@@ -43,6 +43,7 @@ fn events_wait_on_disk_while_the_database_is_away() {
     let counters = Arc::new(EventCounters::default());
     let (sink, writer) = events::start(
         url.clone(),
+        Default::default(),
         spool.clone(),
         chrono::Duration::minutes(10),
         counters.clone(),
@@ -144,6 +145,7 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     let spool = std::env::temp_dir().join(format!("gs-guard-odd-{}", std::process::id()));
     let (sink, writer) = events::start(
         db.url(),
+        Default::default(),
         spool.clone(),
         chrono::Duration::minutes(10),
         Arc::new(EventCounters::default()),
@@ -187,7 +189,8 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
 }
 
 /// Idle clients and clients that start a frame without finishing it are cut off, and the
-/// binary runs from its command line (policy file, URL from a file, JSON logs).
+/// binary runs from its command line (policy file, SmartGrid Sentinel's configuration naming
+/// the URL's file, JSON logs): a refused write is recorded through that URL.
 #[test]
 fn slow_and_idle_clients_are_cut_off_by_the_binary() {
     use std::io::{Read, Write};
@@ -224,6 +227,14 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     )
     .unwrap();
     std::fs::write(dir.join("url"), format!("{}\n", db.url())).unwrap();
+    std::fs::write(
+        dir.join("sentinel.toml"),
+        format!(
+            "[database]\nurl_file = {:?}\nrole = \"poller\"\n",
+            dir.join("url").display().to_string()
+        ),
+    )
+    .unwrap();
     let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -234,8 +245,8 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
         .arg(dir.join("guard.toml"))
         .arg("--spool")
         .arg(dir.join("spool"))
-        .arg("--database-url-file")
-        .arg(dir.join("url"))
+        .arg("--sentinel-config")
+        .arg(dir.join("sentinel.toml"))
         .args(["--log-format", "json", "--status-every-ms", "200"])
         .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
         .env_remove("DATABASE_URL")
@@ -265,6 +276,16 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     assert!(started.elapsed() < Duration::from_secs(2));
     // Nothing at all: cut off after the 600 ms idle timeout.
     assert!(ended_within(connect(), Duration::from_secs(3)));
+    // A write the policy does not allow: refused with Modbus exception 1 (illegal function)
+    // and recorded as a security event.
+    let mut writer = connect();
+    writer
+        .write_all(&[0, 7, 0, 0, 0, 6, 1, 6, 0, 0, 0, 1])
+        .unwrap();
+    let mut reply = [0u8; 9];
+    writer.read_exact(&mut reply).unwrap();
+    assert_eq!((reply[7], reply[8]), (0x86, 1), "{reply:?}");
+    drop(writer);
     // The operational endpoints count both.
     let get = |path: &str| {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", metrics_port)).unwrap();
@@ -279,7 +300,7 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     };
     let metrics = get("/metrics");
     assert!(
-        metrics.contains("grid_guard_connections 2\n")
+        metrics.contains("grid_guard_connections 3\n")
             && metrics.contains("grid_guard_timeouts 2\n"),
         "{metrics}"
     );
@@ -300,7 +321,7 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     assert!(out.status.success(), "{stderr}");
     assert!(
         stdout.contains(
-            "stopped connections=2 unknown_clients=0 forwarded=0 refused=0 bad_frames=0 timeouts=2"
+            "stopped connections=3 unknown_clients=0 forwarded=0 refused=1 bad_frames=0 timeouts=2"
         ),
         "{stdout}"
     );
@@ -311,6 +332,13 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
         "{stderr}"
     );
     assert!(!stderr.contains(&db.url()));
+    // The writer flushed before the guard ended: the refusal is in the database.
+    use diesel::prelude::*;
+    let recorded: i64 = grid_store::schema::cyber_security_events::table
+        .count()
+        .get_result(&mut db.conn())
+        .unwrap();
+    assert!(recorded >= 1, "no security event recorded");
     drop(device);
     let _ = std::fs::remove_dir_all(dir);
 }

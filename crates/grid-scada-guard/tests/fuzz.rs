@@ -191,6 +191,7 @@ async fn twenty_thousand_frames_through_the_live_guard() {
     let _ = std::fs::remove_dir_all(&spool);
     let (sink, writer) = events::start(
         db.url(),
+        Default::default(),
         spool.clone(),
         chrono::Duration::minutes(10),
         Arc::new(EventCounters::default()),

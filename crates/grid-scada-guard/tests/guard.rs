@@ -56,6 +56,7 @@ async fn start_guard(db: &TestDb, sim: &Sim, spool: &std::path::Path) -> Guard {
     let counters = Arc::new(GuardCounters::default());
     let (sink, writer) = events::start(
         db.url(),
+        Default::default(),
         spool.to_owned(),
         chrono::Duration::minutes(10),
         Arc::new(EventCounters::default()),

@@ -37,6 +37,27 @@ pub fn database_url(cli: Option<String>, file: Option<PathBuf>) -> anyhow::Resul
         .context("no database: set DATABASE_URL, or pass --database-url-file FILE")
 }
 
+/// SmartGrid Sentinel's configuration for a SCADA program (`--sentinel-config`, the
+/// environment over it) and its database URL: the flags or `DATABASE_URL` first (see
+/// [`database_url`]), else the configuration's `database.url_file`. The program runs as
+/// `role` (grid-access's; its session limits) unless the configuration names another.
+pub fn sentinel_config(
+    file: Option<&std::path::Path>,
+    role: grid_config::Role,
+    (url_flag, url_file): (Option<String>, Option<PathBuf>),
+) -> anyhow::Result<(grid_config::SentinelConfig, String)> {
+    let mut config = grid_config::SentinelConfig::load(file)?;
+    config.database.role.get_or_insert(role);
+    let url = match database_url(url_flag, url_file) {
+        Ok(url) => url,
+        Err(e) => match config.database_url() {
+            Ok(u) => u.expose().to_owned(),
+            Err(_) => return Err(e),
+        },
+    };
+    Ok((config, url))
+}
+
 /// Waits for Ctrl-C or SIGTERM: how a SCADA binary is asked to stop.
 pub async fn stop_signal() -> std::io::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -112,9 +112,10 @@ impl EventSink {
 pub const QUEUE: usize = 100_000;
 
 /// Starts the writer thread; it ends when every sink is dropped, after writing (or
-/// spooling) what it holds.
+/// spooling) what it holds. Its connection carries `limits` (the program's role's).
 pub fn start(
     database_url: String,
+    limits: grid_store::SessionLimits,
     spool_dir: PathBuf,
     fold_window: chrono::Duration,
     counters: Arc<EventCounters>,
@@ -125,14 +126,22 @@ pub fn start(
         .name("security-events".into())
         .spawn({
             let counters = counters.clone();
-            move || writer(rx, &database_url, &spool_dir, fold_window, &counters)
+            move || {
+                writer(
+                    rx,
+                    (&database_url, limits),
+                    &spool_dir,
+                    fold_window,
+                    &counters,
+                )
+            }
         })?;
     Ok((EventSink { tx, counters }, handle))
 }
 
 fn writer(
     rx: mpsc::Receiver<Emit>,
-    url: &str,
+    (url, limits): (&str, grid_store::SessionLimits),
     spool: &Path,
     window: chrono::Duration,
     counters: &EventCounters,
@@ -156,7 +165,7 @@ fn writer(
         let due = closed || failed_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
         if due && (!pending.is_empty() || waiting) {
             if conn.is_none() {
-                conn = grid_store::establish(url)
+                conn = grid_store::establish_with(url, limits)
                     .map_err(|e| tracing::warn!(error = %e, "events: database unreachable"))
                     .ok();
             }

@@ -1,6 +1,9 @@
 //! `grid-scada-guard`: the Modbus TCP policy proxy. `grid-scada-guard --help` lists the
-//! options. Security events go to the database (`DATABASE_URL` or `--database-url-file`),
-//! spooled under `--spool` while it is away; logs to stderr (`RUST_LOG`, `--log-format`).
+//! options. Security events go to the database (`DATABASE_URL`, `--database-url-file` or
+//! the `--sentinel-config` configuration's `database.url_file`), as grid-access's poller role
+//! (the role that records security events; its session limits) unless the configuration
+//! names another, spooled under `--spool` while the database is away; logs to stderr
+//! (`RUST_LOG`, `--log-format`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use grid_scada::cli::{
-    LogFormat, database_url, init_logging, print_status, prometheus_from_line, read_file,
+    LogFormat, init_logging, print_status, prometheus_from_line, read_file, sentinel_config,
     serve_operational, stop_signal,
 };
 use grid_scada::security::{self as events, EventCounters};
@@ -43,20 +46,34 @@ struct Args {
     /// Serve /metrics (Prometheus) and /health on this address.
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<std::net::SocketAddr>,
+    /// SmartGrid Sentinel's configuration (grid-config: the database URL's file, the role and
+    /// its session limits); the environment overrides it.
+    #[arg(long, value_name = "FILE", env = "SENTINEL_CONFIG")]
+    sentinel_config: Option<PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
-    let url = database_url(args.database_url, args.database_url_file)?;
+    let (sentinel, url) = sentinel_config(
+        args.sentinel_config.as_deref(),
+        grid_config::Role::Poller,
+        (args.database_url, args.database_url_file),
+    )?;
     let text = read_file(&args.policy)?;
     let policy =
         GuardPolicy::from_toml(&text).with_context(|| format!("{}", args.policy.display()))?;
     let fold = chrono::Duration::seconds(policy.guard.fold_window_s as i64);
     let event_counters = Arc::new(EventCounters::default());
-    let (sink, writer) = events::start(url, args.spool.clone(), fold, event_counters.clone())
-        .with_context(|| format!("spool {}", args.spool.display()))?;
+    let (sink, writer) = events::start(
+        url,
+        sentinel.session_limits(),
+        args.spool.clone(),
+        fold,
+        event_counters.clone(),
+    )
+    .with_context(|| format!("spool {}", args.spool.display()))?;
     let counters = Arc::new(GuardCounters::default());
     let running = proxy::start(policy, sink, counters.clone())
         .await

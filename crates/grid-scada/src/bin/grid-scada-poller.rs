@@ -23,7 +23,7 @@ use anyhow::Context;
 use clap::Parser;
 use grid_scada::ScadaConfig;
 use grid_scada::cli::{
-    LogFormat, database_url, init_logging, install_metrics, print_status, read_file,
+    LogFormat, init_logging, install_metrics, print_status, read_file, sentinel_config,
     serve_operational, stop_signal,
 };
 use grid_scada::runtime::{Counters, PollerOptions, run};
@@ -73,20 +73,12 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
-    let mut sentinel = grid_config::SentinelConfig::load(args.sentinel_config.as_deref())?;
     // The poller runs as grid-access's poller role unless the configuration says otherwise.
-    sentinel
-        .database
-        .role
-        .get_or_insert(grid_config::Role::Poller);
-    let url = match database_url(args.database_url, args.database_url_file) {
-        Ok(url) => url,
-        // Neither flag nor DATABASE_URL: the configuration's url_file.
-        Err(e) => match sentinel.database_url() {
-            Ok(u) => u.expose().to_owned(),
-            Err(_) => return Err(e),
-        },
-    };
+    let (sentinel, url) = sentinel_config(
+        args.sentinel_config.as_deref(),
+        grid_config::Role::Poller,
+        (args.database_url, args.database_url_file),
+    )?;
     let text = read_file(&args.config)?;
     let config =
         ScadaConfig::from_toml(&text).with_context(|| format!("{}", args.config.display()))?;

@@ -160,6 +160,7 @@ pub async fn run(
     // that worked refused): recorded as the guard's events are, spooled beside the readings.
     let (security, security_writer) = security::start(
         opts.database_url.clone(),
+        opts.session_limits,
         opts.spool_dir.join("security"),
         chrono::Duration::minutes(10),
         Arc::new(security::EventCounters::default()),

@@ -143,6 +143,19 @@ fn history_start(year_start: NaiveDate) -> NaiveDate {
 
 /// Reliability of a zone (or the grid, `None`) over `[from, to]`, with thresholds per
 /// reporting year.
+///
+/// ```no_run
+/// # fn demo(conn: &mut diesel::PgConnection) -> grid_analytics::AnalyticsResult<()> {
+/// use chrono::NaiveDate;
+/// use grid_analytics::period::{ReportingYear, period_report};
+/// use grid_model::GridZone;
+///
+/// let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+/// // The daily statistics of the period must be computed first (`compute::compute_days`).
+/// let r = period_report(conn, Some(GridZone::Nairobi), (day(1), day(30)), ReportingYear::default())?;
+/// println!("{}", serde_json::to_string_pretty(&r).unwrap());
+/// # Ok(()) }
+/// ```
 pub fn period_report(
     conn: &mut PgConnection,
     zone: Option<GridZone>,

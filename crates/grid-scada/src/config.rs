@@ -269,6 +269,26 @@ impl ConfigError {
 
 impl ScadaConfig {
     /// Parses and validates a TOML configuration.
+    ///
+    /// ```
+    /// use grid_scada::config::ScadaConfig;
+    ///
+    /// let good = r#"
+    /// [[device]]
+    /// name = "rtu-nrb-emb"
+    /// address = "10.20.0.15:502"
+    /// [[device.point]]
+    /// tag = "NRB-EMB-V-BUS"
+    /// register = "holding"
+    /// address = 0
+    /// type = "f32"
+    /// "#;
+    /// let config = ScadaConfig::from_toml(good).unwrap();
+    /// assert_eq!(config.devices[0].points.len(), 1);
+    /// // A point type no decoder knows is refused, naming it.
+    /// let bad = good.replace("\"f32\"", "\"f128\"");
+    /// assert!(ScadaConfig::from_toml(&bad).unwrap_err().to_string().contains("f128"));
+    /// ```
     pub fn from_toml(text: &str) -> Result<ScadaConfig, ConfigError> {
         let config: ScadaConfig =
             toml::from_str(text).map_err(|e| ConfigError::syntax(text, &e))?;

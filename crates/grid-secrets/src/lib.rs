@@ -142,6 +142,14 @@ pub fn passwords_of(conninfo: &str) -> Vec<String> {
 
 /// The connection string with every password replaced by [`HIDDEN`] (any form; text that is
 /// not a connection string comes back as it was).
+///
+/// ```
+/// let shown = grid_secrets::redact("postgres://svc:s3cret@db:5432/grid");
+/// assert!(!shown.contains("s3cret") && shown.contains(grid_secrets::HIDDEN));
+/// let kv = grid_secrets::redact("host=db password='s3 cret' dbname=grid");
+/// assert!(!kv.contains("s3"));
+/// assert_eq!(grid_secrets::redact("not a connection string"), "not a connection string");
+/// ```
 pub fn redact(conninfo: &str) -> String {
     let mut s = conninfo.to_owned();
     let mut sp = spans(conninfo);
@@ -183,6 +191,12 @@ pub fn scrub(text: &str, conninfo: &str) -> String {
 
 /// A database URL (or key=value connection string) whose `Debug` and `Display` hide its
 /// password; [`DatabaseUrl::expose`] gives the real one to the code that connects.
+///
+/// ```
+/// let url = grid_secrets::DatabaseUrl::new("postgres://svc:s3cret@db/grid");
+/// assert!(!format!("{url} {url:?}").contains("s3cret"));
+/// assert!(url.expose().contains("s3cret") && url.has_password());
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
 

@@ -414,6 +414,21 @@ pub fn history(conn: &mut PgConnection, alert_id: Uuid) -> StoreResult<Vec<Alert
 
 repository! {
     /// Alerts, on a pool or a caller's connection.
+    ///
+    /// ```no_run
+    /// # fn demo(store: &mut grid_store::PgStore, substation: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
+    /// use grid_model::{AlertAction, AlertDraft, AlertKind, AlertSeverity, AlertTransition, NewAlert};
+    /// use grid_store::AlertRepository;
+    ///
+    /// let mut draft = AlertDraft::new(AlertKind::VoltageLow, AlertSeverity::Critical, "NRB-EMB bus low");
+    /// draft.substation_id = Some(substation);
+    /// let alert = store.raise_alert(&NewAlert::new(draft)?)?;
+    /// // An operator takes it; a step the lifecycle does not allow is a typed error.
+    /// let step = AlertTransition::now(AlertAction::Acknowledge, "operator-1").with_note("crew sent");
+    /// let acknowledged = store.transition_alert(alert.id, &step)?;
+    /// println!("{:?}: {} steps", acknowledged.status, store.alert_history(alert.id)?.len());
+    /// # Ok(()) }
+    /// ```
     pub trait AlertRepository {
         /// See [`raise`].
         fn raise_alert(&mut self, alert: &NewAlert) -> StoreResult<Alert> => raise;

@@ -66,6 +66,22 @@ pub fn pending(conn: &mut PgConnection) -> Result<Vec<String>, MigrationError> {
 
 /// Applies every pending migration; returns the versions applied now. Runs no DDL when
 /// nothing is pending (see the module docs).
+///
+/// ```no_run
+/// # fn demo(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// use grid_store::migrations::{MigrationError, run_pending};
+///
+/// let mut conn = grid_store::establish(url)?;
+/// match run_pending(&mut conn) {
+///     Ok(applied) => println!("applied now: {applied:?}"),
+///     // A restricted role meets a pending migration: say who must run it.
+///     Err(MigrationError::PermissionDenied { pending, role, needed, .. }) => {
+///         eprintln!("{role} cannot apply {pending:?}: {needed}")
+///     }
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(()) }
+/// ```
 pub fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, MigrationError> {
     let waiting = pending(conn)?;
     if waiting.is_empty() {

@@ -51,6 +51,13 @@ pub const REFRESH_CHUNK: i64 = 5000;
 
 /// Brings the rollups up to date with every reading ingested so far (see the module docs).
 /// Fails only when the database cannot be used at all; a failing hour is set aside.
+///
+/// ```no_run
+/// # fn demo(conn: &mut diesel::PgConnection) -> grid_timescale::TsResult<()> {
+/// let r = grid_timescale::refresh(conn)?;
+/// println!("hours {} days {}; set aside now {:?}", r.hours, r.days, r.set_aside);
+/// # Ok(()) }
+/// ```
 pub fn refresh(conn: &mut PgConnection) -> TsResult<RefreshReport> {
     let span = tracing::info_span!(
         "refresh",

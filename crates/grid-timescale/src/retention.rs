@@ -62,6 +62,15 @@ pub struct RetentionReport {
 pub const MIN_KEEP_WITH_CONTINUOUS_AGGREGATES: i64 = 8;
 
 /// Drops raw readings older than `keep` before `now` (see the module docs).
+///
+/// ```no_run
+/// # fn demo(conn: &mut diesel::PgConnection) -> grid_timescale::TsResult<()> {
+/// use chrono::{Duration, Utc};
+///
+/// let r = grid_timescale::retention::apply_retention(conn, Duration::days(400), Utc::now())?;
+/// println!("before {} removed by {:?}: {}", r.horizon, r.method, r.removed);
+/// # Ok(()) }
+/// ```
 pub fn apply_retention(
     conn: &mut PgConnection,
     keep: Duration,

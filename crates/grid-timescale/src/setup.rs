@@ -78,6 +78,18 @@ struct ExistsRow {
 
 /// Sets up everything this crate needs, applying only what the ledger lacks. Safe to run at
 /// every start and from several processes at once.
+///
+/// ```no_run
+/// # fn demo(conn: &mut diesel::PgConnection) -> grid_timescale::TsResult<()> {
+/// use grid_timescale::{ServerMode, TimescaleConfig, setup};
+///
+/// let report = setup(conn, &TimescaleConfig::default())?;
+/// println!("applied now: {:?}; server: {}", report.applied, report.capabilities);
+/// if report.capabilities.mode != ServerMode::Community {
+///     // Rollups are tables kept by `refresh`; retention deletes instead of dropping chunks.
+/// }
+/// # Ok(()) }
+/// ```
 pub fn setup(conn: &mut PgConnection, config: &TimescaleConfig) -> TsResult<SetupReport> {
     let _span = tracing::info_span!("setup", time_zone = %config.time_zone).entered();
     check_time_zone(conn, &config.time_zone)?;

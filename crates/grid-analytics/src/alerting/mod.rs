@@ -104,6 +104,29 @@ enum State {
 }
 
 /// Applies a [`ThresholdRule`] to one sensor's readings in time order.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use grid_analytics::alerting::{AlertEvent, Detector, policy::ThresholdPolicy};
+/// use grid_model::SensorType;
+/// use grid_timescale::Band;
+///
+/// // Frequency on 49.5–50.5 Hz with the default tuning: 0.05 Hz deadband, 5 s on, 60 s off.
+/// let rule = ThresholdPolicy::default()
+///     .rule_for(SensorType::Frequency, Band::new(49.5, 50.5), 0.0)
+///     .unwrap();
+/// let mut d = Detector::new(rule);
+/// let t0 = Utc.with_ymd_and_hms(2026, 3, 10, 18, 31, 0).unwrap();
+/// let at = |s: i64| t0 + Duration::seconds(s);
+/// assert_eq!(d.observe(at(0), 49.40), None, "pending: the on-delay has not passed");
+/// let raised = d.observe(at(10), 49.30);
+/// assert!(matches!(raised, Some(AlertEvent::Raise { value, at: began, .. })
+///     if value == 49.30 && began == t0));
+/// // Back, but only inside the band by the deadband and for the off-delay, clears.
+/// assert_eq!(d.observe(at(20), 49.52), None, "in the deadband");
+/// assert_eq!(d.observe(at(30), 50.00), None, "back, off-delay running");
+/// assert!(matches!(d.observe(at(95), 50.00), Some(AlertEvent::Clear { .. })));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Detector {
     rule: ThresholdRule,

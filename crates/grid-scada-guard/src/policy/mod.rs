@@ -311,6 +311,27 @@ pub struct GuardPolicy {
 
 impl GuardPolicy {
     /// Parses and validates a policy.
+    ///
+    /// ```
+    /// use grid_scada_guard::policy::GuardPolicy;
+    ///
+    /// let text = r#"
+    /// [[device]]
+    /// name = "rtu-nrb-emb"
+    /// listen = "127.0.0.1:1502"
+    /// upstream = "10.20.0.15:502"
+    /// [[device.client]]
+    /// name = "scada-poller"
+    /// addresses = ["10.1.0.5"]
+    /// functions = [3]
+    /// read = [{ table = "holding", from = 0, to = 99 }]
+    /// "#;
+    /// let policy = GuardPolicy::from_toml(text).unwrap();
+    /// assert_eq!(policy.devices[0].clients[0].name, "scada-poller");
+    /// // An address that is not one is refused, naming it.
+    /// let bad = text.replace("10.1.0.5", "10.1.0.500");
+    /// assert!(GuardPolicy::from_toml(&bad).unwrap_err().to_string().contains("10.1.0.500"));
+    /// ```
     pub fn from_toml(text: &str) -> Result<GuardPolicy, ConfigError> {
         let mut p: GuardPolicy = toml::from_str(text).map_err(|e| ConfigError::syntax(text, &e))?;
         p.validate()?;

@@ -157,6 +157,12 @@ pub enum Command {
 }
 
 /// Runs the command line of `args` (the program name first).
+///
+/// ```no_run
+/// // What the `sentinel` binary does; a program of one's own may run a command the same way.
+/// let code = grid_service::cli::run(["sentinel", "health", "--format", "json"]);
+/// # let _ = code;
+/// ```
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

@@ -302,6 +302,21 @@ impl Ingester {
     /// Ingests one batch atomically with `scorer` scoring its readings first: each stored
     /// reading carries its score (`anomaly_score`, and `is_anomaly` from 0.5 up), and what
     /// the scorer persists commits with the batch or not at all.
+    ///
+    /// ```no_run
+    /// # use grid_timescale::ingest::{Reading, Scorer};
+    /// # fn demo(conn: &mut diesel::PgConnection, batch: Vec<Reading>, engine: &mut dyn Scorer)
+    /// #     -> grid_timescale::TsResult<()> {
+    /// use grid_timescale::OperatingLimits;
+    /// use grid_timescale::ingest::{IngestOptions, Ingester};
+    ///
+    /// // `engine`: e.g. grid-detect's `OnlineDetector`, whose episodes, marks and alerts
+    /// // commit with the batch.
+    /// let mut ingester = Ingester::new(conn, OperatingLimits::default(), IngestOptions::default())?;
+    /// let report = ingester.ingest_batch_scored(conn, batch, engine)?;
+    /// println!("{} stored, {} refused", report.inserted, report.rejected);
+    /// # Ok(()) }
+    /// ```
     pub fn ingest_batch_scored<I>(
         &mut self,
         conn: &mut PgConnection,

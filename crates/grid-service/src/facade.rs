@@ -52,6 +52,29 @@ pub struct Page<T> {
 pub struct Sentinel {
     store: PgStore,
     config: Arc<SentinelConfig>,
+    ingesters: Arc<IdleIngesters>,
+}
+
+/// Ingesters kept between [`Sentinel::ingest`] calls, so a service ingesting batch by batch
+/// loads the sensor table once, not per batch: each is taken by one call at a time, checked
+/// for a changed sensor table ([`Ingester::reload_if_changed`]) and put back after a batch
+/// that committed (one that failed drops its ingester). At most the pool's size are kept.
+#[derive(Debug, Default)]
+struct IdleIngesters(std::sync::Mutex<Vec<Ingester>>);
+
+impl IdleIngesters {
+    fn take(&self, options: &IngestOptions) -> Option<Ingester> {
+        let mut idle = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let i = idle.iter().position(|i| i.options() == options)?;
+        Some(idle.swap_remove(i))
+    }
+
+    fn put(&self, ingester: Ingester, max: usize) {
+        let mut idle = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < max {
+            idle.push(ingester);
+        }
+    }
 }
 
 impl Sentinel {
@@ -65,7 +88,14 @@ impl Sentinel {
         let (store, report) = tokio::task::spawn_blocking(move || bootstrap(&c))
             .await
             .map_err(|e| ServiceError::Task(e.to_string()))??;
-        Ok((Sentinel { store, config }, report))
+        Ok((
+            Sentinel {
+                store,
+                config,
+                ingesters: Default::default(),
+            },
+            report,
+        ))
     }
 
     /// A facade over an existing pool.
@@ -73,6 +103,7 @@ impl Sentinel {
         Sentinel {
             store,
             config: Arc::new(config),
+            ingesters: Default::default(),
         }
     }
 
@@ -195,7 +226,9 @@ impl Sentinel {
             .await
     }
 
-    /// Ingests one batch atomically with the configured limits and bounds.
+    /// Ingests one batch atomically with the configured limits and bounds. The sensor table
+    /// is loaded once and reloaded when it changes ([`Ingester::reload_if_changed`]), so a sensor added
+    /// before this call is known to it.
     pub async fn ingest(
         &self,
         readings: Vec<Reading>,
@@ -203,13 +236,23 @@ impl Sentinel {
     ) -> ServiceResult<IngestReport> {
         let limits = self.config.limits.clone();
         let bounds = self.config.ingest.physical_bounds.clone();
+        let idle = self.ingesters.clone();
+        let keep = self.config.database.pool_size as usize;
         self.interact(move |c| {
             let options = IngestOptions {
                 physical_bounds: bounds,
                 ..options
             };
-            let mut ingester = Ingester::new(c, limits, options)?;
-            Ok(ingester.ingest_batch(c, readings)?)
+            let mut ingester = match idle.take(&options) {
+                Some(mut i) => {
+                    i.reload_if_changed(c)?;
+                    i
+                }
+                None => Ingester::new(c, limits, options)?,
+            };
+            let report = ingester.ingest_batch(c, readings)?;
+            idle.put(ingester, keep);
+            Ok(report)
         })
         .await
     }

@@ -316,3 +316,32 @@ async fn a_long_query_through_the_facade_never_stalls_the_runtime() {
         "the control lagged only {lag:?}"
     );
 }
+
+/// The facade keeps its ingesters between calls (the sensor table loaded once), yet a sensor
+/// added between two batches is known to the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_ingesters_see_a_sensor_added_between_batches() {
+    let db = TestDb::new(&READY);
+    let first = {
+        let conn = &mut db.conn();
+        let s = substation(conn, "SVC-K", GridZone::Eldoret, 33);
+        sensor(conn, &s, "SVC-K-0", SensorType::Load).id
+    };
+    let config = SentinelConfig::default().with_database_url(db.url());
+    let (sentinel, _) = Sentinel::bootstrap(config).await.unwrap();
+    let r = sentinel
+        .ingest(readings(&[first], 0, 5), replay())
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 5);
+    let added = {
+        let conn = &mut db.conn();
+        let s = grid_store::SubstationRepository::substation_by_code(conn, "SVC-K").unwrap();
+        sensor(conn, &s, "SVC-K-1", SensorType::Load).id
+    };
+    let r = sentinel
+        .ingest(readings(&[first, added], 5, 5), replay())
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected), (10, 0), "{r:?}");
+}

@@ -313,3 +313,53 @@ fn a_stream_is_a_sequence_of_batches_with_a_resumable_position() {
     let r2 = ing.ingest_stream(conn, rest, 1_000, |_| {}).unwrap();
     assert_eq!((r2.report.inserted, r2.report.duplicates), (500, 500));
 }
+
+/// A kept ingester reloads its sensor table only when it changed: a new sensor, a
+/// recalibration, a substation's change, a deleted sensor; a reading's arrival (which moves
+/// `last_reading_at`) is not a change.
+#[test]
+fn a_kept_ingester_reloads_only_what_changed() {
+    let db = ready();
+    let conn = &mut db.conn();
+    let s = substation(conn, "RC-1", GridZone::Kisumu, 33);
+    let a = sensor(conn, &s, "RC-A", SensorType::Load);
+    let day = t(2026, 4, 2, 0, 0);
+    let mut ing = Ingester::new(conn, OperatingLimits::default(), backfill(day, 1)).unwrap();
+    assert!(!ing.reload_if_changed(conn).unwrap(), "nothing changed");
+    ing.ingest_batch(conn, [Reading::new(a.id, day, 5.0)])
+        .unwrap();
+    assert!(
+        !ing.reload_if_changed(conn).unwrap(),
+        "a stored reading is not a change of the sensor table"
+    );
+
+    let b = sensor(conn, &s, "RC-B", SensorType::Load);
+    assert!(ing.reload_if_changed(conn).unwrap(), "a new sensor");
+    let r = ing
+        .ingest_batch(conn, [Reading::new(b.id, day, 7.0)])
+        .unwrap();
+    assert_eq!(r.inserted, 1, "known once reloaded: {r:?}");
+    assert!(!ing.reload_if_changed(conn).unwrap());
+
+    diesel::sql_query("UPDATE grid_sensors SET calibration_scale = 2 WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(b.id)
+        .execute(conn)
+        .unwrap();
+    assert!(ing.reload_if_changed(conn).unwrap(), "a recalibration");
+    assert_eq!(ing.calibration_of(b.id).map(|c| c.scale), Some(2.0));
+
+    diesel::sql_query("UPDATE grid_substations SET voltage_level_kv = 66 WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(s.id)
+        .execute(conn)
+        .unwrap();
+    assert!(
+        ing.reload_if_changed(conn).unwrap(),
+        "a substation's change"
+    );
+
+    let c = sensor(conn, &s, "RC-C", SensorType::Load);
+    assert!(ing.reload_if_changed(conn).unwrap());
+    conn.delete_sensor(c.id).unwrap();
+    assert!(ing.reload_if_changed(conn).unwrap(), "a deleted sensor");
+    assert_eq!(ing.calibration_of(c.id), None);
+}

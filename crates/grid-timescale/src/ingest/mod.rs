@@ -24,8 +24,9 @@
 //! conflicts.
 //!
 //! The sensor table is cached by the [`Ingester`] (refreshed when older than
-//! [`IngestOptions::sensor_cache_ttl`], or on [`Ingester::reload_sensors`]): a sensor added
-//! since is reported as unknown until then.
+//! [`IngestOptions::sensor_cache_ttl`], on [`Ingester::reload_sensors`], or on
+//! [`Ingester::reload_if_changed`] when the sensors, substations or retention horizon changed
+//! since): a sensor added since is reported as unknown until then.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -52,6 +53,7 @@ use crate::limits::OperatingLimits;
 mod copy;
 mod report;
 mod scorer;
+mod stamp;
 mod stream;
 mod validate;
 mod write;
@@ -193,6 +195,7 @@ pub struct Ingester {
     hypertable: bool,
     chunks: KnownChunks,
     loaded_at: Instant,
+    stamp: Option<stamp::SensorStamp>,
 }
 
 impl Ingester {
@@ -214,6 +217,7 @@ impl Ingester {
             hypertable,
             chunks: KnownChunks::new(community),
             loaded_at: Instant::now(),
+            stamp: None,
         };
         me.reload_sensors(conn)?;
         Ok(me)
@@ -236,8 +240,21 @@ impl Ingester {
         self.options.time_policy = policy;
     }
 
+    /// Reloads the sensor cache when the sensors, their substations or the retention horizon
+    /// changed since it was loaded (a few aggregate reads instead of the whole table);
+    /// returns whether it reloaded. For a caller that keeps an ingester between batches.
+    pub fn reload_if_changed(&mut self, conn: &mut PgConnection) -> TsResult<bool> {
+        let now = stamp::SensorStamp::read(conn)?;
+        if self.stamp == Some(now) {
+            return Ok(false);
+        }
+        self.reload_sensors(conn)?;
+        Ok(true)
+    }
+
     /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
+        self.stamp = Some(stamp::SensorStamp::read(conn)?);
         self.horizon = crate::ledger::horizon(conn)?;
         self.frozen_before = crate::ledger::frozen_before(conn)?;
         self.chunks.clear();

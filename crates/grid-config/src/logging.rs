@@ -1,27 +1,5 @@
-//! How every program logs: `tracing` events to stderr through one subscriber, human lines
-//! or JSON, filtered by `RUST_LOG`.
+//! How every program logs: grid-logging's subscriber (human lines or JSON to stderr,
+//! filtered by `RUST_LOG`), named here so that a program reading the configuration finds it
+//! beside it.
 
-/// How log lines are written to stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One readable line per event.
-    #[default]
-    Human,
-    /// One JSON object per event (for a log shipper).
-    Json,
-}
-
-/// Installs the process's log subscriber: `RUST_LOG` filters (default `info`), events go to
-/// stderr. Call once, first thing in `main`.
-pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // A second call (tests that run main twice) keeps the first subscriber.
-    let _ = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
-}
+pub use grid_logging::{LogFormat, init_logging, init_logging_at};

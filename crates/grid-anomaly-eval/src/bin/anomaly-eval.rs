@@ -21,17 +21,15 @@ struct Args {
     /// Which seed sets.
     #[arg(value_enum, default_value_t = Which::All)]
     which: Which,
+    /// Log lines (to stderr) as human text or JSON (filter with RUST_LOG; default warn).
+    #[arg(long, value_enum, default_value_t = grid_logging::LogFormat::Human)]
+    log_format: grid_logging::LogFormat,
 }
 
 fn main() {
-    let which = <Args as clap::Parser>::parse().which;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    let args = <Args as clap::Parser>::parse();
+    grid_logging::init_logging_at(args.log_format, "warn");
+    let which = args.which;
     if which != Which::HeldOut {
         println!(
             "{}",

@@ -97,17 +97,14 @@ struct Args {
     input: Option<std::path::PathBuf>,
     /// The output file (standard output when left out).
     output: Option<std::path::PathBuf>,
+    /// Log lines (to stderr) as human text or JSON (filter with RUST_LOG; default warn).
+    #[arg(long, value_enum, default_value_t = grid_logging::LogFormat::Human)]
+    log_format: grid_logging::LogFormat,
 }
 
 fn main() -> ExitCode {
     let args = <Args as clap::Parser>::parse();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(io::stderr)
-        .try_init();
+    grid_logging::init_logging_at(args.log_format, "warn");
     let args = [args.input, args.output].map(|p| p.map(|p| p.display().to_string()));
     let input: Box<dyn Read> = match &args[0] {
         Some(path) => match File::open(path) {

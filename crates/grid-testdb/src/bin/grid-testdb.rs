@@ -9,14 +9,46 @@
 use std::io::Read;
 
 use anyhow::Context;
+use clap::{Parser, Subcommand};
+use grid_logging::{LogFormat, init_logging};
 use grid_testdb::{
     Cluster, ClusterOptions, Mode, PgInstall, best_local_mode, ensure_mode_available,
 };
 
+/// Throwaway PostgreSQL servers (plain, TimescaleDB Apache or community) for tests and
+/// manual work.
+#[derive(Debug, Parser)]
+#[command(name = "grid-testdb", version)]
+struct Cli {
+    /// Log lines (to stderr) as human text or JSON (filter with RUST_LOG).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The server modes this machine can run, one per line.
+    Modes,
+    /// The TimescaleDB version a mode runs (`-` for plain).
+    Version {
+        /// plain, apache or community.
+        mode: Mode,
+    },
+    /// Start a throwaway cluster, print its URL, pids and directory, and keep it until
+    /// standard input closes or the process is killed.
+    Serve {
+        /// plain, apache or community (default: the best this machine has).
+        mode: Option<Mode>,
+    },
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("modes") => {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Modes => {
             for mode in Mode::ALL {
                 if ensure_mode_available(mode).is_ok() {
                     println!("{mode}");
@@ -24,11 +56,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some("version") => {
-            let mode: Mode = args
-                .get(1)
-                .context("usage: grid-testdb version MODE")?
-                .parse()?;
+        Command::Version { mode } => {
             let install = PgInstall::locate()?;
             println!(
                 "{}",
@@ -38,9 +66,9 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Some("serve") => {
-            let mode = match args.get(1) {
-                Some(m) => m.parse()?,
+        Command::Serve { mode } => {
+            let mode = match mode {
+                Some(m) => m,
                 None => best_local_mode()?,
             };
             let cluster = Cluster::start(&ClusterOptions::for_tests(mode))
@@ -58,8 +86,5 @@ fn main() -> anyhow::Result<()> {
             std::io::stdin().read_to_end(&mut sink)?;
             Ok(())
         }
-        _ => anyhow::bail!(
-            "usage: grid-testdb modes | grid-testdb version MODE | grid-testdb serve [plain|apache|community]"
-        ),
     }
 }

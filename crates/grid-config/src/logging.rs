@@ -2,4 +2,4 @@
 //! filtered by `RUST_LOG`), named here so that a program reading the configuration finds it
 //! beside it.
 
-pub use grid_logging::{LogFormat, init_logging, init_logging_at};
+pub use grid_telemetry::logging::{LogFormat, init_logging, init_logging_at};

@@ -121,16 +121,6 @@ pub async fn serve_operational(
     }))
 }
 
-/// Installs the process's Prometheus recorder (what the crates record through the `metrics`
-/// facade, e.g. grid-timescale's ingest) and returns its handle; `None` when another
-/// recorder came first.
-pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-    let handle = recorder.handle();
-    metrics::set_global_recorder(recorder).ok()?;
-    Some(handle)
-}
-
 /// A status line's `name=value` pairs as Prometheus samples named `{prefix}_{name}`
 /// (untyped: counters and gauges alike), for programs whose counters are a status line.
 pub fn prometheus_from_line(prefix: &str, line: &str) -> String {

@@ -79,10 +79,10 @@ impl IdleIngesters {
 
 impl Sentinel {
     /// Opens the pool and readies the database ([`bootstrap`]) off the runtime threads, and
-    /// installs the metrics recorder ([`crate::metrics::install`]) so that everything from
+    /// installs the metrics recorder ([`grid_telemetry::prometheus::install`]) so that everything from
     /// here on is counted.
     pub async fn bootstrap(config: SentinelConfig) -> ServiceResult<(Sentinel, BootstrapReport)> {
-        crate::metrics::install();
+        grid_telemetry::prometheus::install();
         let config = Arc::new(config);
         let c = config.clone();
         let (store, report) = tokio::task::spawn_blocking(move || bootstrap(&c))

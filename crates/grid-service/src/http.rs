@@ -32,7 +32,7 @@ use crate::facade::{PageRequest, Sentinel};
 
 /// The routes over `sentinel`.
 pub fn router(sentinel: Sentinel) -> Router {
-    crate::metrics::install();
+    grid_telemetry::prometheus::install();
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -83,7 +83,7 @@ async fn health(State(s): State<Sentinel>) -> Response {
 }
 
 async fn metrics() -> String {
-    crate::metrics::render()
+    grid_telemetry::prometheus::render()
 }
 
 #[derive(Deserialize)]

@@ -22,13 +22,13 @@ struct Args {
     #[arg(value_enum, default_value_t = Which::All)]
     which: Which,
     /// Log lines (to stderr) as human text or JSON (filter with RUST_LOG; default warn).
-    #[arg(long, value_enum, default_value_t = grid_logging::LogFormat::Human)]
-    log_format: grid_logging::LogFormat,
+    #[arg(long, value_enum, default_value_t = grid_telemetry::logging::LogFormat::Human)]
+    log_format: grid_telemetry::logging::LogFormat,
 }
 
 fn main() {
     let args = <Args as clap::Parser>::parse();
-    grid_logging::init_logging_at(args.log_format, "warn");
+    grid_telemetry::logging::init_logging_at(args.log_format, "warn");
     let which = args.which;
     if which != Which::HeldOut {
         println!(

@@ -98,13 +98,13 @@ struct Args {
     /// The output file (standard output when left out).
     output: Option<std::path::PathBuf>,
     /// Log lines (to stderr) as human text or JSON (filter with RUST_LOG; default warn).
-    #[arg(long, value_enum, default_value_t = grid_logging::LogFormat::Human)]
-    log_format: grid_logging::LogFormat,
+    #[arg(long, value_enum, default_value_t = grid_telemetry::logging::LogFormat::Human)]
+    log_format: grid_telemetry::logging::LogFormat,
 }
 
 fn main() -> ExitCode {
     let args = <Args as clap::Parser>::parse();
-    grid_logging::init_logging_at(args.log_format, "warn");
+    grid_telemetry::logging::init_logging_at(args.log_format, "warn");
     let args = [args.input, args.output].map(|p| p.map(|p| p.display().to_string()));
     let input: Box<dyn Read> = match &args[0] {
         Some(path) => match File::open(path) {

@@ -23,8 +23,8 @@ use anyhow::Context;
 use clap::Parser;
 use grid_scada::ScadaConfig;
 use grid_scada::cli::{
-    LogFormat, init_logging, install_metrics, print_status, read_file, sentinel_config,
-    serve_operational, stop_signal,
+    LogFormat, init_logging, print_status, read_file, sentinel_config, serve_operational,
+    stop_signal,
 };
 use grid_scada::runtime::{Counters, PollerOptions, run};
 
@@ -104,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let endpoints = match args.metrics_listen {
         Some(addr) => {
-            let recorder = install_metrics();
+            let recorder = grid_telemetry::prometheus::install();
             let (m, h) = (counters.clone(), counters.clone());
             Some(
                 serve_operational(

@@ -10,7 +10,7 @@ use std::io::Read;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use grid_logging::{LogFormat, init_logging};
+use grid_telemetry::logging::{LogFormat, init_logging};
 use grid_testdb::{
     Cluster, ClusterOptions, Mode, PgInstall, best_local_mode, ensure_mode_available,
 };

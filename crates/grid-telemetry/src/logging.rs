@@ -1,4 +1,5 @@
-#![doc = include_str!("../README.md")]
+//! Logs: `tracing` events to stderr through one subscriber, human lines or JSON, filtered by
+//! `RUST_LOG`.
 
 /// How log lines are written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -423,6 +423,7 @@ fn demo_runs_a_day_through_every_crate() {
     let first = out.lines().nth(2).unwrap_or_default();
     assert!(first.starts_with("MSA-RAB T1"), "{out}");
     assert!(out.contains("thermal alarms raised now: 0"), "{out}");
+    assert!(out.contains("alarms at the normal loading limits"), "{out}");
     let _ = std::fs::remove_file(svg);
     let _ = std::fs::remove_file(config);
 }

@@ -86,6 +86,14 @@ pub(super) fn thermal(
         })
         .collect();
     let raised: usize = ranked.iter().map(|(_, d)| d.alerts_raised).sum();
+    let failed = a
+        .transformers
+        .iter()
+        .filter(|o| matches!(o.outcome, Outcome::Failed(_)))
+        .count();
+    // The category as the configuration spells it (`long_time_emergency`).
+    let category = serde_json::to_value(config.alarms.thermal.category)?;
+    let category = category.as_str().unwrap_or("?");
     match format {
         Format::Json => {
             let rows: Vec<_> = ranked
@@ -98,15 +106,14 @@ pub(super) fn thermal(
                 })
                 .collect();
             let out = serde_json::json!({
-                "day": day, "category": config.alarms.thermal.category,
+                "day": day, "category": category,
                 "ranked": rows, "alerts_raised": raised, "not_assessed": not_assessed,
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Table => {
             println!(
-                "thermal assessment of {day} (IEEE C57.91 clause 7; F_EQA 1.0 = normal ageing; alarms at {:?} loading limits)",
-                config.alarms.thermal.category
+                "thermal assessment of {day} (IEEE C57.91 clause 7; F_EQA 1.0 = normal ageing; alarms at the {category} loading limits)"
             );
             println!(
                 "{:<14} {:>8} {:>8} {:>8} {:>8} {:>7}",
@@ -132,5 +139,10 @@ pub(super) fn thermal(
             println!("thermal alarms raised now: {raised}");
         }
     }
+    // A transformer that could not be assessed is a failure of the command, not a footnote.
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} transformers could not be assessed (each named above)"
+    );
     Ok(())
 }

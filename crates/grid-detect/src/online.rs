@@ -53,8 +53,23 @@ struct Entry {
     slot: SensorSlot,
     /// The reading time its state was last stored at.
     checkpoint: Option<DateTime<Utc>>,
-    touched: bool,
+    /// The batch (its number) in which this sensor was last found to have something to
+    /// store: episode events, an open episode, or a checkpoint due.
+    marked_in: u64,
     events: Vec<EpisodeEvent>,
+}
+
+impl Entry {
+    /// Whether the persist step has anything to do for this sensor after a reading at
+    /// `last`: what `persist_substation` checks again, found here while the sensor's state is
+    /// in the cache (so the persist step visits only these, not every sensor read).
+    fn has_work(&self, last: DateTime<Utc>) -> bool {
+        !self.events.is_empty()
+            || self.slot.detector.has_open_episode()
+            || self
+                .checkpoint
+                .is_none_or(|at| last - at >= CHECKPOINT_EVERY)
+    }
 }
 
 /// The engine in the ingest path, with every sensor's detector in memory.
@@ -65,8 +80,11 @@ pub struct OnlineDetector {
     groups: HashMap<GroupKey, GroupSlot>,
     pending: HashMap<GroupKey, Pending>,
     policy: AlertPolicy,
-    /// Entries and groups the current batch touched, and the groups' episode events.
-    touched: Vec<usize>,
+    /// The current batch's number (entries marked with it have work in it).
+    batch: u64,
+    /// Entries with something to store in the current batch ([`Entry::has_work`]); the
+    /// groups the batch touched, and the groups' episode events.
+    marked: Vec<usize>,
     touched_groups: HashSet<GroupKey>,
     group_events: HashMap<GroupKey, Vec<EpisodeEvent>>,
     /// A batch rolled back since the detectors were loaded: reload before the next.
@@ -115,7 +133,7 @@ impl OnlineDetector {
                     groups: memberships,
                     slot,
                     checkpoint,
-                    touched: false,
+                    marked_in: 0,
                     events: Vec::new(),
                 });
             }
@@ -138,7 +156,8 @@ impl OnlineDetector {
             groups,
             pending: HashMap::new(),
             policy,
-            touched: Vec::new(),
+            batch: 1,
+            marked: Vec::new(),
             touched_groups: HashSet::new(),
             group_events: HashMap::new(),
             stale: false,
@@ -222,7 +241,6 @@ impl OnlineDetector {
         let mut rows = Vec::new();
         for &i in sensors {
             let e = &mut self.entries[i];
-            e.touched = false;
             let events = std::mem::take(&mut e.events);
             let due = match (e.checkpoint, e.slot.last()) {
                 (Some(at), Some(last)) => last - at >= CHECKPOINT_EVERY,
@@ -278,11 +296,11 @@ impl OnlineDetector {
 
     /// Forgets what the current batch touched.
     fn clear_batch(&mut self) {
-        for &i in &self.touched {
-            self.entries[i].touched = false;
+        for &i in &self.marked {
             self.entries[i].events.clear();
         }
-        self.touched.clear();
+        self.marked.clear();
+        self.batch += 1;
         self.touched_groups.clear();
         self.group_events.clear();
     }
@@ -308,10 +326,6 @@ impl Scorer for OnlineDetector {
                 continue;
             };
             let e = &mut self.entries[i];
-            if !e.touched {
-                e.touched = true;
-                self.touched.push(i);
-            }
             match e
                 .slot
                 .detector
@@ -320,6 +334,10 @@ impl Scorer for OnlineDetector {
                 Ok(s) => {
                     scores.push(Some(s.score));
                     e.events.extend(s.events);
+                    if e.marked_in != self.batch && e.has_work(r.timestamp) {
+                        e.marked_in = self.batch;
+                        self.marked.push(i);
+                    }
                 }
                 // A reading at or before the last one taken (a replay): stored unscored.
                 Err(_) => scores.push(None),
@@ -334,7 +352,7 @@ impl Scorer for OnlineDetector {
 
     fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
         let mut by_sub: BTreeMap<usize, (Vec<usize>, Vec<GroupKey>)> = BTreeMap::new();
-        for &i in &self.touched {
+        for &i in &self.marked {
             by_sub
                 .entry(self.entries[i].substation)
                 .or_default()

@@ -34,7 +34,10 @@ pub fn database_url(cli: Option<String>, file: Option<PathBuf>) -> anyhow::Resul
     std::env::var("DATABASE_URL")
         .ok()
         .filter(|u| !u.trim().is_empty())
-        .context("no database: set DATABASE_URL, or pass --database-url-file FILE")
+        .context(
+            "no database: set DATABASE_URL, pass --database-url-file FILE, or name \
+             database.url_file in the --sentinel-config file",
+        )
 }
 
 /// SmartGrid Sentinel's configuration for a SCADA program (`--sentinel-config`, the

@@ -79,8 +79,8 @@ impl IdleIngesters {
 
 impl Sentinel {
     /// Opens the pool and readies the database ([`bootstrap`]) off the runtime threads, and
-    /// installs the metrics recorder ([`grid_telemetry::prometheus::install`]) so that everything from
-    /// here on is counted.
+    /// installs the metrics recorder ([`grid_telemetry::prometheus::install`]) so that
+    /// everything from here on is counted.
     pub async fn bootstrap(config: SentinelConfig) -> ServiceResult<(Sentinel, BootstrapReport)> {
         grid_telemetry::prometheus::install();
         let config = Arc::new(config);
@@ -227,8 +227,8 @@ impl Sentinel {
     }
 
     /// Ingests one batch atomically with the configured limits and bounds. The sensor table
-    /// is loaded once and reloaded when it changes ([`Ingester::reload_if_changed`]), so a sensor added
-    /// before this call is known to it.
+    /// is loaded once and reloaded when it changes ([`Ingester::reload_if_changed`]), so a
+    /// sensor added before this call is known to it.
     pub async fn ingest(
         &self,
         readings: Vec<Reading>,

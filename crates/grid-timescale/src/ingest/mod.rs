@@ -248,14 +248,21 @@ impl Ingester {
         if self.stamp == Some(now) {
             return Ok(false);
         }
-        self.reload_sensors(conn)?;
+        self.load_sensors(conn, now)?;
         Ok(true)
     }
 
     /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
-        self.stamp = Some(stamp::SensorStamp::read(conn)?);
-        self.horizon = crate::ledger::horizon(conn)?;
+        let now = stamp::SensorStamp::read(conn)?;
+        self.load_sensors(conn, now)
+    }
+
+    /// Loads the sensor cache as of `stamp` (read just before, so a change after it is seen
+    /// by the next check).
+    fn load_sensors(&mut self, conn: &mut PgConnection, stamp: stamp::SensorStamp) -> TsResult<()> {
+        self.stamp = Some(stamp);
+        self.horizon = stamp.horizon;
         self.frozen_before = crate::ledger::frozen_before(conn)?;
         self.chunks.clear();
         let rows: Vec<(Uuid, DbSensorStatus, DbSensorType, f64, f64, Value, i32)> =

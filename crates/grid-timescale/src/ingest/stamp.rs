@@ -17,7 +17,8 @@ pub(super) struct SensorStamp {
     sensors: i64,
     sensor_change: Option<DateTime<Utc>>,
     substation_change: Option<DateTime<Utc>>,
-    horizon: Option<DateTime<Utc>>,
+    /// The retention horizon read with it (the loader takes it from here).
+    pub(super) horizon: Option<DateTime<Utc>>,
 }
 
 impl SensorStamp {

@@ -18,6 +18,53 @@ const SIUD: &str = "SELECT, INSERT, UPDATE, DELETE";
 /// Nothing.
 const NONE: &str = "";
 
+/// An alert's lifecycle columns: what a step (acknowledge, start work, resolve, close)
+/// writes, and all a human-facing role may change of an alert (IEC 62682's states).
+macro_rules! alert_lifecycle {
+    () => {
+        "status, acknowledged_at, acknowledged_by, assigned_to, assigned_at, resolved_at, \
+         resolved_by, resolution_notes"
+    };
+}
+
+/// What an engine raising an alert writes (`grid_store::alerts::NewAlertRow`): never the
+/// lifecycle's columns (a raised alert is open) nor the row's bookkeeping.
+macro_rules! alert_raise {
+    () => {
+        "substation_id, sensor_id, alert_type, severity, title, description, current_value, \
+         threshold_value, deviation_percentage, affected_customers, estimated_revenue_loss, \
+         metadata, created_at"
+    };
+}
+
+/// The engines (the SCADA poller, anomaly detection, thermal alarms): they raise alerts,
+/// take them through the lifecycle, and may update what their engine owns of one (its
+/// current value, severity and metadata), never what it is about (substation, sensor,
+/// kind, start).
+const ALERTS_ENGINE: &str = concat!(
+    "SELECT, INSERT (",
+    alert_raise!(),
+    "), UPDATE (",
+    alert_lifecycle!(),
+    ", current_value, severity, metadata)"
+);
+
+/// The regional control rooms: the lifecycle's columns only.
+const ALERTS_OPERATOR: &str = concat!("SELECT, UPDATE (", alert_lifecycle!(), ")");
+
+/// An alert's history: appended step by step (the database checks each step), never
+/// rewritten; `id` and `recorded_at` are the database's.
+const TRANSITIONS_APPEND: &str =
+    "SELECT, INSERT (alert_id, from_status, to_status, actor, occurred_at, note)";
+
+/// Security events as the poller records them (`grid_store::security::NewSecurityEventRow`):
+/// never `recorded_by` (the database's), nor an investigation's outcome; repeats fold
+/// through the definer function `grid_security_event_fold`, so no UPDATE.
+const EVENTS_APPEND: &str = "SELECT, INSERT (event_type, severity, source_ip, source_user, \
+     target_system, description, command_attempted, access_level_required, detected_by, \
+     detection_method, is_blocked, response_action, metadata, occurred_at, detected_at, \
+     occurrences, last_seen_at, fold_key)";
+
 /// One relation's privileges for the writer, poller, analyst, reader and regional roles
 /// (SQL privilege lists, column lists allowed).
 #[derive(Debug, Clone, Copy)]
@@ -85,14 +132,26 @@ pub const MATRIX: &[Grant] = &[
     // Rollups: see `rollup_privileges` for the analyst's (its refresh writes them).
     g("sensor_readings_hourly", [NONE, NONE, S, S, NONE]),
     g("sensor_readings_daily", [NONE, NONE, S, S, NONE]),
-    // Alerts: raised by the poller and the engines, acknowledged by regional centres.
-    g("grid_alerts", [NONE, SIU, SIU, S, "SELECT, UPDATE"]),
-    g("alert_transitions", [NONE, SI, SI, S, SI]),
-    // Security events: the poller writes (and reads back only its own rows); no dashboard.
+    // Alerts: raised by the poller and the engines, acknowledged by regional centres, changed
+    // only through the lifecycle (the columns here; migration `append_only_evidence` checks
+    // each step and refuses a status change without its history row).
     g(
-        "cyber_security_events",
-        [NONE, SIU, "SELECT, UPDATE", NONE, NONE],
+        "grid_alerts",
+        [NONE, ALERTS_ENGINE, ALERTS_ENGINE, S, ALERTS_OPERATOR],
     ),
+    g(
+        "alert_transitions",
+        [
+            NONE,
+            TRANSITIONS_APPEND,
+            TRANSITIONS_APPEND,
+            S,
+            TRANSITIONS_APPEND,
+        ],
+    ),
+    // Security events, evidence: the poller appends (and reads back only its own rows), the
+    // analyst reads; nobody but the owner rewrites one.
+    g("cyber_security_events", [NONE, EVENTS_APPEND, S, NONE, NONE]),
     // Results of the analytics.
     g("daily_grid_statistics", [NONE, NONE, SIUD, S, S]),
     g("load_forecasts", [NONE, NONE, SIUD, S, S]),
@@ -109,11 +168,18 @@ pub const MATRIX: &[Grant] = &[
 
 /// The security-definer functions (EXECUTE revoked from PUBLIC where they are made) and the
 /// roles that may call them; every other function of ours is a plain one, executable by all.
-pub const DEFINER_FUNCTIONS: &[(&str, &[Role])] = &[(
-    // Ingest's probe that makes a day's chunk in the Apache edition (grid-timescale setup).
-    "grid_timescale_make_chunk(uuid, timestamptz, double precision)",
-    &[Role::Owner, Role::Writer, Role::Poller],
-)];
+pub const DEFINER_FUNCTIONS: &[(&str, &[Role])] = &[
+    (
+        // Ingest's probe that makes a day's chunk in the Apache edition (grid-timescale setup).
+        "grid_timescale_make_chunk(uuid, timestamptz, double precision)",
+        &[Role::Owner, Role::Writer, Role::Poller],
+    ),
+    (
+        // Folding a repeated security event into its row (migration append_only_evidence).
+        "grid_security_event_fold(varchar, timestamptz, timestamptz, integer)",
+        &[Role::Owner, Role::Poller],
+    ),
+];
 
 /// The privileges of `role` on `grant`'s relation with rollups of `kind`.
 pub fn privileges(grant: &Grant, role: Role, kind: RollupKind) -> &'static str {

@@ -67,7 +67,14 @@ pub fn apply(conn: &mut PgConnection, names: &RoleNames) -> AccessResult<AccessR
 pub fn remove(conn: &mut PgConnection, names: &RoleNames) -> AccessResult<()> {
     conn.transaction(|c| {
         c.batch_execute(include_str!("zones_down.sql"))?;
-        revoke_all(c, names)
+        revoke_all(c, names)?;
+        // PostgreSQL's default, which apply revoked.
+        c.batch_execute(
+            "DO $$ BEGIN
+                 EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database());
+             END $$;",
+        )?;
+        Ok(())
     })
 }
 
@@ -117,6 +124,9 @@ fn grant_all(
              EXECUTE format('GRANT CREATE, TEMPORARY ON DATABASE %I TO {owner}',
                             current_database());
              EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO {ingest}', current_database());
+             -- PostgreSQL grants TEMP to PUBLIC by default: the read-only roles (and any
+             -- login) would keep creating temporary objects. Only the roles above need it.
+             EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
          END $$;",
         all = all.join(", "),
         owner = q(Role::Owner),

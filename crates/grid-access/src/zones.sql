@@ -62,13 +62,16 @@ DROP POLICY IF EXISTS grid_zone_access ON anomaly_detections;
 CREATE POLICY grid_zone_access ON anomaly_detections
     USING ((SELECT grid_sees_all_zones()) OR sensor_id IN (SELECT id FROM grid_sensors));
 
--- An alert with neither substation nor sensor is grid-wide: national roles only.
+-- An alert is a zone's when everything it names is in the zone: its substation and its
+-- sensor both (either may be NULL, not both). An alert with neither is grid-wide: national
+-- roles only. The same test checks the row after an UPDATE (no WITH CHECK of its own).
 ALTER TABLE grid_alerts ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS grid_zone_access ON grid_alerts;
 CREATE POLICY grid_zone_access ON grid_alerts
     USING ((SELECT grid_sees_all_zones())
-           OR substation_id IN (SELECT id FROM grid_substations)
-           OR sensor_id IN (SELECT id FROM grid_sensors));
+           OR ((substation_id IS NOT NULL OR sensor_id IS NOT NULL)
+               AND (substation_id IS NULL OR substation_id IN (SELECT id FROM grid_substations))
+               AND (sensor_id IS NULL OR sensor_id IN (SELECT id FROM grid_sensors))));
 
 ALTER TABLE alert_transitions ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS grid_zone_access ON alert_transitions;

@@ -133,25 +133,31 @@ fn a_zone_login_sees_only_its_zones() {
     );
     assert_eq!(n(z, "SELECT * FROM grid_alerts"), 1);
 
-    // It acknowledges its own zone's alert; another zone's is not there to change.
-    let ack = |id: uuid::Uuid| {
-        format!(
-            "UPDATE grid_alerts SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = 'nbi-rcc' WHERE id = '{id}'"
+    // It acknowledges its own zone's alert (through the lifecycle, recorded); another
+    // zone's is not there to change.
+    let ack = grid_model::AlertTransition::now(grid_model::AlertAction::Acknowledge, "nbi-rcc");
+    grid_store::alerts::transition(z, alert_ids[0], &ack).unwrap();
+    assert!(matches!(
+        grid_store::alerts::transition(z, alert_ids[1], &ack),
+        Err(grid_store::StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "UPDATE grid_alerts SET status = 'acknowledged', acknowledged_at = now(),
+                        acknowledged_by = 'nbi-rcc' WHERE id = '{}'",
+                alert_ids[1]
+            )),
+            z
         )
-    };
-    assert_eq!(
-        diesel::RunQueryDsl::execute(diesel::sql_query(ack(alert_ids[0])), z).unwrap(),
-        1
-    );
-    assert_eq!(
-        diesel::RunQueryDsl::execute(diesel::sql_query(ack(alert_ids[1])), z).unwrap(),
+        .unwrap(),
         0
     );
-    // Nor can it move a sensor into its view of another zone's substation, or back.
+    // Nor can it record a step of another zone's alert.
     assert_refused(
         z,
         &format!(
-            "INSERT INTO alert_transitions (alert_id, from_status, to_status, actor) VALUES ('{}', 'open', 'acknowledged', 'x')",
+            "INSERT INTO alert_transitions (alert_id, from_status, to_status, actor, occurred_at) VALUES ('{}', 'open', 'acknowledged', 'x', now())",
             alert_ids[1]
         ),
     );

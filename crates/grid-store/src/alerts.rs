@@ -237,33 +237,30 @@ impl<'a> TransitionChangeset<'a> {
     }
 }
 
-/// Applies one lifecycle step atomically: the row changes only if it is still in the state
-/// the step was planned from, and the step is appended to the history in the same
-/// transaction. When another operator's change came first — the alert is already in the
-/// requested state, or moved on between our read and our write — the answer is
-/// [`StoreError::Conflict`]; a step the lifecycle forbids is [`StoreError::Transition`].
+/// Applies one lifecycle step atomically: the alert's row is locked, the step checked
+/// against the lifecycle, appended to the history and then applied, all in one
+/// transaction. The history row comes first because the database refuses a status change
+/// by any role but the owner without its step recorded in the same transaction (migration
+/// `append_only_evidence`). When another operator's change came first — the alert is
+/// already in the requested state — the answer is [`StoreError::Conflict`]; a step the
+/// lifecycle forbids is [`StoreError::Transition`].
 pub fn transition(conn: &mut PgConnection, id: Uuid, step: &AlertTransition) -> StoreResult<Alert> {
     conn.transaction(|c| {
-        let current = get(c, id)?;
+        // Locked: a concurrent step waits here and then plans from this one's result.
+        let current: Alert = grid_alerts::table
+            .find(id)
+            .select(AlertRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?
+            .map(Into::into)
+            .ok_or_else(|| StoreError::not_found(ENTITY, id))?;
         let change = match current.plan(step) {
             Ok(change) => change,
             Err(TransitionError::NotAllowed { from, to }) if from == to => {
                 return Err(conflict_already(&current));
             }
             Err(e) => return Err(e.into()),
-        };
-        let target = grid_alerts::table
-            .find(id)
-            .filter(grid_alerts::status.eq(DbAlertStatus::from(change.from)));
-        let updated = diesel::update(target)
-            .set(TransitionChangeset::of(&change))
-            .returning(AlertRow::as_returning())
-            .get_result(c)
-            .optional()?;
-        let Some(updated) = updated else {
-            // Someone changed the alert between our read and our write.
-            let now = get(c, id)?;
-            return Err(conflict_changed(&now, change.from));
         };
         diesel::insert_into(alert_transitions::table)
             .values(NewTransitionRow {
@@ -278,6 +275,19 @@ pub fn transition(conn: &mut PgConnection, id: Uuid, step: &AlertTransition) -> 
                 }),
             })
             .execute(c)?;
+        let target = grid_alerts::table
+            .find(id)
+            .filter(grid_alerts::status.eq(DbAlertStatus::from(change.from)));
+        let updated = diesel::update(target)
+            .set(TransitionChangeset::of(&change))
+            .returning(AlertRow::as_returning())
+            .get_result(c)
+            .optional()?;
+        let Some(updated) = updated else {
+            // Cannot happen under the lock; kept as the last word if it ever does.
+            let now = get(c, id)?;
+            return Err(conflict_changed(&now, change.from));
+        };
         Ok(updated.into())
     })
 }

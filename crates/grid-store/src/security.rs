@@ -150,10 +150,24 @@ pub struct Recorded {
     pub new: bool,
 }
 
+diesel::define_sql_function! {
+    /// Folds `occurrences` into the newest row of `fold_key` last seen at or after `since`
+    /// that the session's login recorded: its count grows, its last-seen time moves to
+    /// `seen` if later, nothing else changes. NULL when there is none. A security-definer
+    /// function (migration `append_only_evidence`): the poller role holds no UPDATE.
+    fn grid_security_event_fold(
+        fold_key: diesel::sql_types::Varchar,
+        since: diesel::sql_types::Timestamptz,
+        seen: diesel::sql_types::Timestamptz,
+        occurrences: diesel::sql_types::Integer,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+}
+
 /// Records `occurrences` of an event, folding them into the row of the same `fold_key`
 /// last seen within `window` before this one (its count grows, its last-seen time moves;
 /// what it first recorded stays), or inserting a new row. The fold key is cut to the
-/// column's 200 characters.
+/// column's 200 characters. Recorded rows are never rewritten: folding goes through
+/// [`grid_security_event_fold`], which only adds.
 pub fn record(
     conn: &mut PgConnection,
     e: &NewSecurityEvent,
@@ -161,32 +175,21 @@ pub fn record(
     window: chrono::Duration,
     occurrences: i32,
 ) -> StoreResult<Recorded> {
-    use cyber_security_events as t;
     let key: String = fold_key.chars().take(200).collect();
     let n = occurrences.max(1);
     conn.transaction(|c| {
-        let open: Option<Uuid> = t::table
-            .filter(t::fold_key.eq(&key))
-            .filter(t::last_seen_at.ge(e.occurred_at - window))
-            .order(t::last_seen_at.desc())
-            .select(t::id)
-            .for_update()
-            .first(c)
-            .optional()?;
-        if let Some(id) = open {
-            let event = diesel::update(t::table.find(id))
-                .set((
-                    t::occurrences.eq(t::occurrences + n),
-                    t::last_seen_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
-                        "greatest(last_seen_at, ",
-                    )
-                    .bind::<diesel::sql_types::Timestamptz, _>(e.occurred_at)
-                    .sql(")")),
-                ))
-                .returning(SecurityEventRow::as_returning())
-                .get_result(c)?
-                .into();
-            return Ok(Recorded { event, new: false });
+        let folded: Option<Uuid> = diesel::select(grid_security_event_fold(
+            &key,
+            e.occurred_at - window,
+            e.occurred_at,
+            n,
+        ))
+        .get_result(c)?;
+        if let Some(id) = folded {
+            return Ok(Recorded {
+                event: get(c, id)?,
+                new: false,
+            });
         }
         let mut row = NewSecurityEventRow::from(e);
         row.fold_key = Some(key.clone());
@@ -232,7 +235,9 @@ pub fn by_source(
         .collect())
 }
 
-/// Records the outcome of an investigation.
+/// Records the outcome of an investigation. The table is append-only for every role but
+/// its owner (migration `append_only_evidence`): this is the owner's (a security officer's
+/// session), refused as [`StoreError::PermissionDenied`] for the others.
 pub fn mark_investigated(
     conn: &mut PgConnection,
     id: Uuid,

@@ -276,3 +276,44 @@ fn the_history_is_append_only() {
         Some("scada")
     );
 }
+
+/// The database checks each step an alert's history records (migration
+/// `append_only_evidence`) against its own table of the lifecycle; that table must be
+/// grid-model's, pair by pair.
+#[test]
+fn the_database_lifecycle_is_grid_models() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Allowed {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        allowed: bool,
+    }
+    let db = db();
+    let conn = &mut db.conn();
+    let statuses = AlertStatus::ALL.iter().copied();
+    let actions = [
+        AlertAction::Acknowledge,
+        AlertAction::StartWork {
+            assignee: "crew".into(),
+        },
+        AlertAction::Resolve { notes: None },
+        AlertAction::Close,
+    ];
+    let mut checked = 0;
+    for from in statuses.clone() {
+        for to in statuses.clone() {
+            let model = actions
+                .iter()
+                .any(|a| a.target() == to && a.allowed_from(from));
+            let database = diesel::sql_query(format!(
+                "SELECT grid_alert_step_allowed('{from}', '{to}') AS allowed"
+            ))
+            .get_result::<Allowed>(conn)
+            .unwrap()
+            .allowed;
+            assert_eq!(database, model, "{from} -> {to}");
+            checked += usize::from(model);
+        }
+    }
+    assert_eq!(checked, 6, "the lifecycle's six steps");
+}

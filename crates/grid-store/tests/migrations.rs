@@ -14,7 +14,11 @@ fn every_down_reverses_its_up_and_all_down_leaves_nothing() {
     let conn = &mut db.conn();
     let full = snapshot(conn);
     let versions = applied(conn).unwrap();
-    assert_eq!(versions.len(), 12, "{versions:?}");
+    let dirs = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("up.sql").exists())
+        .count();
+    assert_eq!(versions.len(), dirs, "{versions:?}");
 
     // All down: nothing of ours is left.
     let reverted = revert_all(conn).unwrap();

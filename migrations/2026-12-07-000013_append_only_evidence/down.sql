@@ -1,0 +1,11 @@
+DROP TRIGGER grid_alerts_lifecycle ON grid_alerts;
+DROP FUNCTION grid_alerts_lifecycle();
+DROP TRIGGER alert_transitions_taken ON alert_transitions;
+DROP FUNCTION grid_alert_transitions_taken();
+DROP TRIGGER alert_transitions_step ON alert_transitions;
+DROP FUNCTION grid_alert_transitions_check();
+DROP FUNCTION grid_alert_step_allowed(alert_status, alert_status);
+DROP TRIGGER cyber_security_events_append_only ON cyber_security_events;
+DROP FUNCTION grid_security_events_append_only();
+DROP FUNCTION grid_security_event_fold(varchar, timestamptz, timestamptz, integer);
+DROP FUNCTION grid_is_table_owner(regclass);

@@ -92,7 +92,7 @@ read = [{{ table = "holding", from = 0, to = 99 }}]
         "postgres://unused".into(),
         Default::default(),
         spool.clone(),
-        chrono::Duration::minutes(10),
+        security::Folding::default(),
         Arc::new(security::EventCounters::default()),
     )?;
     let counters = Arc::new(GuardCounters::default());

@@ -151,7 +151,10 @@ pub const MATRIX: &[Grant] = &[
     ),
     // Security events, evidence: the poller appends (and reads back only its own rows), the
     // analyst reads; nobody but the owner rewrites one.
-    g("cyber_security_events", [NONE, EVENTS_APPEND, S, NONE, NONE]),
+    g(
+        "cyber_security_events",
+        [NONE, EVENTS_APPEND, S, NONE, NONE],
+    ),
     // Results of the analytics.
     g("daily_grid_statistics", [NONE, NONE, SIUD, S, S]),
     g("load_forecasts", [NONE, NONE, SIUD, S, S]),

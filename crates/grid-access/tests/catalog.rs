@@ -171,7 +171,11 @@ fn column_grants_are_exactly_the_listed_columns() {
     for (relation, privileges) in expected(kind) {
         for (role, letters) in ROLES.iter().zip(&privileges) {
             for (letter, p) in [('i', "INSERT"), ('u', "UPDATE")] {
-                let key = (relation.clone(), format!("{role:?}").to_lowercase(), p.to_owned());
+                let key = (
+                    relation.clone(),
+                    format!("{role:?}").to_lowercase(),
+                    p.to_owned(),
+                );
                 let want = listed.remove(&key);
                 if !letters.contains(letter) {
                     if want.is_some() {
@@ -196,7 +200,10 @@ fn column_grants_are_exactly_the_listed_columns() {
             }
         }
     }
-    assert!(listed.is_empty(), "column lines without their letter: {listed:?}");
+    assert!(
+        listed.is_empty(),
+        "column lines without their letter: {listed:?}"
+    );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

@@ -102,7 +102,9 @@ fn a_regional_login_changes_alerts_only_through_the_lifecycle() {
         ))
         .execute(c)
     });
-    let text = forged.expect_err("a step the alert did not take").to_string();
+    let text = forged
+        .expect_err("a step the alert did not take")
+        .to_string();
     assert!(text.contains("did not take"), "{text}");
     assert_eq!(steps(admin, own), 1, "only its creation");
 
@@ -194,7 +196,11 @@ fn the_evidence_is_append_only_for_every_role_but_the_owner() {
     assert!(theirs.new, "a row of its own, not the first poller's");
     let stored = grid_store::security::get(admin, first.event.id).unwrap();
     assert_eq!(
-        (stored.event_type.as_str(), stored.severity, stored.is_blocked),
+        (
+            stored.event_type.as_str(),
+            stored.severity,
+            stored.is_blocked
+        ),
         (
             SecurityEventKind::WriteOutsidePolicy.as_str(),
             AlertSeverity::Critical,

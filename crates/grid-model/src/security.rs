@@ -103,6 +103,9 @@ macro_rules! event_kinds {
 event_kinds! {
     /// A client address the device's policy does not list.
     UnknownClient => "unknown_client",
+    /// A connection refused because the guard holds as many as it may (from that address,
+    /// or in all): a flood of connections, or a client that leaks them.
+    ConnectionRefused => "connection_refused",
     /// A function code the client may not use (deny by default).
     ForbiddenFunction => "forbidden_function",
     /// A read outside the registers the client may read.

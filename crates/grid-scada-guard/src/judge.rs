@@ -135,6 +135,7 @@ pub fn judge(
     zone: Option<chrono_tz::Tz>,
 ) -> Verdict {
     let fc = request.function();
+    let detail = request.fold_detail();
     if unit == 0 {
         if request.writes() {
             return refuse(
@@ -142,7 +143,7 @@ pub fn judge(
                 SecurityEventKind::BroadcastWrite,
                 AlertSeverity::Critical,
                 "write",
-                format!("{fc}"),
+                detail.clone(),
                 "a write to the broadcast unit 0 reaches every device on the line",
             );
         }
@@ -179,7 +180,7 @@ pub fn judge(
             kind,
             severity,
             access,
-            format!("{fc}"),
+            detail.clone(),
             format!("function {fc} is not allowed for {}", client.name),
         );
     }
@@ -199,7 +200,7 @@ pub fn judge(
                     SecurityEventKind::ForbiddenAddress,
                     AlertSeverity::Warning,
                     "read",
-                    format!("{fc}"),
+                    detail.clone(),
                     format!("{} may not read there", client.name),
                 )
             }
@@ -225,7 +226,7 @@ pub fn judge(
                     SecurityEventKind::ForbiddenAddress,
                     AlertSeverity::Warning,
                     "read",
-                    format!("{fc}"),
+                    detail.clone(),
                     format!("{} may not read there", client.name),
                 );
             }
@@ -237,7 +238,7 @@ pub fn judge(
             SecurityEventKind::ForbiddenFunction,
             AlertSeverity::Warning,
             "read",
-            format!("{fc}"),
+            detail.clone(),
             format!("function {fc} is never forwarded"),
         ),
     }

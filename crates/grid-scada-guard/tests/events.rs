@@ -45,7 +45,7 @@ fn events_wait_on_disk_while_the_database_is_away() {
         url.clone(),
         Default::default(),
         spool.clone(),
-        chrono::Duration::minutes(10),
+        events::Folding::default(),
         counters.clone(),
     )
     .unwrap();
@@ -147,7 +147,7 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
         db.url(),
         Default::default(),
         spool.clone(),
-        chrono::Duration::minutes(10),
+        events::Folding::default(),
         Arc::new(EventCounters::default()),
     )
     .unwrap();

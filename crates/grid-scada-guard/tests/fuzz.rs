@@ -193,7 +193,7 @@ async fn twenty_thousand_frames_through_the_live_guard() {
         db.url(),
         Default::default(),
         spool.clone(),
-        chrono::Duration::minutes(10),
+        events::Folding::default(),
         Arc::new(EventCounters::default()),
     )
     .unwrap();

@@ -58,7 +58,7 @@ async fn start_guard(db: &TestDb, sim: &Sim, spool: &std::path::Path) -> Guard {
         db.url(),
         Default::default(),
         spool.to_owned(),
-        chrono::Duration::minutes(10),
+        events::Folding::default(),
         Arc::new(EventCounters::default()),
     )
     .unwrap();
@@ -278,5 +278,130 @@ async fn a_scan_of_50_unit_ids_is_one_row_and_other_clients_are_served_throughou
     );
     // Only unit 1 ever reached the device.
     assert!(sim.received().iter().all(|(_, unit, _)| *unit == 1));
+    let _ = std::fs::remove_dir_all(spool);
+}
+
+/// One raw exchange from `source`: writes each frame (a PDU under an MBAP header, or raw
+/// bytes) and reads what comes back until the guard answers or closes.
+fn raw_from(source: &str, addr: SocketAddr, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    use std::io::{Read, Write};
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let from: SocketAddr = format!("{source}:0").parse().unwrap();
+    socket.bind(&from.into()).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let mut s: std::net::TcpStream = socket.into();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut replies = Vec::new();
+    for f in frames {
+        s.write_all(f).unwrap();
+        let mut head = [0u8; 7];
+        if s.read_exact(&mut head).is_err() {
+            replies.push(Vec::new());
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([head[4], head[5]])) - 1;
+        let mut pdu = vec![0u8; len];
+        s.read_exact(&mut pdu).unwrap();
+        replies.push(pdu);
+    }
+    replies
+}
+
+fn mbap(pdu: &[u8]) -> Vec<u8> {
+    let mut f = vec![0, 1, 0, 0, 0, (pdu.len() + 1) as u8, 1];
+    f.extend_from_slice(pdu);
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_malformed_frame_and_diagnostic_is_its_own_row() {
+    let db = TestDb::new(&MIGRATED);
+    let sim = device();
+    let spool = std::env::temp_dir().join(format!("gs-guard-{}-c", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let guard = start_guard(&db, &sim, &spool).await;
+    let addr = guard.addr;
+    let replies = tokio::task::spawn_blocking(move || {
+        // Malformed requests of well-framed PDUs: answered 03, the connection kept.
+        let pdus: Vec<Vec<u8>> = vec![
+            vec![1, 0, 0, 0],                          // FC01 wrong length
+            vec![1, 0, 0, 0, 0],                       // FC01 quantity 0
+            vec![1, 0xFF, 0xFF, 0, 2],                 // FC01 past 65535
+            vec![3, 0, 0],                             // FC03 wrong length
+            vec![3, 0, 0, 0, 126],                     // FC03 quantity over 125
+            vec![3, 0xFF, 0xFF, 0, 2],                 // FC03 past 65535
+            vec![3, 0xFF, 0xFF, 0, 2],                 // the same again: a repeat
+            vec![5, 0, 1, 0x12, 0x34],                 // FC05 coil value
+            vec![5, 0, 1],                             // FC05 wrong length
+            vec![16, 0, 0, 0, 2, 3, 0, 1, 0],          // FC16 byte count
+            vec![16, 0xFF, 0xFF, 0, 2, 4, 0, 1, 0, 2], // FC16 past 65535
+            vec![23, 0, 0, 0, 1, 0, 0, 0, 1, 3, 0, 0], // FC23 byte count
+            // Diagnostics the engineer may not send, three sub-functions.
+            vec![8, 0, 0, 0, 0],
+            vec![8, 0, 4, 0, 0],
+            vec![8, 0, 10, 0, 0],
+        ];
+        let frames: Vec<Vec<u8>> = pdus.iter().map(|p| mbap(p)).collect();
+        let mut replies = raw_from("127.0.0.2", addr, &frames);
+        // Frames that are not Modbus TCP: the connection closed, one each.
+        for bad in [
+            vec![0, 1, 0, 5, 0, 6, 1, 3, 0, 0, 0, 1], // protocol id 5
+            vec![0, 1, 0, 0, 0, 1, 1],                // length too short
+            vec![0, 1, 0, 0, 0, 255, 1],              // PDU over 253 bytes
+        ] {
+            replies.extend(raw_from("127.0.0.2", addr, &[bad]));
+        }
+        replies
+    })
+    .await
+    .unwrap();
+    let exceptions: Vec<(u8, u8)> = replies
+        .iter()
+        .filter(|r| r.len() == 2)
+        .map(|r| (r[0], r[1]))
+        .collect();
+    assert_eq!(exceptions.len(), 15, "{replies:?}");
+    assert!(
+        exceptions[..12]
+            .iter()
+            .all(|(f, e)| f & 0x80 != 0 && *e == 3)
+    );
+    assert!(exceptions[12..].iter().all(|(f, e)| *f == 0x88 && *e == 1));
+    assert!(
+        replies[15..].iter().all(Vec::is_empty),
+        "closed: {replies:?}"
+    );
+    guard.stop().await;
+
+    let events: Vec<SecurityEvent> = events_of(&db)
+        .into_iter()
+        .filter(|e| e.source_ip == Some("127.0.0.2".parse().unwrap()))
+        .collect();
+    let frames: Vec<&SecurityEvent> = events
+        .iter()
+        .filter(|e| matches!(e.event_type.as_str(), "malformed_frame" | "oversized_frame"))
+        .collect();
+    let texts: std::collections::BTreeSet<&str> = frames
+        .iter()
+        .map(|e| e.command_attempted.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(frames.len(), 14, "{frames:#?}");
+    assert_eq!(texts.len(), 14, "each row says what it was: {texts:#?}");
+    let repeated: Vec<i32> = frames.iter().map(|e| e.occurrences).collect();
+    assert_eq!(repeated.iter().sum::<i32>(), 15, "{repeated:?}");
+    assert!(texts.contains("function 3: range past address 65535"));
+    let diagnostics: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "diagnostic_request")
+        .map(|e| e.command_attempted.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+    assert!(
+        diagnostics
+            .iter()
+            .any(|c| c.contains("sub-function 4 (force listen-only mode)")),
+        "{diagnostics:#?}"
+    );
     let _ = std::fs::remove_dir_all(spool);
 }

@@ -111,13 +111,91 @@ impl EventSink {
 /// refusals must not grow memory without bound; each event is folded anyway).
 pub const QUEUE: usize = 100_000;
 
+/// How events become rows: repeats of one fold key within `window` are one row; one source
+/// opens at most `new_rows_per_source_per_minute` rows a minute, its further distinct
+/// events in that minute folding into one overflow row of the source (a flood of random
+/// frames grows a counter, not the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Folding {
+    /// Repeats within this are one row.
+    pub window: chrono::Duration,
+    /// Distinct events (fold keys) one source may open rows for in a minute.
+    pub new_rows_per_source_per_minute: usize,
+}
+
+impl Default for Folding {
+    fn default() -> Self {
+        Folding {
+            window: chrono::Duration::minutes(10),
+            new_rows_per_source_per_minute: 20,
+        }
+    }
+}
+
+/// Sources whose keys are remembered in one minute, at most; past it every further source
+/// shares one overflow row (memory stays bounded whatever the flood).
+const MAX_SOURCES_PER_MINUTE: usize = 10_000;
+
+/// The per-source cap of [`Folding`]: the distinct fold keys each source used this minute.
+#[derive(Debug, Default)]
+struct SourceCap {
+    limit: usize,
+    minute: i64,
+    keys: std::collections::HashMap<Option<std::net::IpAddr>, std::collections::HashSet<String>>,
+}
+
+impl SourceCap {
+    fn new(limit: usize) -> Self {
+        SourceCap {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// The event as it is to be recorded: itself, or folded into its source's overflow row.
+    fn admit(&mut self, mut e: Emit) -> Emit {
+        let minute = e.draft.occurred_at.timestamp().div_euclid(60);
+        if minute > self.minute {
+            self.minute = minute;
+            self.keys.clear();
+        }
+        let source = e.draft.source_ip;
+        let room = self.keys.len() < MAX_SOURCES_PER_MINUTE || self.keys.contains_key(&source);
+        if room {
+            let seen = self.keys.entry(source).or_default();
+            if seen.contains(&e.fold_key) || seen.len() < self.limit {
+                seen.insert(e.fold_key.clone());
+                return e;
+            }
+        }
+        let src = match (room, source) {
+            (true, Some(ip)) => ip.to_string(),
+            (true, None) => "-".into(),
+            (false, _) => "*".into(),
+        };
+        e.draft.description = Some(format!(
+            "more than {} distinct security events a minute from {src}: further ones are \
+             counted in this row (the first: {}{})",
+            self.limit,
+            e.draft.event_type,
+            e.draft
+                .command_attempted
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default()
+        ));
+        e.fold_key = format!("overflow|{src}");
+        e
+    }
+}
+
 /// Starts the writer thread; it ends when every sink is dropped, after writing (or
 /// spooling) what it holds. Its connection carries `limits` (the program's role's).
 pub fn start(
     database_url: String,
     limits: grid_store::SessionLimits,
     spool_dir: PathBuf,
-    fold_window: chrono::Duration,
+    folding: Folding,
     counters: Arc<EventCounters>,
 ) -> std::io::Result<(EventSink, std::thread::JoinHandle<()>)> {
     fs::create_dir_all(&spool_dir)?;
@@ -126,15 +204,7 @@ pub fn start(
         .name("security-events".into())
         .spawn({
             let counters = counters.clone();
-            move || {
-                writer(
-                    rx,
-                    (&database_url, limits),
-                    &spool_dir,
-                    fold_window,
-                    &counters,
-                )
-            }
+            move || writer(rx, (&database_url, limits), &spool_dir, folding, &counters)
         })?;
     Ok((EventSink { tx, counters }, handle))
 }
@@ -143,9 +213,11 @@ fn writer(
     rx: mpsc::Receiver<Emit>,
     (url, limits): (&str, grid_store::SessionLimits),
     spool: &Path,
-    window: chrono::Duration,
+    folding: Folding,
     counters: &EventCounters,
 ) {
+    let window = folding.window;
+    let mut cap = SourceCap::new(folding.new_rows_per_source_per_minute);
     let mut conn: Option<PgConnection> = None;
     let mut pending: Vec<Emit> = Vec::new();
     // Whether batches wait on disk: listed once here, then known (no directory read per
@@ -155,8 +227,8 @@ fn writer(
     loop {
         let closed = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(e) => {
-                pending.push(e);
-                pending.extend(rx.try_iter());
+                pending.push(cap.admit(e));
+                pending.extend(rx.try_iter().map(|e| cap.admit(e)));
                 false
             }
             Err(mpsc::RecvTimeoutError::Timeout) => false,
@@ -335,5 +407,48 @@ fn spool_batch(dir: &Path, events: &[Emit], counters: &EventCounters) -> bool {
             tracing::error!(error = %e, events = events.len(), "security events lost: neither recorded nor spooled");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(source: &str, detail: &str, second: i64) -> Emit {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000 / 60 * 60 + second, 0).unwrap();
+        Emit::new(
+            SecurityEventKind::MalformedFrame,
+            AlertSeverity::Warning,
+            (Some(source.parse().unwrap()), "rtu-1"),
+            detail,
+            at,
+            "test",
+        )
+    }
+
+    #[test]
+    fn one_source_opens_at_most_its_cap_of_rows_a_minute() {
+        let mut cap = SourceCap::new(3);
+        let keys: Vec<String> = (0..10)
+            .map(|i| cap.admit(event("10.0.0.1", &format!("k{i}"), 1)).fold_key)
+            .collect();
+        let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            4,
+            "three own rows and the overflow row: {keys:?}"
+        );
+        assert!(keys[3..].iter().all(|k| k == "overflow|10.0.0.1"));
+        // A repeat of an admitted key keeps its own row; another source has its own cap.
+        assert_eq!(cap.admit(event("10.0.0.1", "k1", 2)).fold_key, keys[1]);
+        assert_ne!(
+            cap.admit(event("10.0.0.2", "k9", 3)).fold_key,
+            "overflow|10.0.0.2"
+        );
+        // The next minute starts afresh.
+        assert_ne!(
+            cap.admit(event("10.0.0.1", "k9", 61)).fold_key,
+            "overflow|10.0.0.1"
+        );
     }
 }

@@ -64,13 +64,16 @@ async fn main() -> anyhow::Result<()> {
     let text = read_file(&args.policy)?;
     let policy =
         GuardPolicy::from_toml(&text).with_context(|| format!("{}", args.policy.display()))?;
-    let fold = chrono::Duration::seconds(policy.guard.fold_window_s as i64);
+    let folding = events::Folding {
+        window: chrono::Duration::seconds(policy.guard.fold_window_s as i64),
+        new_rows_per_source_per_minute: policy.guard.new_rows_per_source_per_minute,
+    };
     let event_counters = Arc::new(EventCounters::default());
     let (sink, writer) = events::start(
         url,
         sentinel.session_limits(),
         args.spool.clone(),
-        fold,
+        folding,
         event_counters.clone(),
     )
     .with_context(|| format!("spool {}", args.spool.display()))?;

@@ -214,14 +214,81 @@ pub enum Request {
     },
 }
 
+/// What is wrong with a frame or a request PDU: the closed list a malformed-frame event is
+/// folded by (two frames wrong in different ways are different events), with its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Malformation {
+    /// The MBAP protocol id is not 0.
+    Protocol,
+    /// The MBAP length cannot hold a unit id and a function code.
+    TooShort,
+    /// The MBAP length announces a PDU over 253 bytes.
+    Oversized,
+    /// A PDU with no function code.
+    EmptyPdu,
+    /// The PDU's length does not fit its function.
+    WrongLength,
+    /// A read's quantity is 0 or over the function's limit.
+    QuantityOutOfRange,
+    /// The addressed range runs past address 65535.
+    RangePastEnd,
+    /// A single coil written with a value other than FF00 or 0000.
+    CoilValue,
+    /// A write's quantity and byte count disagree (or exceed the function's limit).
+    ByteCount,
+}
+
+impl Malformation {
+    /// Its stable name (the fold key's part).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Malformation::Protocol => "protocol",
+            Malformation::TooShort => "too_short",
+            Malformation::Oversized => "oversized",
+            Malformation::EmptyPdu => "empty_pdu",
+            Malformation::WrongLength => "wrong_length",
+            Malformation::QuantityOutOfRange => "quantity_out_of_range",
+            Malformation::RangePastEnd => "range_past_end",
+            Malformation::CoilValue => "coil_value",
+            Malformation::ByteCount => "byte_count",
+        }
+    }
+
+    /// In words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Malformation::Protocol => "protocol id is not Modbus (0)",
+            Malformation::TooShort => "MBAP length too short",
+            Malformation::Oversized => "MBAP length announces a PDU over 253 bytes",
+            Malformation::EmptyPdu => "empty PDU",
+            Malformation::WrongLength => "wrong length for its function",
+            Malformation::QuantityOutOfRange => "quantity out of range",
+            Malformation::RangePastEnd => "range past address 65535",
+            Malformation::CoilValue => "a coil is written with FF00 or 0000",
+            Malformation::ByteCount => "quantity and byte count disagree",
+        }
+    }
+}
+
+impl FrameError {
+    /// Which malformation.
+    pub fn malformation(self) -> Malformation {
+        match self {
+            FrameError::Protocol(_) => Malformation::Protocol,
+            FrameError::TooShort(_) => Malformation::TooShort,
+            FrameError::Oversized(_) => Malformation::Oversized,
+        }
+    }
+}
+
 /// Why a PDU is not a well-formed request of its function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("function {function}: {reason}")]
+#[error("function {function}: {}", reason.words())]
 pub struct PduError {
     /// The function code.
     pub function: u8,
     /// What is wrong.
-    pub reason: &'static str,
+    pub reason: Malformation,
 }
 
 fn u16_at(pdu: &[u8], i: usize) -> Option<u16> {
@@ -234,14 +301,14 @@ fn u16_at(pdu: &[u8], i: usize) -> Option<u16> {
 pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
     let function = *pdu.first().ok_or(PduError {
         function: 0,
-        reason: "empty PDU",
+        reason: Malformation::EmptyPdu,
     })?;
-    let bad = |reason| PduError { function, reason };
+    let bad = |reason: Malformation| PduError { function, reason };
     let exact = |n: usize| {
         if pdu.len() == n {
             Ok(())
         } else {
-            Err(bad("wrong length for its function"))
+            Err(bad(Malformation::WrongLength))
         }
     };
     let table = |f: u8| match f {
@@ -256,10 +323,10 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
             let (start, count) = (u16_at(pdu, 1).unwrap_or(0), u16_at(pdu, 3).unwrap_or(0));
             let max = if function <= 2 { 2000 } else { 125 };
             if count == 0 || count > max {
-                return Err(bad("quantity out of range"));
+                return Err(bad(Malformation::QuantityOutOfRange));
             }
             if u32::from(start) + u32::from(count) > 65_536 {
-                return Err(bad("range past address 65535"));
+                return Err(bad(Malformation::RangePastEnd));
             }
             Ok(Request::Read {
                 function,
@@ -275,7 +342,7 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
                 match raw {
                     0xFF00 => 1,
                     0x0000 => 0,
-                    _ => return Err(bad("a coil is written with FF00 or 0000")),
+                    _ => return Err(bad(Malformation::CoilValue)),
                 }
             } else {
                 raw
@@ -289,7 +356,7 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
         }
         15 | 16 => {
             if pdu.len() < 6 {
-                return Err(bad("wrong length for its function"));
+                return Err(bad(Malformation::WrongLength));
             }
             let (start, count, bytes) = (
                 u16_at(pdu, 1).unwrap_or(0),
@@ -302,10 +369,10 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
                 (123, usize::from(count) * 2)
             };
             if count == 0 || count > max || bytes != need || pdu.len() != 6 + bytes {
-                return Err(bad("quantity and byte count disagree"));
+                return Err(bad(Malformation::ByteCount));
             }
             if u32::from(start) + u32::from(count) > 65_536 {
-                return Err(bad("range past address 65535"));
+                return Err(bad(Malformation::RangePastEnd));
             }
             let data = &pdu[6..];
             let values = if function == 15 {
@@ -334,7 +401,7 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
         }
         23 => {
             if pdu.len() < 10 {
-                return Err(bad("wrong length for its function"));
+                return Err(bad(Malformation::WrongLength));
             }
             let read_start = u16_at(pdu, 1).unwrap_or(0);
             let read_count = u16_at(pdu, 3).unwrap_or(0);
@@ -348,12 +415,12 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
                 || bytes != usize::from(write_count) * 2
                 || pdu.len() != 10 + bytes
             {
-                return Err(bad("quantity and byte count disagree"));
+                return Err(bad(Malformation::ByteCount));
             }
             if u32::from(read_start) + u32::from(read_count) > 65_536
                 || u32::from(write_start) + u32::from(write_count) > 65_536
             {
-                return Err(bad("range past address 65535"));
+                return Err(bad(Malformation::RangePastEnd));
             }
             Ok(Request::ReadWrite {
                 read_start,
@@ -367,7 +434,7 @@ pub fn decode(pdu: &[u8]) -> Result<Request, PduError> {
         }
         8 => {
             if pdu.len() < 3 {
-                return Err(bad("wrong length for its function"));
+                return Err(bad(Malformation::WrongLength));
             }
             Ok(Request::Diagnostics {
                 sub: u16_at(pdu, 1).unwrap_or(0),
@@ -401,6 +468,18 @@ impl Request {
             self,
             Request::Write { .. } | Request::MaskWrite { .. } | Request::ReadWrite { .. }
         )
+    }
+
+    /// What makes two refused requests of one client the same event (the fold key's part):
+    /// the function code, and for diagnostics the sub-function, for device identification
+    /// the read code. FC08 sub-function 4 (listen-only mode) is not sub-function 1
+    /// (restart) again.
+    pub fn fold_detail(&self) -> String {
+        match self {
+            Request::Diagnostics { sub } => format!("8.{sub}"),
+            Request::DeviceIdentification { code } => format!("43.14.{code}"),
+            r => r.function().to_string(),
+        }
     }
 
     /// The request in words for an analyst, e.g. `FC06 write holding 40001 = 1234, unit 1`.

@@ -11,6 +11,10 @@
 //! frame_timeout_ms = 2000     # a started frame must complete within this
 //! request_timeout_ms = 2000   # the device must answer within this
 //! fold_window_s = 600         # repeats of one event within this are one row
+//! new_rows_per_source_per_minute = 20  # past it, one source's new kinds of event share a row
+//! max_connections = 512       # client connections at once, all devices together
+//! max_connections_per_client = 16  # from one address at once
+//! pressure_idle_timeout_ms = 5000  # the idle timeout once 3/4 of the connections are taken
 //! time_zone = "Africa/Nairobi"  # required when a write rule has a window
 //!
 //! [scan]                      # one source, within window_ms: a scan is
@@ -66,6 +70,18 @@ fn d_request() -> u64 {
 fn d_fold() -> u64 {
     600
 }
+fn d_new_rows() -> usize {
+    20
+}
+fn d_max_connections() -> usize {
+    512
+}
+fn d_per_client() -> usize {
+    16
+}
+fn d_pressure_idle() -> u64 {
+    5_000
+}
 fn d_window() -> u64 {
     10_000
 }
@@ -101,6 +117,21 @@ pub struct GuardSettings {
     /// Repeats of one event within this are folded into one row, s.
     #[serde(default = "d_fold")]
     pub fold_window_s: u64,
+    /// Distinct events one source may open rows for in a minute; its further ones fold into
+    /// one overflow row.
+    #[serde(default = "d_new_rows")]
+    pub new_rows_per_source_per_minute: usize,
+    /// Client connections at once, all devices together; past it a connection is refused
+    /// (closed at once, counted, a security event).
+    #[serde(default = "d_max_connections")]
+    pub max_connections: usize,
+    /// Client connections from one address at once.
+    #[serde(default = "d_per_client")]
+    pub max_connections_per_client: usize,
+    /// A client silent this long is disconnected while three quarters of the connections are
+    /// taken (never longer than `idle_timeout_ms`), ms.
+    #[serde(default = "d_pressure_idle")]
+    pub pressure_idle_timeout_ms: u64,
     /// The IANA zone maintenance windows are written in.
     #[serde(default)]
     pub time_zone: Option<String>,
@@ -113,6 +144,10 @@ impl Default for GuardSettings {
             frame_timeout_ms: d_frame(),
             request_timeout_ms: d_request(),
             fold_window_s: d_fold(),
+            new_rows_per_source_per_minute: d_new_rows(),
+            max_connections: d_max_connections(),
+            max_connections_per_client: d_per_client(),
+            pressure_idle_timeout_ms: d_pressure_idle(),
             time_zone: None,
         }
     }
@@ -362,7 +397,20 @@ impl GuardPolicy {
             ("guard.idle_timeout_ms", self.guard.idle_timeout_ms),
             ("guard.frame_timeout_ms", self.guard.frame_timeout_ms),
             ("guard.request_timeout_ms", self.guard.request_timeout_ms),
+            (
+                "guard.pressure_idle_timeout_ms",
+                self.guard.pressure_idle_timeout_ms,
+            ),
             ("scan.window_ms", self.scan.window_ms),
+            (
+                "guard.new_rows_per_source_per_minute",
+                self.guard.new_rows_per_source_per_minute as u64,
+            ),
+            ("guard.max_connections", self.guard.max_connections as u64),
+            (
+                "guard.max_connections_per_client",
+                self.guard.max_connections_per_client as u64,
+            ),
         ] {
             if v == 0 {
                 return Err(bad(name, "must be above 0"));

@@ -12,17 +12,17 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use grid_model::{AlertSeverity, SecurityEventKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use crate::frame::{self, Exception, Frame, FrameError, Request};
-use crate::judge::{Finding, Verdict, judge};
-use crate::policy::{DevicePolicy, GuardPolicy};
+use crate::policy::GuardPolicy;
 use crate::watch::{Watch, emit};
 use grid_scada::security::{Emit, EventSink};
 
+pub mod admission;
+mod client;
 mod upstream;
+use admission::{Admission, Backoff};
 use upstream::Upstream;
 
 /// What the proxy counts.
@@ -42,6 +42,11 @@ pub struct GuardCounters {
     pub timeouts: AtomicU64,
     /// Forwarded requests the device did not answer properly (answered 0B).
     pub upstream_failures: AtomicU64,
+    /// Connections refused because the guard held as many as it may (see
+    /// [`admission`]), closed at once.
+    pub refused_connections: AtomicU64,
+    /// `accept()` calls that failed (each followed by a back-off).
+    pub accept_errors: AtomicU64,
 }
 
 impl GuardCounters {
@@ -49,19 +54,22 @@ impl GuardCounters {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "connections={} unknown_clients={} forwarded={} refused={} bad_frames={} timeouts={} upstream_failures={}",
+            "connections={} unknown_clients={} forwarded={} refused={} bad_frames={} timeouts={} upstream_failures={} refused_connections={} accept_errors={}",
             g(&self.connections),
             g(&self.unknown_clients),
             g(&self.forwarded),
             g(&self.refused),
             g(&self.bad_frames),
             g(&self.timeouts),
-            g(&self.upstream_failures)
+            g(&self.upstream_failures),
+            g(&self.refused_connections),
+            g(&self.accept_errors)
         )
     }
 }
 
 struct Shared {
+    admission: Arc<Admission>,
     policy: GuardPolicy,
     zone: Option<chrono_tz::Tz>,
     watch: Mutex<Watch>,
@@ -113,7 +121,29 @@ pub async fn start(
     counters: Arc<GuardCounters>,
 ) -> std::io::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let g = &policy.guard;
+    let reserved = admission::RESERVED_DESCRIPTORS
+        + policy
+            .devices
+            .iter()
+            .map(|d| 1 + d.max_upstream as u64)
+            .sum::<u64>();
+    let limit = Admission::descriptor_limit().unwrap_or(u64::MAX);
+    let admission = Arc::new(Admission::new(
+        g.max_connections,
+        g.max_connections_per_client,
+        limit,
+        reserved,
+    ));
+    tracing::info!(
+        descriptor_limit = limit,
+        reserved,
+        max_connections = admission.total_cap(),
+        per_client = g.max_connections_per_client,
+        "client connections capped"
+    );
     let shared = Arc::new(Shared {
+        admission,
         zone: policy.zone(),
         watch: Mutex::new(Watch::new(policy.scan.clone())),
         policy,
@@ -174,22 +204,52 @@ async fn accept(
 ) {
     let mut clients = tokio::task::JoinSet::new();
     let for_clients = stop.clone();
+    let mut backoff = Backoff::default();
+    let mut logged: Option<Instant> = None;
     loop {
-        tokio::select! {
-            r = listener.accept() => {
-                let Ok((stream, peer)) = r else { continue };
-                let _ = stream.set_nodelay(true);
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                backoff.reset();
                 shared.counters.connections.fetch_add(1, Ordering::Relaxed);
+                let ticket = match shared.admission.admit(peer.ip()) {
+                    Ok(t) => t,
+                    Err(why) => {
+                        // Closed at once: a flood costs one descriptor for a moment.
+                        drop(stream);
+                        refuse_connection(&shared, device, peer.ip(), why);
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
                 let (up, sh, st) = (upstream.clone(), shared.clone(), for_clients.clone());
                 clients.spawn(async move {
                     let mut st2 = st.clone();
                     tokio::select! {
-                        _ = serve_client(stream, peer, device, up, sh) => {}
+                        _ = client::serve(stream, peer, device, up, sh, ticket) => {}
                         _ = st2.wait_for(|s| *s) => {}
                     }
                 });
             }
-            _ = stop.wait_for(|s| *s) => break,
+            Err(e) => {
+                let n = shared
+                    .counters
+                    .accept_errors
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
+                if logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    tracing::warn!(error = %e, accept_errors = n, "accept failed; backing off");
+                    logged = Some(Instant::now());
+                }
+                let wait = backoff.failed();
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+            }
         }
         while clients.try_join_next().is_some() {}
     }
@@ -197,235 +257,23 @@ async fn accept(
     while clients.join_next().await.is_some() {}
 }
 
-enum ReadEnd {
-    Closed,
-    Idle,
-    Slow,
-    Bad(FrameError),
-}
-
-/// The next frame from a client: its first byte within the idle timeout, its last within
-/// the frame timeout of its first.
-async fn next_frame(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    idle: Duration,
-    whole: Duration,
-) -> Result<Frame, ReadEnd> {
-    let mut started: Option<Instant> = (!buf.is_empty()).then(Instant::now);
-    let mut chunk = [0u8; 512];
-    loop {
-        match frame::parse(buf) {
-            Ok(Some((f, used))) => {
-                buf.drain(..used);
-                return Ok(f);
-            }
-            Ok(None) => {}
-            Err(e) => return Err(ReadEnd::Bad(e)),
-        }
-        let wait = match started {
-            None => idle,
-            Some(t) => whole.saturating_sub(t.elapsed()),
-        };
-        match tokio::time::timeout(wait, stream.read(&mut chunk)).await {
-            Err(_) if started.is_none() => return Err(ReadEnd::Idle),
-            Err(_) => return Err(ReadEnd::Slow),
-            Ok(Err(_)) | Ok(Ok(0)) => return Err(ReadEnd::Closed),
-            Ok(Ok(n)) => {
-                started.get_or_insert_with(Instant::now);
-                buf.extend_from_slice(&chunk[..n]);
-            }
-        }
-    }
-}
-
-fn finding_event(
-    f: &Finding,
-    (ip, device): (IpAddr, &str),
-    client: &str,
-    command: &str,
-    exception: Exception,
-) -> Emit {
-    let mut e = emit(f.kind, f.severity, (ip, device), &f.detail, Utc::now());
-    e.draft = e.draft.command(command);
-    e.draft.access_level_required = Some(f.access.into());
-    e.draft.detection_method = Some("policy".into());
-    e.draft.description = Some(format!("{client}: {}", f.reason));
-    e.draft.is_blocked = true;
-    e.draft.response_action = Some(format!(
-        "refused with exception {:02X}, never forwarded",
-        exception as u8
-    ));
-    e
-}
-
-fn frame_event(kind: SecurityEventKind, (ip, device): (IpAddr, &str), what: String) -> Emit {
-    let mut e = emit(kind, AlertSeverity::Warning, (ip, device), "", Utc::now());
-    e.draft = e.draft.command(&what);
-    e.draft.detection_method = Some("frame check".into());
-    e.draft.is_blocked = true;
-    e.draft.response_action = Some("connection closed".into());
-    e
-}
-
-async fn serve_client(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    device: usize,
-    upstream: Arc<Upstream>,
-    shared: Arc<Shared>,
-) {
-    let dev: &DevicePolicy = &shared.policy.devices[device];
-    let ip = peer.ip();
-    let src = (ip, dev.name.as_str());
-    shared.emit(|w| w.connect(src, Utc::now()));
-    let Some(client) = dev.client(ip) else {
-        shared
-            .counters
-            .unknown_clients
-            .fetch_add(1, Ordering::Relaxed);
-        let mut e = emit(
-            SecurityEventKind::UnknownClient,
-            AlertSeverity::Warning,
-            src,
-            "",
-            Utc::now(),
-        );
-        e.draft.detection_method = Some("client address not in the policy".into());
-        e.draft.is_blocked = true;
-        e.draft.response_action = Some("connection closed".into());
-        shared.sink.send([e]);
-        return;
-    };
-    let g = &shared.policy.guard;
-    let (idle, whole) = (
-        Duration::from_millis(g.idle_timeout_ms),
-        Duration::from_millis(g.frame_timeout_ms),
+/// A connection refused by the caps: counted, and a security event (folded per source and
+/// reason, so a flood is one row).
+fn refuse_connection(shared: &Shared, device: usize, ip: IpAddr, why: admission::Refusal) {
+    shared
+        .counters
+        .refused_connections
+        .fetch_add(1, Ordering::Relaxed);
+    let dev = &shared.policy.devices[device];
+    let mut e = emit(
+        SecurityEventKind::ConnectionRefused,
+        AlertSeverity::Warning,
+        (ip, dev.name.as_str()),
+        why.as_str(),
+        Utc::now(),
     );
-    let mut buf = Vec::with_capacity(1024);
-    loop {
-        let request = match next_frame(&mut stream, &mut buf, idle, whole).await {
-            Ok(f) => f,
-            Err(ReadEnd::Closed) => return,
-            Err(ReadEnd::Idle | ReadEnd::Slow) => {
-                shared.counters.timeouts.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            Err(ReadEnd::Bad(e)) => {
-                shared.counters.bad_frames.fetch_add(1, Ordering::Relaxed);
-                let kind = match e {
-                    FrameError::Oversized(_) => SecurityEventKind::OversizedFrame,
-                    _ => SecurityEventKind::MalformedFrame,
-                };
-                shared.sink.send([frame_event(kind, src, e.to_string())]);
-                return;
-            }
-        };
-        let reply = handle(&request, client, dev, &upstream, &shared, src).await;
-        if stream.write_all(&reply.encode()).await.is_err() {
-            return;
-        }
-    }
-}
-
-async fn handle(
-    request: &Frame,
-    client: &crate::policy::ClientPolicy,
-    dev: &DevicePolicy,
-    upstream: &Upstream,
-    shared: &Shared,
-    src: (IpAddr, &str),
-) -> Frame {
-    let decoded = match frame::decode(&request.pdu) {
-        Ok(r) => r,
-        Err(e) => {
-            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-            let mut ev = frame_event(SecurityEventKind::MalformedFrame, src, e.to_string());
-            ev.draft.response_action = Some("refused with exception 03".into());
-            shared.sink.send([ev]);
-            return frame::exception(request, Exception::IllegalDataValue);
-        }
-    };
-    let now = Utc::now();
-    match judge(dev, client, request.unit, &decoded, now, shared.zone) {
-        Verdict::Forward => {
-            shared.emit(|w| w.unit(src, request.unit, None, now));
-            forward(request, upstream, shared, src).await
-        }
-        Verdict::Refuse(exception, finding) => {
-            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-            let command = decoded.describe(request.unit);
-            shared.sink.send([finding_event(
-                &finding,
-                src,
-                &client.name,
-                &command,
-                exception,
-            )]);
-            if let Request::Read { table, start, .. } = decoded
-                && finding.kind == SecurityEventKind::ForbiddenAddress
-            {
-                shared.emit(|w| w.address(src, table, start, now));
-            }
-            frame::exception(request, exception)
-        }
-        Verdict::UnitProbe => {
-            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-            let command = decoded.describe(request.unit);
-            shared.emit(|w| w.unit(src, request.unit, Some(command), now));
-            frame::exception(request, Exception::GatewayPathUnavailable)
-        }
-    }
-}
-
-async fn forward(
-    request: &Frame,
-    upstream: &Upstream,
-    shared: &Shared,
-    src: (IpAddr, &str),
-) -> Frame {
-    match upstream.call(request).await {
-        Ok(reply)
-            if reply.unit == request.unit && reply.function() & 0x7F == request.function() =>
-        {
-            shared.counters.forwarded.fetch_add(1, Ordering::Relaxed);
-            Frame {
-                tid: request.tid,
-                ..reply
-            }
-        }
-        Ok(reply) => {
-            shared
-                .counters
-                .upstream_failures
-                .fetch_add(1, Ordering::Relaxed);
-            let mut e = emit(
-                SecurityEventKind::UnexpectedUnitReply,
-                AlertSeverity::Critical,
-                src,
-                &format!("{}", request.unit),
-                Utc::now(),
-            );
-            e.draft = e.draft.command(&format!(
-                "asked unit {} function {}, answered by unit {} function {}",
-                request.unit,
-                request.function(),
-                reply.unit,
-                reply.function()
-            ));
-            e.draft.detection_method = Some("reply check".into());
-            e.draft.is_blocked = true;
-            e.draft.response_action = Some("reply withheld; client answered 0B".into());
-            shared.sink.send([e]);
-            frame::exception(request, Exception::GatewayTargetFailed)
-        }
-        Err(e) => {
-            shared
-                .counters
-                .upstream_failures
-                .fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(device = src.1, error = ?e, "device did not answer");
-            frame::exception(request, Exception::GatewayTargetFailed)
-        }
-    }
+    e.draft.detection_method = Some(format!("connection cap ({})", why.as_str()));
+    e.draft.is_blocked = true;
+    e.draft.response_action = Some("connection closed at once".into());
+    shared.sink.send([e]);
 }

@@ -162,7 +162,7 @@ pub async fn run(
         opts.database_url.clone(),
         opts.session_limits,
         opts.spool_dir.join("security"),
-        chrono::Duration::minutes(10),
+        security::Folding::default(),
         Arc::new(security::EventCounters::default()),
     )
     .map_err(PollerError::SecurityEvents)?;

@@ -415,7 +415,7 @@ mod tests {
     use super::*;
 
     fn event(source: &str, detail: &str, second: i64) -> Emit {
-        let at = chrono::DateTime::from_timestamp(1_700_000_000 / 60 * 60 + second, 0).unwrap();
+        let at = DateTime::from_timestamp(1_700_000_000 / 60 * 60 + second, 0).unwrap();
         Emit::new(
             SecurityEventKind::MalformedFrame,
             AlertSeverity::Warning,

@@ -342,3 +342,109 @@ read = [{{ table = "holding", from = 0, to = 9 }}]
     drop(device);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The attack run's raw password in DATABASE_URL: the guard keeps guarding, records that it
+/// cannot reach the database, and no output in either log format shows four characters of
+/// the password.
+#[test]
+fn no_piece_of_a_raw_password_is_printed_in_either_format() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    const PASSWORD: &str = "Tr0ub4dor&3:p@ss/w%rd 'q\"x";
+    let dir = std::env::temp_dir().join(format!("gs-guard-raw-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    };
+    let (listen, upstream) = (free(), free());
+    std::fs::write(
+        dir.join("guard.toml"),
+        format!(
+            r#"
+[[device]]
+name = "rtu-raw"
+listen = "{listen}"
+upstream = "{upstream}"
+[[device.client]]
+name = "poller"
+addresses = ["127.0.0.1"]
+functions = [3]
+read = [{{ table = "holding", from = 0, to = 9 }}]
+"#
+        ),
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        let mut guard = Command::new(env!("CARGO_BIN_EXE_grid-scada-guard"))
+            .arg("--policy")
+            .arg(dir.join("guard.toml"))
+            .arg("--spool")
+            .arg(dir.join(format!("spool-{format}")))
+            .args(["--log-format", format, "--status-every-ms", "60000"])
+            .env(
+                "DATABASE_URL",
+                format!("postgres://u:{PASSWORD}@127.0.0.1:5432/db"),
+            )
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let reader = {
+            let (lines, stderr) = (lines.clone(), guard.stderr.take().unwrap());
+            std::thread::spawn(move || {
+                for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(l);
+                }
+            })
+        };
+        // A stranger's connection: a security event the writer tries to record.
+        let waited = std::time::Instant::now();
+        let stranger = loop {
+            let socket =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            let from: std::net::SocketAddr = "127.0.0.9:0".parse().unwrap();
+            socket.bind(&from.into()).unwrap();
+            if socket.connect(&listen.into()).is_ok() {
+                break socket;
+            }
+            assert!(waited.elapsed() < Duration::from_secs(60), "no listener");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        drop(stranger);
+        // Wait for the writer's report that the database cannot be reached.
+        while !lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("database unreachable"))
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(60),
+                "{:?}",
+                lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Command::new("kill")
+            .args(["-TERM", &guard.id().to_string()])
+            .status()
+            .unwrap();
+        let out = guard.wait_with_output().unwrap();
+        reader.join().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            lines.lock().unwrap().join("\n")
+        );
+        assert!(out.status.success(), "{text}");
+        let shown = grid_secrets::pieces_shown(&text, PASSWORD);
+        assert!(shown.is_empty(), "{format}: {shown:?} in\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -441,3 +441,44 @@ fn the_password_may_come_from_pgpassfile_and_is_never_printed() {
     assert!(text.contains("poller starting"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The attack run's password (a bad `%` escape, `@`, `:`, `/`, quotes, a space) in
+/// DATABASE_URL: the poller cannot reach the database, says so, and no output in either log
+/// format shows any four characters of the password.
+#[test]
+fn no_piece_of_a_raw_password_is_printed_in_either_format() {
+    const PASSWORD: &str = "Tr0ub4dor&3:p@ss/w%rd 'q\"x";
+    let dir = std::env::temp_dir().join(format!("gs-outage-{}-raw", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    std::fs::write(dir.join("scada.toml"), config(dead)).unwrap();
+    for format in ["human", "json"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_grid-scada-poller"))
+            .arg("--config")
+            .arg(dir.join("scada.toml"))
+            .arg("--spool")
+            .arg(dir.join(format!("spool-{format}")))
+            .args(["--log-format", format])
+            .env(
+                "DATABASE_URL",
+                format!("postgres://u:{PASSWORD}@127.0.0.1:5432/db"),
+            )
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{text}");
+        assert!(text.contains("error") || text.contains("ERROR"), "{text}");
+        let shown = grid_secrets::pieces_shown(&text, PASSWORD);
+        assert!(shown.is_empty(), "{format}: {shown:?} in\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

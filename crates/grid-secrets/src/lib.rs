@@ -163,16 +163,77 @@ pub fn redact(conninfo: &str) -> String {
     s
 }
 
-/// `text` (an error message, a log line) with every form of `conninfo`'s password replaced
-/// by [`HIDDEN`], and any connection URL inside it redacted.
-pub fn scrub(text: &str, conninfo: &str) -> String {
-    let mut out = text.to_owned();
-    let mut secrets = passwords_of(conninfo);
-    // Longest first, so a password is not half-replaced through a shorter one inside it.
-    secrets.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in secrets.iter().filter(|p| p.len() >= 2) {
-        out = out.replace(p.as_str(), HIDDEN);
+/// The shortest piece of a password [`scrub`] removes from a text: shorter ones are too
+/// common in ordinary words to tell, and give too little away.
+pub const MIN_FRAGMENT: usize = 4;
+
+/// Every form a password may be quoted in: as written, decoded as libpq reads it, and
+/// percent-encoded (as a URL would carry it).
+fn forms(conninfo: &str) -> Vec<Vec<char>> {
+    let mut out: Vec<String> = passwords_of(conninfo);
+    let encoded: Vec<String> = out.iter().map(|p| percent_encode(p)).collect();
+    out.extend(encoded);
+    out.sort();
+    out.dedup();
+    out.into_iter().map(|p| p.chars().collect()).collect()
+}
+
+/// Every byte but RFC 3986's unreserved characters as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
+    out
+}
+
+/// The length of the longest run of `text` from `i` that is a piece of some `secret`.
+fn longest_piece(text: &[char], i: usize, secrets: &[Vec<char>]) -> usize {
+    let mut best = 0;
+    for secret in secrets {
+        for j in 0..secret.len() {
+            let n = text[i..]
+                .iter()
+                .zip(&secret[j..])
+                .take_while(|(a, b)| a == b)
+                .count();
+            best = best.max(n);
+        }
+    }
+    best
+}
+
+/// `text` (an error message, a log line) with every piece of `conninfo`'s password of
+/// [`MIN_FRAGMENT`] characters or more — in any of its forms, raw, decoded or encoded —
+/// replaced by [`HIDDEN`]; any quoted piece of `conninfo` itself (libpq quotes the part of
+/// a string it cannot parse) and any connection URL inside it redacted.
+///
+/// ```
+/// let url = "postgres://u:Tr0ub4dor&3@db/grid";
+/// // libpq may quote only the tail of a password it could not parse.
+/// let s = grid_secrets::scrub("invalid token: \"b4dor&3@db\"", url);
+/// assert!(!s.contains("b4do") && !s.contains("dor&"), "{s}");
+/// ```
+pub fn scrub(text: &str, conninfo: &str) -> String {
+    let secrets = forms(conninfo);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let n = longest_piece(&chars, i, &secrets);
+        if n >= MIN_FRAGMENT {
+            out.push_str(HIDDEN);
+            i += n;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    let out = hide_quoted_pieces(&out, conninfo);
     // URLs the text quotes (libpq quotes the whole string in some errors).
     let mut result = String::with_capacity(out.len());
     let mut rest = out.as_str();
@@ -187,6 +248,57 @@ pub fn scrub(text: &str, conninfo: &str) -> String {
     }
     result.push_str(rest);
     result
+}
+
+/// `text` with every double-quoted span that is a piece of `conninfo` (of
+/// [`MIN_FRAGMENT`] characters or more) replaced by [`HIDDEN`]: a connection string that
+/// does not parse is reported without being echoed.
+fn hide_quoted_pieces(text: &str, conninfo: &str) -> String {
+    if !has_password_text(conninfo) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let Some(close) = rest[open + 1..].find('"').map(|c| open + 1 + c) else {
+            break;
+        };
+        let quoted = &rest[open + 1..close];
+        out.push_str(&rest[..=open]);
+        let piece = quoted.trim_end_matches('…').trim_end_matches("...");
+        if piece.chars().count() >= MIN_FRAGMENT && conninfo.contains(piece) {
+            out.push_str(HIDDEN);
+        } else {
+            out.push_str(quoted);
+        }
+        out.push('"');
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `conninfo` carries a password at all (then its unparsable pieces may hold one).
+fn has_password_text(conninfo: &str) -> bool {
+    !passwords_of(conninfo).is_empty()
+}
+
+/// The pieces of `password` of [`MIN_FRAGMENT`] characters that `text` shows (none is the
+/// answer an audit or a test wants).
+///
+/// ```
+/// assert!(grid_secrets::pieces_shown("failed for ***", "hunter22").is_empty());
+/// assert_eq!(grid_secrets::pieces_shown("token 'ter22'", "hunter22"), ["ter2", "er22"]);
+/// ```
+pub fn pieces_shown(text: &str, password: &str) -> Vec<String> {
+    let p: Vec<char> = password.chars().collect();
+    let mut shown: Vec<String> = p
+        .windows(MIN_FRAGMENT)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|piece| text.contains(piece.as_str()))
+        .collect();
+    shown.dedup();
+    shown
 }
 
 /// A database URL (or key=value connection string) whose `Debug` and `Display` hide its
@@ -285,6 +397,30 @@ mod tests {
         // A raw '%' that is not an escape: libpq refuses it, and echoes it; the raw text counts.
         assert_eq!(passwords_of("postgres://u:100%sure@h/db"), ["100%sure"]);
         assert_eq!(passwords_of("host=h password='a\\'b'"), ["a'b", "a\\'b"]);
+    }
+
+    #[test]
+    fn every_piece_of_four_or_more_is_scrubbed_in_every_form() {
+        let password = "Tr0ub4dor&3:p@ss/w%rd 'q\"x";
+        let url = format!("postgres://u:{password}@127.0.0.1:5432/db");
+        let libpq = "invalid percent-encoded token: \"w%rd 'q\"x@127.0.0.1:5432/db\"";
+        let s = scrub(libpq, &url);
+        assert_no_piece(&s, password);
+        // The password percent-encoded as a URL carries it, decoded as libpq reads it.
+        let encoded = "postgres://u:s%C3%A9cr%40t!x@h/db";
+        for text in ["s%C3%A9cr%40t", "sécr@t!x", "was cr@t!x here", "%40t!x"] {
+            let s = scrub(text, encoded);
+            assert!(!s.contains("cr@t") && !s.contains("%40t!"), "{text} -> {s}");
+        }
+        // Short pieces stay: they say nothing.
+        assert_eq!(
+            scrub("at the 3rd try", "postgres://u:3rd@h/db"),
+            "at the 3rd try"
+        );
+    }
+
+    fn assert_no_piece(text: &str, password: &str) {
+        assert_eq!(pieces_shown(text, password), Vec::<String>::new(), "{text}");
     }
 
     #[test]

@@ -123,11 +123,20 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
-    let poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
-    stop_signal().await?;
-    tracing::info!("stopping");
-    let _ = stop_tx.send(true);
-    poller.await??;
+    let mut poller = tokio::spawn(run(config, opts, stop_rx, counters.clone()));
+    // A poller that cannot start (no database and no cached sensor map, a spool it cannot
+    // open) ends the program at once with its error, rather than waiting for a signal.
+    tokio::select! {
+        stopped = stop_signal() => {
+            stopped?;
+            tracing::info!("stopping");
+            let _ = stop_tx.send(true);
+            poller.await??;
+        }
+        ended = &mut poller => {
+            ended??;
+        }
+    }
     status.abort();
     if let Some(e) = endpoints {
         e.abort();

@@ -44,8 +44,9 @@ pub(super) fn resolve_sensors(
             map
         }
         Err(db) => {
-            let bytes = std::fs::read(&cache)
-                .map_err(|_| PollerError::Sensors(format!("database: {db}; no cached map")))?;
+            let bytes = std::fs::read(&cache).map_err(|_| {
+                PollerError::Sensors(format!("database: {}; no cached map", db.trim_end()))
+            })?;
             tracing::warn!(error = %db, "database unreachable at start: using the cached sensor map");
             serde_json::from_slice(&bytes).map_err(|e| PollerError::Sensors(e.to_string()))?
         }

@@ -139,7 +139,14 @@ fn every_command_against_a_database() {
     let url = db.url();
     let url = Some(url.as_str());
     let out = ok(&sentinel(url, &["migrate"]));
-    assert!(out.contains("migrations applied now: 12"), "{out}");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("up.sql").exists())
+        .count();
+    assert!(
+        out.contains(&format!("migrations applied now: {migrations};")),
+        "{out}"
+    );
     let out = ok(&sentinel(url, &["migrate"]));
     assert!(
         out.contains("migrations applied now: 0; setup applied: nothing"),
@@ -426,4 +433,95 @@ fn demo_runs_a_day_through_every_crate() {
     assert!(out.contains("alarms at the normal loading limits"), "{out}");
     let _ = std::fs::remove_file(svg);
     let _ = std::fs::remove_file(config);
+}
+
+/// Bad lines are refused one by one, each named by its number, and the rest stored: bytes
+/// that are not UTF-8 (the attack run's file: lines 102 and 502 of 1,000), a year no reading
+/// is from, a 10 MB tag (named by its start and length, never echoed).
+#[test]
+fn ingest_refuses_bad_lines_one_by_one_and_echoes_no_huge_field() {
+    let db = TestDb::new(&READY);
+    let url = db.url();
+    let url = Some(url.as_str());
+    {
+        let conn = &mut db.conn();
+        let s = substation(conn, "CLI-U", GridZone::Kisumu, 33);
+        sensor(conn, &s, "CLI-U-LOAD", SensorType::Load);
+    }
+    let path = std::env::temp_dir().join(format!("gs-cli-utf8-{}.csv", db.name()));
+    let mut bytes = b"sensor_tag,timestamp,value\n".to_vec();
+    for i in 0..1000 {
+        let line = i + 2;
+        let t = format!("2026-11-20T{:02}:{:02}:00Z", i / 60, i % 60);
+        if line == 102 || line == 502 {
+            bytes.extend_from_slice(b"CLI-U-LOAD,");
+            bytes.extend_from_slice(t.as_bytes());
+            bytes.extend_from_slice(b",1\xff\xfe\n");
+        } else {
+            bytes.extend_from_slice(format!("CLI-U-LOAD,{t},{}\n", 10 + i % 7).as_bytes());
+        }
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let refused = path.with_extension("refused.csv");
+    let out = ok(&sentinel(
+        url,
+        &[
+            "ingest",
+            path.to_str().unwrap(),
+            "--quiet",
+            "--refused",
+            refused.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        out.contains("1000 records: 998 stored, 0 duplicates, 2 refused"),
+        "{out}"
+    );
+    assert!(out.contains("line 102: invalid_utf8 field 3"), "{out}");
+    assert!(out.contains("line 502: invalid_utf8 field 3"), "{out}");
+    let report = std::fs::read_to_string(&refused).unwrap();
+    let lines: Vec<&str> = report.lines().skip(1).collect();
+    assert_eq!(lines.len(), 2, "{report}");
+    assert!(lines[0].starts_with("102,invalid_utf8,") && lines[1].starts_with("502,invalid_utf8,"));
+    let stored =
+        grid_testdb::inspect::count(&mut db.conn(), "SELECT count(*) AS n FROM sensor_readings");
+    assert_eq!(stored, 998);
+
+    // Year 0 and a 10 MB tag, beside a good line.
+    let huge = "T".repeat(10_000_000);
+    std::fs::write(
+        &path,
+        format!(
+            "sensor_tag,timestamp,value\nCLI-U-LOAD,0000-06-01T00:00:00Z,1\n{huge},2026-11-21T00:00:00Z,1\nCLI-U-LOAD,2026-11-21T00:00:00Z,2\n"
+        ),
+    )
+    .unwrap();
+    let out = ok(&sentinel(
+        url,
+        &[
+            "ingest",
+            path.to_str().unwrap(),
+            "--quiet",
+            "--refused",
+            refused.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        out.contains("3 records: 1 stored, 0 duplicates, 2 refused"),
+        "{out}"
+    );
+    assert!(out.contains("ImplausibleTime"), "{out}");
+    assert!(out.contains("(10000000 bytes)"), "{out}");
+    assert!(
+        out.len() < 4_000,
+        "the tag is not echoed: {} bytes",
+        out.len()
+    );
+    let report = std::fs::read_to_string(&refused).unwrap();
+    assert!(
+        report.len() < 4_000 && report.contains("line") && report.contains("3,unknown_tag"),
+        "{report}"
+    );
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(refused);
 }

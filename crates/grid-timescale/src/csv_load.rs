@@ -8,9 +8,10 @@
 //! whole, naming the header expected: a headerless file would otherwise lose its first
 //! reading as a "header".
 //!
-//! Each record that cannot become a reading (a missing or extra column, an unknown tag, a
-//! timestamp, value or quality that does not parse) is refused with its line number and
-//! reason, and the others load. Readings ingest refuses or finds in conflict are traced back
+//! Each record that cannot become a reading (a missing or extra column, bytes that are not
+//! UTF-8, an unknown tag, a timestamp, value or quality that does not parse) is refused with
+//! its line number and reason, and the others load; a field quoted in a reason is cut to
+//! [`SHOWN_CHARS`] characters with its length (a 10 MB tag is not echoed). Readings ingest refuses or finds in conflict are traced back
 //! to their lines as well. [`load_csv`] counts every refusal by reason, keeps the first
 //! [`SHOWN_LINES`] for the screen, and writes all of them to a report file when given one.
 
@@ -28,6 +29,19 @@ use crate::ingest::{Ingester, Reading, StreamError, StreamReport};
 pub const COLUMNS: [&str; 4] = ["sensor_tag", "timestamp", "value", "quality"];
 /// How many refused lines a [`CsvLoadReport`] keeps for the screen.
 pub const SHOWN_LINES: usize = 20;
+/// How many characters of a field a refusal quotes.
+pub const SHOWN_CHARS: usize = 64;
+
+/// `field` as a refusal quotes it: whole when short, else its first [`SHOWN_CHARS`]
+/// characters and its length.
+pub fn shown(field: &str) -> String {
+    if field.chars().count() <= SHOWN_CHARS {
+        format!("{field:?}")
+    } else {
+        let head: String = field.chars().take(SHOWN_CHARS).collect();
+        format!("{head:?}… ({} bytes)", field.len())
+    }
+}
 
 /// Why a whole file cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +51,7 @@ pub enum CsvError {
         "line 1 is not the header: expected \"sensor_tag,timestamp,value\" or \"sensor_tag,timestamp,value,quality\", found {found:?}"
     )]
     Header {
-        /// The first line's fields.
+        /// The first line's fields (each cut as [`shown`] cuts it).
         found: Vec<String>,
     },
     /// The file could not be read.
@@ -118,7 +132,7 @@ struct Log {
 
 /// The readings of a CSV file, refusing what cannot be a reading into the shared log.
 struct Records<'a, R: Read> {
-    records: csv::StringRecordsIntoIter<R>,
+    records: csv::ByteRecordsIntoIter<R>,
     tags: &'a HashMap<String, Uuid>,
     log: &'a RefCell<Log>,
 }
@@ -128,18 +142,32 @@ impl<R: Read> Iterator for Records<'_, R> {
 
     fn next(&mut self) -> Option<Reading> {
         loop {
-            let record = match self.records.next()? {
+            let bytes = match self.records.next()? {
                 Ok(r) => r,
                 Err(e) => {
-                    // A broken file (invalid UTF-8, an I/O error) stops the load.
+                    // A file that cannot be read further (an I/O error) stops the load.
                     self.log.borrow_mut().error = Some(e);
                     return None;
                 }
             };
-            let line = record.position().map_or(0, |p| p.line());
+            let line = bytes.position().map_or(0, |p| p.line());
             let mut log = self.log.borrow_mut();
             log.records += 1;
-            match parse(&record, self.tags) {
+            // Bytes that are not UTF-8 refuse their line alone, like any other bad line.
+            let parsed = csv::StringRecord::from_byte_record(bytes)
+                .map_err(|e| {
+                    let at = e.utf8_error();
+                    (
+                        "invalid_utf8",
+                        format!(
+                            "field {} is not UTF-8 after its first {} bytes",
+                            at.field() + 1,
+                            at.valid_up_to()
+                        ),
+                    )
+                })
+                .and_then(|record| parse(&record, self.tags));
+            match parsed {
                 Ok(reading) => {
                     log.lines.push(line);
                     return Some(reading);
@@ -174,17 +202,17 @@ fn parse(
     let value = field(2).ok_or(("missing_field", "no value".to_owned()))?;
     let sensor_id = *tags
         .get(tag)
-        .ok_or(("unknown_tag", format!("no sensor is tagged {tag:?}")))?;
+        .ok_or_else(|| ("unknown_tag", format!("no sensor is tagged {}", shown(tag))))?;
     let timestamp: DateTime<Utc> = ts
         .parse()
-        .map_err(|e| ("bad_timestamp", format!("{ts:?}: {e}")))?;
+        .map_err(|e| ("bad_timestamp", format!("{}: {e}", shown(ts))))?;
     let value_raw: f64 = value
         .parse()
-        .map_err(|e| ("bad_value", format!("{value:?}: {e}")))?;
+        .map_err(|e| ("bad_value", format!("{}: {e}", shown(value))))?;
     let quality = match field(3) {
         Some(q) => q
             .parse()
-            .map_err(|e| ("bad_quality", format!("{q:?}: {e}")))?,
+            .map_err(|e| ("bad_quality", format!("{}: {e}", shown(q))))?,
         None => 1.0,
     };
     Ok(Reading {
@@ -194,18 +222,24 @@ fn parse(
 }
 
 /// Checks the header: `sensor_tag,timestamp,value[,quality]`.
-fn check_header(header: &csv::StringRecord) -> Result<(), CsvError> {
+fn check_header(header: &csv::ByteRecord) -> Result<(), CsvError> {
     let found: Vec<String> = header
         .iter()
+        .take(COLUMNS.len() + 1)
         .enumerate()
-        // A UTF-8 byte-order mark may precede the first name.
         .map(|(i, f)| {
-            if i == 0 {
+            let f = String::from_utf8_lossy(f);
+            // A UTF-8 byte-order mark may precede the first name.
+            let f = if i == 0 {
                 f.trim_start_matches('\u{feff}')
             } else {
-                f
+                &f
+            };
+            if f.chars().count() <= SHOWN_CHARS {
+                f.to_owned()
+            } else {
+                shown(f)
             }
-            .to_owned()
         })
         .collect();
     let ok =
@@ -237,13 +271,13 @@ pub fn load_csv<R: Read>(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(input);
-    check_header(reader.headers()?)?;
+    check_header(reader.byte_headers()?)?;
     if let Some(w) = report_file.as_deref_mut() {
         writeln!(w, "line,reason,detail")?;
     }
     let log = RefCell::new(Log::default());
     let records = Records {
-        records: reader.into_records(),
+        records: reader.into_byte_records(),
         tags,
         log: &log,
     };
@@ -330,7 +364,7 @@ mod tests {
 
     #[test]
     fn the_header_is_checked_and_a_bom_ignored() {
-        let rec = |fields: &[&str]| csv::StringRecord::from(fields.to_vec());
+        let rec = |fields: &[&str]| csv::ByteRecord::from(fields.to_vec());
         assert!(check_header(&rec(&["\u{feff}sensor_tag", "timestamp", "value"])).is_ok());
         assert!(check_header(&rec(&["sensor_tag", "timestamp", "value", "quality"])).is_ok());
         let e = check_header(&rec(&["CSV-LAN-V", "2026-11-24T10:05:00Z", "1e308"]))
@@ -360,5 +394,14 @@ mod tests {
         );
         let ok = parse(&rec(&["A", "2026-01-01T00:00:00Z", "230.5"]), &tags).unwrap();
         assert_eq!((ok.sensor_id, ok.value_raw, ok.quality), (id, 230.5, 1.0));
+        // A 10 MB tag is named by its start and its length, not echoed.
+        let huge = "T".repeat(10_000_000);
+        let (reason, detail) =
+            parse(&rec(&[&huge, "2026-01-01T00:00:00Z", "1"]), &tags).unwrap_err();
+        assert_eq!(reason, "unknown_tag");
+        assert!(
+            detail.len() < 200 && detail.contains("(10000000 bytes)"),
+            "{detail}"
+        );
     }
 }

@@ -182,8 +182,9 @@ fn the_database_bounds_every_value_at_the_same_magnitude_as_ingest() {
 
 /// The SCADA issue's poison reading: a timestamp before 4713 BC that a wide time policy
 /// admitted failed its whole batch in the database (chrono itself ends before TimescaleDB's
-/// last instant, so no reading can be too late). It is refused
-/// with a reason now, and the readings beside it land.
+/// last instant, so no reading can be too late); and the attack run's year 0, stored as
+/// 1 BC without a word. Both are refused with a typed reason now, whatever the policy, and
+/// the readings beside them land.
 #[test]
 fn a_timestamp_the_database_cannot_hold_is_refused_not_left_to_fail_the_batch() {
     let db = ready();
@@ -191,11 +192,14 @@ fn a_timestamp_the_database_cannot_hold_is_refused_not_left_to_fail_the_batch() 
     let s = substation(conn, "BD-4", GridZone::Nairobi, 66);
     let v = sensor(conn, &s, "BD-4-V", SensorType::Voltage);
     let at = chrono::Utc::now() - Duration::hours(1);
-    let ancient = chrono::NaiveDate::from_ymd_opt(-5000, 1, 1)
-        .unwrap()
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc();
+    let year = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let ancient = year(-5000);
     // Replay admits any age (and a backfill may name any range): the storable range bounds
     // both.
     for policy in [
@@ -213,15 +217,18 @@ fn a_timestamp_the_database_cannot_hold_is_refused_not_left_to_fail_the_batch() 
                 [
                     Reading::new(v.id, at, 66.0),
                     Reading::new(v.id, ancient, 66.0),
+                    Reading::new(v.id, year(0), 66.0),
+                    Reading::new(v.id, year(1899), 66.0),
+                    Reading::new(v.id, year(2200), 66.0),
                 ],
             )
             .unwrap();
-        assert_eq!(r.rejected, 1, "{r:?}");
+        assert_eq!(r.rejected, 4, "{r:?}");
         assert_eq!(
             r.rejected_by_reason
-                .get(&RejectReason::OutsideTimeWindow)
+                .get(&RejectReason::ImplausibleTime)
                 .copied(),
-            Some(1)
+            Some(4)
         );
     }
     assert_eq!(

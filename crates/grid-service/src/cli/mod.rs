@@ -48,7 +48,11 @@ pub enum Format {
 pub enum Command {
     /// Apply pending migrations and the time-series setup (and the roles when configured).
     Migrate,
-    /// Load readings from a CSV file (`sensor_tag,timestamp,value[,quality]`).
+    /// Load readings from a CSV file (`sensor_tag,timestamp,value[,quality]`). A bad line
+    /// (bytes that are not UTF-8, an unknown tag, a field that does not parse, a reading
+    /// ingest refuses) is refused alone, named by its number, and the rest stored: the exit
+    /// status is 0 when the file was read to its end, whatever was refused, and 1 when it
+    /// could not be (unreadable, or the database failed; what came before is stored).
     Ingest {
         /// The file.
         file: PathBuf,

@@ -61,7 +61,8 @@ mod write;
 pub use scorer::{ScoreInput, Scorer};
 
 pub use report::{
-    Conflict, IngestReport, RejectReason, Rejection, StreamError, StreamReport, WritePath,
+    Conflict, IngestReport, PLAUSIBLE_YEARS, RejectReason, Rejection, StreamError, StreamReport,
+    WritePath,
 };
 
 use validate::{Batch, SensorInfo};

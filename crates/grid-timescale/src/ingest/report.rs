@@ -28,6 +28,10 @@ pub enum RejectReason {
     UnknownSensor,
     /// The sensor is `inactive`.
     InactiveSensor,
+    /// The timestamp's year is outside [`PLAUSIBLE_YEARS`]: no reading of a grid is from
+    /// then (a year 0 or 9999 is a device clock's or a file's error, which the database
+    /// would otherwise store as given, year 0 as 1 BC).
+    ImplausibleTime,
     /// The timestamp is outside the call's time policy.
     OutsideTimeWindow,
     /// The timestamp is older than the retention horizon (raw data there is dropped and the
@@ -37,6 +41,10 @@ pub enum RejectReason {
     /// that day's daily bucket can no longer be recomputed (see [`crate::retention`]).
     DayBeforeRetentionHorizon,
 }
+
+/// The years a reading may be from, whatever the time policy: 1900 up to (not including)
+/// 2200. Wider than any grid's records, narrower than any clock error that reaches us.
+pub const PLAUSIBLE_YEARS: std::ops::Range<i32> = 1900..2200;
 
 /// One refused reading.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use grid_model::SensorStatus;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Conflict, IngestReport, Reading, RejectReason, Rejection};
+use super::{Conflict, IngestReport, PLAUSIBLE_YEARS, Reading, RejectReason, Rejection};
 use crate::bounds::{InvalidBounds, MAX_ABS_VALUE};
 use crate::limits::Band;
 
@@ -95,6 +95,10 @@ impl<I: Iterator<Item = Reading>> Batch<'_, I> {
             };
             if !(r.quality.is_finite() && (0.0..=1.0).contains(&r.quality)) {
                 self.reject(&r, index, RejectReason::BadQuality);
+                continue;
+            }
+            if !PLAUSIBLE_YEARS.contains(&r.timestamp.year()) {
+                self.reject(&r, index, RejectReason::ImplausibleTime);
                 continue;
             }
             if r.timestamp < self.window.0 || r.timestamp > self.window.1 {

@@ -162,6 +162,10 @@ pub const MATRIX: &[Grant] = &[
     g("anomaly_detections", [NONE, SIU, SIU, S, S]),
     g("anomaly_sensor_states", [NONE, SIUD, SIUD, NONE, NONE]),
     g("anomaly_imbalance_states", [NONE, SIUD, SIUD, NONE, NONE]),
+    // Users of the API and their tokens: the owner's alone; services ask
+    // grid_user_by_token.
+    g("grid_users", [NONE, NONE, NONE, NONE, NONE]),
+    g("grid_user_tokens", [NONE, NONE, NONE, NONE, NONE]),
     // The zone views: the regional role's only way to readings and rollups.
     g("grid_zone_readings", [NONE, NONE, S, S, S]),
     g("grid_zone_latest_readings", [NONE, NONE, S, S, S]),
@@ -181,6 +185,12 @@ pub const DEFINER_FUNCTIONS: &[(&str, &[Role])] = &[
         // Folding a repeated security event into its row (migration append_only_evidence).
         "grid_security_event_fold(varchar, timestamptz, timestamptz, integer)",
         &[Role::Owner, Role::Poller],
+    ),
+    (
+        // The user a bearer token belongs to (migration users_and_tokens), for the services
+        // people use: the API and pages run as the reader or a regional role.
+        "grid_user_by_token(bytea)",
+        &[Role::Owner, Role::Reader, Role::Regional],
     ),
 ];
 

@@ -269,15 +269,18 @@ fn sequences_functions_and_chunks_follow_the_matrix() {
             "an unlisted security-definer function: {f}"
         );
     }
-    // The chunk probe exists where there are chunks; the security-event fold everywhere.
+    // The chunk probe exists where there are chunks; the security-event fold and the token
+    // lookup everywhere.
     assert_eq!(
         definers.len(),
-        1 + usize::from(db.mode() != Mode::Plain),
+        2 + usize::from(db.mode() != Mode::Plain),
         "{definers:?}"
     );
     for f in &definers {
         let allowed: &[Role] = if f.starts_with("grid_security_event_fold") {
             &[Role::Poller]
+        } else if f.starts_with("grid_user_by_token") {
+            &[Role::Reader, Role::Regional]
         } else {
             &[Role::Writer, Role::Poller]
         };

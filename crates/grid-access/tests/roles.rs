@@ -332,3 +332,37 @@ fn the_analyst_never_computes_from_stale_rollups() {
         "the late reading is in the rollup the statistics used"
     );
 }
+
+#[test]
+fn services_find_a_tokens_user_and_read_nothing_else_of_users() {
+    let db = TestDb::new(&ACCESS);
+    let admin = &mut db.conn();
+    grid_store::users::add(admin, "op1", grid_model::UserRole::Operator, &[]).unwrap();
+    let token = grid_store::users::issue_token(admin, "op1", None).unwrap();
+    let reader = login(&db, Role::Reader);
+    let r = &mut reader.conn();
+    let found = grid_store::users::by_token(r, &token).unwrap().unwrap();
+    assert_eq!(found.name, "op1");
+    let zone = regional(&db, &[GridZone::Nairobi]);
+    assert!(
+        grid_store::users::by_token(&mut zone.conn(), &token)
+            .unwrap()
+            .is_some()
+    );
+    for c in [r, &mut zone.conn()] {
+        assert_refused(c, "SELECT count(*) FROM grid_users");
+        assert_refused(c, "SELECT count(*) FROM grid_user_tokens");
+        assert_refused(
+            c,
+            "INSERT INTO grid_users (name, role) VALUES ('x', 'engineer')",
+        );
+    }
+    // The engines have no business with users.
+    for role in [Role::Writer, Role::Poller, Role::Analyst] {
+        let l = login(&db, role);
+        assert!(matches!(
+            grid_store::users::by_token(&mut l.conn(), &token),
+            Err(grid_store::StoreError::PermissionDenied(_))
+        ));
+    }
+}

@@ -283,6 +283,9 @@ impl Alert {
     }
 }
 
+/// The longest note a step carries (an operator's words, not a document).
+pub const NOTE_MAX_CHARS: usize = 2_000;
+
 /// The lifecycle's rule, on the state and start time of an alert.
 pub fn plan_transition(
     from: AlertStatus,
@@ -300,11 +303,28 @@ pub fn plan_transition(
         });
     }
     let actor = t.actor.trim();
-    if actor.is_empty() || actor.chars().count() > 100 {
+    if actor.is_empty() || actor.chars().count() > 100 || actor.contains('\0') {
         return Err(TransitionError::Invalid {
             field: "actor",
-            reason: "must be 1 to 100 characters".into(),
+            reason: "must be 1 to 100 characters, without NUL".into(),
         });
+    }
+    let resolve_notes = match &t.action {
+        AlertAction::Resolve { notes } => notes.as_deref(),
+        _ => None,
+    };
+    for (field, text) in [
+        ("note", t.note.as_deref()),
+        ("resolution_notes", resolve_notes),
+    ] {
+        if let Some(text) = text
+            && (text.chars().count() > NOTE_MAX_CHARS || text.contains('\0'))
+        {
+            return Err(TransitionError::Invalid {
+                field,
+                reason: format!("must be at most {NOTE_MAX_CHARS} characters, without NUL"),
+            });
+        }
     }
     let mut change = AlertChange {
         from,

@@ -153,6 +153,19 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// What a user of the API and pages may do (see [`crate::user`]); each role may do what
+    /// the one before it may.
+    UserRole, "user role" {
+        /// Reads everything of its zones.
+        Viewer => "viewer",
+        /// Also acknowledges and shelves alarms.
+        Operator => "operator",
+        /// Also changes settings and assets.
+        Engineer => "engineer",
+    }
+}
+
+domain_enum! {
     /// Kind of maintenance work.
     MaintenanceType, "maintenance type" {
         /// Planned by calendar.

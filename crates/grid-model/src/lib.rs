@@ -15,6 +15,7 @@ pub mod statistics;
 pub mod substation;
 pub mod thermal;
 pub mod transformer;
+pub mod user;
 mod validation;
 
 pub use alert::{
@@ -26,7 +27,7 @@ pub use anomaly::{Anomaly, AnomalyDraft, EpisodeMetadata, NewAnomaly};
 pub use enums::{
     AlertSeverity, AlertStatus, AnomalyKind, GridZone, InsulationPaper, MaintenanceType,
     SensorStatus, SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod,
-    UnknownVariant,
+    UnknownVariant, UserRole,
 };
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};
@@ -41,4 +42,5 @@ pub use statistics::{
 pub use substation::{NewSubstation, Substation, SubstationDraft, VOLTAGE_LEVELS_KV};
 pub use thermal::{NewThermalParameters, ThermalDay, ThermalParameters};
 pub use transformer::{NewTransformer, Transformer, TransformerDraft};
+pub use user::{User, valid_user_name};
 pub use validation::{FieldError, ValidationErrors};

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+/// Why a text holding U+0000 is refused: PostgreSQL's text types cannot store it.
+pub(crate) const NUL_REFUSED: &str =
+    "must not contain the NUL character (PostgreSQL text cannot hold it)";
+
 /// One field that failed validation, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -146,7 +150,7 @@ impl Checker {
         self.ensure(v >= 0, field, || format!("must be 0 or more (got {v})"))
     }
 
-    /// Non-blank text of at most `max` characters.
+    /// Non-blank text of at most `max` characters, without NUL.
     pub(crate) fn text(&mut self, field: &'static str, v: &str, max: usize) -> &mut Self {
         if v.trim().is_empty() {
             self.fail(field, "must not be empty")
@@ -170,6 +174,9 @@ impl Checker {
 
     fn max_len(&mut self, field: &'static str, v: &str, max: usize) -> &mut Self {
         let n = v.chars().count();
+        if v.contains('\0') {
+            return self.fail(field, NUL_REFUSED);
+        }
         self.ensure(n <= max, field, || {
             format!("must be at most {max} characters (got {n})")
         })

@@ -20,6 +20,7 @@ pub mod store;
 pub mod substations;
 pub mod thermal;
 pub mod transformers;
+pub mod users;
 
 pub use alerts::AlertRepository;
 pub use anomalies::AnomalyRepository;

@@ -294,6 +294,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    grid_user_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_sha256 -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::GridZone;
+
+    grid_users (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 20]
+        role -> Varchar,
+        zones -> Array<Nullable<GridZone>>,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::GridZone;
 
@@ -488,6 +515,7 @@ diesel::joinable!(grid_alerts -> grid_sensors (sensor_id));
 diesel::joinable!(grid_alerts -> grid_substations (substation_id));
 diesel::joinable!(grid_sensors -> grid_substations (substation_id));
 diesel::joinable!(grid_sensors -> transformers (transformer_id));
+diesel::joinable!(grid_user_tokens -> grid_users (user_id));
 diesel::joinable!(maintenance_records -> transformers (transformer_id));
 diesel::joinable!(sensor_readings -> grid_sensors (sensor_id));
 diesel::joinable!(substation_customer_counts -> grid_substations (substation_id));
@@ -505,6 +533,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     grid_alerts,
     grid_sensors,
     grid_substations,
+    grid_user_tokens,
+    grid_users,
     load_forecasts,
     maintenance_records,
     sensor_readings,

@@ -133,18 +133,39 @@ pub struct AlarmsConfig {
     pub thermal: ThermalAlarmConfig,
 }
 
-/// The HTTP endpoints.
+/// The HTTP endpoints, and what bounds every answer before work starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Buckets one `/series` answer may hold (its range over its width).
+    pub max_buckets: u32,
+    /// Rows one answer may hold (`/latest`: the sensors of its scope).
+    pub max_rows: u32,
+    /// Bytes one answer may hold.
+    pub max_response_bytes: u64,
+    /// Bytes a request's body may hold.
+    pub max_body_bytes: u64,
+    /// A request still running after this many seconds is answered 503 (retry later).
+    pub request_timeout_s: u64,
+    /// Database queries of the API running at once; others wait for their turn.
+    pub max_concurrent_queries: u32,
+    /// How long a request waits for its turn before it is answered 503, milliseconds.
+    pub queue_timeout_ms: u64,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 9187)),
+            max_buckets: 10_000,
+            max_rows: 100_000,
+            max_response_bytes: 32 << 20,
+            max_body_bytes: 64 << 10,
+            request_timeout_s: 30,
+            max_concurrent_queries: 4,
+            queue_timeout_ms: 5_000,
         }
     }
 }
@@ -177,14 +198,29 @@ impl SentinelConfig {
         path: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<SentinelConfig, ConfigError> {
-        let mut config = match path {
+        match path {
             Some(p) => {
                 let text =
                     std::fs::read_to_string(p).map_err(|e| bad(&p.display().to_string(), e))?;
-                toml::from_str(&text).map_err(|e| bad(&p.display().to_string(), e))?
+                Self::from_toml_with(&text, &p.display().to_string(), env)
             }
-            None => SentinelConfig::default(),
-        };
+            None => {
+                let mut config = SentinelConfig::default();
+                config.apply_env(&env)?;
+                config.validate()?;
+                Ok(config)
+            }
+        }
+    }
+
+    /// The configuration a file's `text` holds (`origin` names it in errors), then `env`
+    /// over it, validated: [`SentinelConfig::load_with`] without the file system.
+    pub fn from_toml_with(
+        text: &str,
+        origin: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<SentinelConfig, ConfigError> {
+        let mut config: SentinelConfig = toml::from_str(text).map_err(|e| bad(origin, e))?;
         config.apply_env(&env)?;
         config.validate()?;
         Ok(config)
@@ -258,6 +294,32 @@ impl SentinelConfig {
                 None => bad(&format!("alarms.{section}"), e),
             })
         };
+        let h = &self.http;
+        for (key, ok) in [
+            ("http.max_buckets", (1..=1_000_000).contains(&h.max_buckets)),
+            ("http.max_rows", (1..=10_000_000).contains(&h.max_rows)),
+            (
+                "http.max_response_bytes",
+                (1024..=1 << 30).contains(&h.max_response_bytes),
+            ),
+            (
+                "http.max_body_bytes",
+                (64..=16 << 20).contains(&h.max_body_bytes),
+            ),
+            (
+                "http.request_timeout_s",
+                (1..=3600).contains(&h.request_timeout_s),
+            ),
+            (
+                "http.max_concurrent_queries",
+                (1..=self.database.pool_size).contains(&h.max_concurrent_queries),
+            ),
+            ("http.queue_timeout_ms", h.queue_timeout_ms <= 600_000),
+        ] {
+            if !ok {
+                return Err(bad(key, "out of range (see grid-config's key table)"));
+            }
+        }
         part("threshold", self.alarms.threshold.validate())?;
         part("anomaly", self.alarms.anomaly.validate())?;
         part("thermal", self.alarms.thermal.validate())?;

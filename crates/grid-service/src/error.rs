@@ -77,7 +77,8 @@ impl ServiceError {
     }
 
     /// The HTTP status that fits: 400 bad input, 403 refused, 404 not found, 409 conflict,
-    /// 503 unavailable or timed out, 500 the rest.
+    /// 503 unavailable or timed out (retry later), 500 a fault of ours (no input may lead
+    /// there: the API's property test holds it).
     pub fn http_status(&self) -> u16 {
         match self {
             ServiceError::Config(_) | ServiceError::ModeMismatch { .. } => 500,
@@ -88,7 +89,13 @@ impl ServiceError {
             _ => match self.store() {
                 Some(StoreError::NotFound { .. }) => 404,
                 Some(StoreError::Invalid(_)) => 400,
-                Some(StoreError::Conflict { .. }) | Some(StoreError::Transition(_)) => 409,
+                // A step the lifecycle forbids is a conflict with the alert's state; a step
+                // with a bad field (an actor too long, a note with NUL) is bad input.
+                Some(StoreError::Transition(grid_model::TransitionError::NotAllowed {
+                    ..
+                })) => 409,
+                Some(StoreError::Transition(_)) => 400,
+                Some(StoreError::Conflict { .. }) => 409,
                 Some(StoreError::PermissionDenied(_)) => 403,
                 Some(StoreError::Unavailable(_)) | Some(StoreError::Timeout(_)) => 503,
                 _ => 500,

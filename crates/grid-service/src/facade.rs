@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::PgConnection;
-use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics, Sensor};
+use diesel::{Connection, PgConnection};
+use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics, GridZone, Sensor, User};
 use grid_store::PgStore;
 use grid_timescale::ingest::{IngestOptions, IngestReport, Ingester, Reading};
 use grid_timescale::query::{Latest, Scope, Series, SeriesTarget, SourcePreference};
@@ -20,7 +20,7 @@ use crate::health::{Health, PoolState};
 
 /// A page of a list: at most `limit` items after skipping `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PageRequest {
     /// Items to skip.
     pub offset: u32,
@@ -203,6 +203,68 @@ impl Sentinel {
             })
         })
         .await
+    }
+
+    /// The user a bearer token belongs to, when the token is live
+    /// ([`grid_store::users::by_token`]).
+    pub async fn user_by_token(&self, token: String) -> ServiceResult<Option<User>> {
+        self.interact(move |c| Ok(grid_store::users::by_token(c, &token)?))
+            .await
+    }
+
+    /// Acknowledges an alert as `user`, who must act on alarms and work in every zone the
+    /// alert names (else [`StoreError::PermissionDenied`], or [`StoreError::NotFound`] for an
+    /// alert outside its zones, as the database's row policy would answer).
+    ///
+    /// [`StoreError::PermissionDenied`]: grid_store::StoreError::PermissionDenied
+    /// [`StoreError::NotFound`]: grid_store::StoreError::NotFound
+    pub async fn acknowledge_as(
+        &self,
+        user: User,
+        id: Uuid,
+        notes: Option<String>,
+    ) -> ServiceResult<Alert> {
+        use grid_store::StoreError;
+        if !user.role.acts_on_alarms() {
+            return Err(StoreError::PermissionDenied(format!(
+                "{} is a {}: only operators and engineers acknowledge alarms",
+                user.name, user.role
+            ))
+            .into());
+        }
+        self.interact(move |c| {
+            c.transaction(|c| {
+                if !user.zones.is_empty() {
+                    let zones = grid_store::alerts::zones_of(c, id)?;
+                    if zones.is_empty() || !zones.iter().all(|z| user.sees(*z)) {
+                        return Err(StoreError::NotFound {
+                            entity: "alert",
+                            key: id.to_string(),
+                        }
+                        .into());
+                    }
+                }
+                let mut step = AlertTransition::now(AlertAction::Acknowledge, user.name.clone());
+                step.note = notes;
+                Ok(grid_store::alerts::transition(c, id, &step)?)
+            })
+        })
+        .await
+    }
+
+    /// How many sensors there are in `zone` (every zone when `None`).
+    pub async fn sensor_count(&self, zone: Option<GridZone>) -> ServiceResult<i64> {
+        self.interact(move |c| Ok(grid_store::sensors::count_in(c, zone)?))
+            .await
+    }
+
+    /// A sensor's id from its tag, or from its id written out.
+    pub async fn sensor_id(&self, key: String) -> ServiceResult<Uuid> {
+        if let Ok(id) = key.parse::<Uuid>() {
+            return Ok(id);
+        }
+        self.interact(move |c| Ok(grid_store::sensors::get_by_tag(c, &key)?.id))
+            .await
     }
 
     /// Acknowledges an alert as `by`.

@@ -321,6 +321,50 @@ fn every_command_against_a_database() {
 #[test]
 fn serve_answers_health_and_metrics_until_stopped() {
     let db = TestDb::new(&READY);
+    let url = db.url();
+    // A user and a token, from the command line.
+    let out = ok(&sentinel(
+        Some(&url),
+        &[
+            "users",
+            "add",
+            "nbi.op",
+            "--role",
+            "operator",
+            "--zones",
+            "nairobi,central",
+        ],
+    ));
+    assert!(
+        out.contains("added nbi.op (operator, zones: nairobi,central)"),
+        "{out}"
+    );
+    fails(
+        &sentinel(
+            Some(&url),
+            &["users", "add", "bad name", "--role", "viewer"],
+        ),
+        1,
+        "name",
+    );
+    let token = ok(&sentinel(Some(&url), &["users", "token", "nbi.op"]))
+        .trim()
+        .to_owned();
+    assert!(token.starts_with("gst_"), "{token}");
+    let alert = {
+        use grid_store::AlertRepository;
+        let conn = &mut db.conn();
+        let s = substation(conn, "SRV-N", GridZone::Nairobi, 66);
+        let mut d = grid_model::AlertDraft::new(
+            grid_model::AlertKind::VoltageLow,
+            grid_model::AlertSeverity::Warning,
+            "bus low",
+        );
+        d.substation_id = Some(s.id);
+        conn.raise_alert(&grid_model::NewAlert::new(d).unwrap())
+            .unwrap()
+            .id
+    };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -328,44 +372,68 @@ fn serve_answers_health_and_metrics_until_stopped() {
         .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
         .arg("serve")
-        .env("DATABASE_URL", db.url())
+        .env("DATABASE_URL", &url)
         .env("SENTINEL_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let get = |path: &str| -> Option<String> {
+    // Wait for the event, not for a time: the line it prints once it listens.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    let send = |head: &str, token: Option<&str>, body: &str| -> String {
         use std::io::Read;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            "{head} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
         )
-        .ok()?;
+        .unwrap();
         let mut r = String::new();
-        s.read_to_string(&mut r).ok()?;
-        Some(r)
+        s.read_to_string(&mut r).unwrap();
+        r
     };
-    let mut health = None;
-    for _ in 0..100 {
-        health = get("/health");
-        if health.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let health = health.expect("sentinel serve answers");
+    let get = |path: &str| send(&format!("GET {path}"), None, "");
+    let health = get("/health");
     assert!(
         health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""),
         "{health}"
     );
-    let metrics = get("/metrics").unwrap();
+    let metrics = get("/metrics");
     assert!(
         metrics.starts_with("HTTP/1.1 200") && metrics.contains("grid_http_requests_total"),
         "{metrics}"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let ack = send(
+        &format!("POST /alerts/{alert}/acknowledge"),
+        Some(&token),
+        "{}",
+    );
+    assert!(ack.starts_with("HTTP/1.1 200"), "{ack}");
+    assert!(ack.contains("\"acknowledged_by\":\"nbi.op\""), "{ack}");
+    // Disabled: its token stops at once.
+    ok(&sentinel(Some(&url), &["users", "disable", "nbi.op"]));
+    let again = send(
+        &format!("POST /alerts/{alert}/acknowledge"),
+        Some(&token),
+        "{}",
+    );
+    assert!(again.starts_with("HTTP/1.1 401"), "{again}");
+    let list = ok(&sentinel(Some(&url), &["users", "list"]));
+    assert!(
+        list.contains("nbi.op") && list.contains("disabled"),
+        "{list}"
+    );
+    // SIGTERM: it stops cleanly.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]
@@ -396,7 +464,14 @@ fn demo_runs_a_day_through_every_crate() {
             svg.to_str().unwrap(),
         ],
     ));
-    assert!(out.contains("Migrations applied now: 12"), "{out}");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("up.sql").exists())
+        .count();
+    assert!(
+        out.contains(&format!("Migrations applied now: {migrations}\n")),
+        "{out}"
+    );
     assert!(out.contains("Done in"), "{out}");
     assert!(
         out.contains("Alerts raised: 5 (one per condition)"),

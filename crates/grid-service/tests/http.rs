@@ -21,9 +21,21 @@ async fn request(
     path: &str,
     body: &str,
 ) -> (u16, String) {
+    request_as(addr, None, method, path, body).await
+}
+
+/// [`request`] with a bearer token.
+async fn request_as(
+    addr: std::net::SocketAddr,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();
@@ -98,7 +110,15 @@ async fn concurrent_requests_are_served_while_an_ingest_runs() {
         let alert = conn.raise_alert(&NewAlert::new(d).unwrap()).unwrap();
         (ids, alert.id)
     };
-    let config = SentinelConfig::default().with_database_url(db.url());
+    let token = {
+        let conn = &mut db.conn();
+        grid_store::users::add(conn, "nakuru-rcc", grid_model::UserRole::Operator, &[]).unwrap();
+        grid_store::users::issue_token(conn, "nakuru-rcc", None).unwrap()
+    };
+    let mut config = SentinelConfig::default().with_database_url(db.url());
+    // 200 requests at once on 4 query turns: none may give up waiting on a loaded machine.
+    config.http.queue_timeout_ms = 600_000;
+    config.http.request_timeout_s = 600;
     let (sentinel, report) = Sentinel::bootstrap(config).await.unwrap();
     assert!(report.migrations.is_empty());
     sentinel
@@ -175,21 +195,43 @@ async fn concurrent_requests_are_served_while_an_ingest_runs() {
     }
     assert_eq!(ingesting.await.unwrap(), 100 * 10 * 5);
 
-    // Acknowledge through the API; a bad id is a typed 404.
-    let (status, body) = request(
+    // Acknowledge through the API, as the token's user; a bad id is a typed 404.
+    let path = format!("/alerts/{alert_id}/acknowledge");
+    let (status, body) = request(addr, "POST", &path, r#"{"notes": "crew sent"}"#).await;
+    assert_eq!(status, 401, "no token: {body}");
+    let (status, body) = request_as(
         addr,
+        Some(&token),
         "POST",
-        &format!("/alerts/{alert_id}/acknowledge"),
-        r#"{"by": "nakuru-rcc", "notes": "crew sent"}"#,
+        &path,
+        r#"{"by": "someone else", "notes": "crew sent"}"#,
+    )
+    .await;
+    assert_eq!(
+        status, 422,
+        "who acknowledges is not the body's to say: {body}"
+    );
+    assert!(
+        json(&body)["error"].as_str().unwrap().contains("by"),
+        "{body}"
+    );
+    let (status, body) = request_as(
+        addr,
+        Some(&token),
+        "POST",
+        &path,
+        r#"{"notes": "crew sent"}"#,
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["status"], "acknowledged");
-    let (status, body) = request(
+    assert_eq!(json(&body)["acknowledged_by"], "nakuru-rcc");
+    let (status, body) = request_as(
         addr,
+        Some(&token),
         "POST",
         &format!("/alerts/{}/acknowledge", uuid::Uuid::new_v4()),
-        r#"{"by": "x"}"#,
+        "{}",
     )
     .await;
     assert_eq!(status, 404, "{body}");

@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grid_model::{
-    Alert, AlertChange, AlertHistoryEntry, AlertKind, AlertStatus, AlertTransition, NewAlert,
-    TransitionError,
+    Alert, AlertChange, AlertHistoryEntry, AlertKind, AlertStatus, AlertTransition, GridZone,
+    NewAlert, TransitionError,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::enums::{DbAlertSeverity, DbAlertStatus};
+use crate::enums::{DbAlertSeverity, DbAlertStatus, DbGridZone};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{alert_transitions, grid_alerts};
 use crate::store::repository;
@@ -318,6 +318,36 @@ fn conflict_changed(now: &Alert, expected: AlertStatus) -> StoreError {
             now.id, now.status
         ),
     }
+}
+
+/// The zones of what an alert names (its substation's, its sensor's substation's): an alert
+/// is a zone's when all of them are that zone's (grid-access's row policy says the same).
+/// Empty for a grid-wide alert; [`StoreError::NotFound`] when there is no such alert.
+pub fn zones_of(conn: &mut PgConnection, id: Uuid) -> StoreResult<Vec<GridZone>> {
+    #[derive(QueryableByName)]
+    struct Z {
+        #[diesel(sql_type = diesel::sql_types::Nullable<crate::schema::sql_types::GridZone>)]
+        zone: Option<DbGridZone>,
+    }
+    let rows: Vec<Z> = diesel::sql_query(
+        "SELECT ss.zone FROM grid_alerts a
+           LEFT JOIN grid_sensors s ON s.id = a.sensor_id
+           LEFT JOIN grid_substations ss ON ss.id IN (a.substation_id, s.substation_id)
+          WHERE a.id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .load(conn)?;
+    if rows.is_empty() {
+        return Err(StoreError::not_found(ENTITY, id));
+    }
+    let mut zones: Vec<GridZone> = rows
+        .into_iter()
+        .filter_map(|r| r.zone)
+        .map(Into::into)
+        .collect();
+    zones.sort_by_key(|z| z.as_str());
+    zones.dedup();
+    Ok(zones)
 }
 
 /// Open, acknowledged and in-progress alerts of a substation: most severe first, then oldest.

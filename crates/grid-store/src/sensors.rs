@@ -217,6 +217,19 @@ pub fn get_by_tag(conn: &mut PgConnection, tag: &str) -> StoreResult<Sensor> {
         .ok_or_else(|| StoreError::not_found(ENTITY, tag))
 }
 
+/// How many sensors there are in `zone` (every zone when `None`): what an answer listing
+/// one row per sensor will hold.
+pub fn count_in(conn: &mut PgConnection, zone: Option<grid_model::GridZone>) -> StoreResult<i64> {
+    use crate::schema::grid_substations;
+    let mut q = grid_sensors::table
+        .inner_join(grid_substations::table)
+        .into_boxed();
+    if let Some(z) = zone {
+        q = q.filter(grid_substations::zone.eq(crate::enums::DbGridZone::from(z)));
+    }
+    Ok(q.count().get_result(conn)?)
+}
+
 /// The sensors of a substation, optionally of one type and one status, by tag.
 pub fn list_by_substation(
     conn: &mut PgConnection,

@@ -153,21 +153,7 @@ impl<R: Read> Iterator for Records<'_, R> {
             let line = bytes.position().map_or(0, |p| p.line());
             let mut log = self.log.borrow_mut();
             log.records += 1;
-            // Bytes that are not UTF-8 refuse their line alone, like any other bad line.
-            let parsed = csv::StringRecord::from_byte_record(bytes)
-                .map_err(|e| {
-                    let at = e.utf8_error();
-                    (
-                        "invalid_utf8",
-                        format!(
-                            "field {} is not UTF-8 after its first {} bytes",
-                            at.field() + 1,
-                            at.valid_up_to()
-                        ),
-                    )
-                })
-                .and_then(|record| parse(&record, self.tags));
-            match parsed {
+            match reading_of(bytes, self.tags) {
                 Ok(reading) => {
                     log.lines.push(line);
                     return Some(reading);
@@ -180,6 +166,59 @@ impl<R: Read> Iterator for Records<'_, R> {
             }
         }
     }
+}
+
+/// One record's reading, or why not. Bytes that are not UTF-8 refuse their line alone,
+/// like any other bad line.
+fn reading_of(
+    bytes: csv::ByteRecord,
+    tags: &HashMap<String, Uuid>,
+) -> Result<Reading, (&'static str, String)> {
+    let record = csv::StringRecord::from_byte_record(bytes).map_err(|e| {
+        let at = e.utf8_error();
+        (
+            "invalid_utf8",
+            format!(
+                "field {} is not UTF-8 after its first {} bytes",
+                at.field() + 1,
+                at.valid_up_to()
+            ),
+        )
+    })?;
+    parse(&record, tags)
+}
+
+/// Every record of a readings file as its reading or its line's refusal, without a
+/// database: what [`load_csv`] reads before ingest (the same header check, the same
+/// reasons). For tools and tests; a load goes through [`load_csv`], which streams.
+pub fn parse_all<R: Read>(
+    input: R,
+    tags: &HashMap<String, Uuid>,
+) -> Result<Vec<Result<Reading, RefusedLine>>, CsvError> {
+    let mut reader = reader(input);
+    check_header(reader.byte_headers()?)?;
+    let mut out = Vec::new();
+    for bytes in reader.into_byte_records() {
+        let bytes = bytes?;
+        let line = bytes.position().map_or(0, |p| p.line());
+        out.push(
+            reading_of(bytes, tags).map_err(|(reason, detail)| RefusedLine {
+                line,
+                reason: reason.to_owned(),
+                detail,
+            }),
+        );
+    }
+    Ok(out)
+}
+
+/// The CSV reader of a readings file: a header, records of varying length, fields trimmed.
+fn reader<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
 }
 
 fn parse(
@@ -266,11 +305,7 @@ pub fn load_csv<R: Read>(
     mut report_file: Option<&mut dyn Write>,
     mut progress: impl FnMut(&StreamReport),
 ) -> Result<CsvLoadReport, CsvError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
+    let mut reader = reader(input);
     check_header(reader.byte_headers()?)?;
     if let Some(w) = report_file.as_deref_mut() {
         writeln!(w, "line,reason,detail")?;

@@ -100,6 +100,19 @@ fn sensor_ids(conn: &mut PgConnection, target: SeriesTarget) -> QueryResult<Vec<
     q.load(conn)
 }
 
+/// The most buckets one [`series`] answers with, whatever the caller: every bucket is a row
+/// built in memory, so a century at one-minute width would exhaust it. Services set their
+/// own, lower bound (grid-service's `http.max_buckets`).
+pub const MAX_SERIES_BUCKETS: i64 = 1_000_000;
+
+/// At most how many buckets of `width` cover `[from, to)`: the range over the width, plus
+/// one for a bucket straddling an end (a day at one-hour width: 25 at most, 24 when the
+/// range starts on the hour). Known before any work, so a request can be refused first.
+pub fn bucket_count(from: DateTime<Utc>, to: DateTime<Utc>, width: Duration) -> i64 {
+    let (span, w) = ((to - from).num_seconds(), width.num_seconds().max(1));
+    span / w + 1
+}
+
 /// Buckets of `width` (1 minute to 1 day) covering `[from, to)`, widened to whole buckets.
 /// Buckets shorter than a day are aligned to UTC (midnight 2000-01-01); a 1-day bucket is a
 /// local calendar day in the database's time zone ([`crate::local_zone`]). Uses the rollups when the width and
@@ -148,6 +161,13 @@ pub fn series(
     if to <= from {
         return Err(TimescaleError::Config(format!(
             "empty range {from} .. {to}"
+        )));
+    }
+    let buckets = bucket_count(from, to, width);
+    if buckets > MAX_SERIES_BUCKETS {
+        return Err(TimescaleError::Config(format!(
+            "{buckets} buckets of {width} over {from} .. {to}: at most {MAX_SERIES_BUCKETS} \
+             (a wider bucket or a shorter range)"
         )));
     }
     let (tz, pending, unavailable) = rollup_context(conn, from, to)?;

@@ -12,7 +12,7 @@ use grid_timescale::ingest::{IngestOptions, Ingester, TimePolicy};
 use grid_timescale::query::{SeriesTarget, SourcePreference, series};
 use uuid::Uuid;
 
-use super::{Command, Format};
+use super::{Command, Format, UsersAction};
 use crate::config::SentinelConfig;
 
 /// Runs `command` (every one but the demo) with `config`.
@@ -121,6 +121,7 @@ pub(super) fn run(command: &Command, config: &SentinelConfig) -> anyhow::Result<
             }
         }
         Command::Serve => super::demo::serve(config.clone())?,
+        Command::Users { action } => users(conn, action)?,
         Command::Demo { .. } => unreachable!("the demo runs without a configuration"),
     }
     Ok(())
@@ -257,4 +258,61 @@ fn export_day(conn: &mut PgConnection, day: chrono::NaiveDate) -> anyhow::Result
     out.flush()?;
     eprintln!("{} readings of {day} ({})", rows.len(), zone.name());
     Ok(())
+}
+
+fn users(conn: &mut PgConnection, action: &UsersAction) -> anyhow::Result<()> {
+    use grid_store::users;
+    match action {
+        UsersAction::Add { name, role, zones } => {
+            let u = users::add(conn, name, (*role).into(), zones)?;
+            println!(
+                "added {} ({}, zones: {})",
+                u.name,
+                u.role,
+                zones_text(&u.zones)
+            );
+        }
+        UsersAction::List => {
+            for u in users::list(conn)? {
+                println!(
+                    "{:<30} {:<9} {:<40} {}",
+                    u.name,
+                    u.role.as_str(),
+                    zones_text(&u.zones),
+                    u.disabled_at.map_or("active".to_owned(), |t| format!(
+                        "disabled {}",
+                        t.to_rfc3339()
+                    ))
+                );
+            }
+        }
+        UsersAction::Disable { name } => {
+            let u = users::disable(conn, name)?;
+            println!("disabled {}", u.name);
+        }
+        UsersAction::Token { name, expires_days } => {
+            let expires = expires_days.map(|d| Utc::now() + chrono::Duration::days(i64::from(d)));
+            // The token alone on standard output, so that it can be piped into a file.
+            println!("{}", users::issue_token(conn, name, expires)?);
+        }
+        UsersAction::Revoke { name } => {
+            println!(
+                "revoked {} tokens of {name}",
+                users::revoke_tokens(conn, name)?
+            );
+        }
+    }
+    Ok(())
+}
+
+fn zones_text(zones: &[grid_model::GridZone]) -> String {
+    if zones.is_empty() {
+        "every zone".to_owned()
+    } else {
+        zones
+            .iter()
+            .map(|z| z.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }

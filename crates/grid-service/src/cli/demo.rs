@@ -137,7 +137,24 @@ fn print_table(
     }
 }
 
-/// Serves the HTTP endpoints until Ctrl-C or SIGTERM.
+/// Ctrl-C or SIGTERM, whichever comes first.
+async fn stopped() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "no SIGTERM handler: Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping: requests under way finish first");
+}
+
+/// Serves the HTTP endpoints until Ctrl-C or SIGTERM, letting requests under way finish.
 pub(super) fn serve(config: SentinelConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -151,9 +168,7 @@ pub(super) fn serve(config: SentinelConfig) -> anyhow::Result<()> {
             .with_context(|| format!("listening on {listen}"))?;
         println!("listening on {}", listener.local_addr()?);
         axum::serve(listener, crate::http::router(sentinel))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(stopped())
             .await?;
         anyhow::Ok(())
     })

@@ -139,8 +139,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Serve /health, /metrics and the JSON API on http.listen until stopped.
+    /// Serve /health, /metrics and the JSON API on http.listen until stopped (Ctrl-C or
+    /// SIGTERM: requests under way finish first).
     Serve,
+    /// The users of the API (the owner's job): add, list, disable, and their tokens.
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// The sentinel demo: a simulated day of a Kenyan grid through every crate, with the
     /// configuration's limits and alarm settings (a throwaway server when no database URL is
     /// configured).
@@ -158,6 +165,63 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+}
+
+/// What `sentinel users` does.
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Add a user.
+    Add {
+        /// Its name: letters, digits and ._@-, starting with a letter or digit.
+        name: String,
+        /// What it may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The zones it works in, comma separated (default: every zone).
+        #[arg(long, value_delimiter = ',')]
+        zones: Vec<grid_model::GridZone>,
+    },
+    /// List the users.
+    List,
+    /// Disable a user: its tokens stop working at once.
+    Disable {
+        /// The user.
+        name: String,
+    },
+    /// Issue a bearer token for the API, printed once (the database keeps only its hash).
+    Token {
+        /// The user.
+        name: String,
+        /// Days it stays valid (default: until revoked).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// Revoke every token of a user.
+    Revoke {
+        /// The user.
+        name: String,
+    },
+}
+
+/// A user's role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Reads.
+    Viewer,
+    /// Also acknowledges alarms.
+    Operator,
+    /// Also changes settings.
+    Engineer,
+}
+
+impl From<RoleArg> for grid_model::UserRole {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Viewer => grid_model::UserRole::Viewer,
+            RoleArg::Operator => grid_model::UserRole::Operator,
+            RoleArg::Engineer => grid_model::UserRole::Engineer,
+        }
+    }
 }
 
 /// Runs the command line of `args` (the program name first).

@@ -230,33 +230,59 @@ fn export_series(
 
 #[derive(QueryableByName)]
 struct Row {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    tag: String,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     at: DateTime<Utc>,
     #[diesel(sql_type = diesel::sql_types::Double)]
     value: f64,
 }
 
+/// Readings one page of an export holds: memory stays bounded by it, whatever the day.
+const EXPORT_PAGE: i64 = 100_000;
+
+/// Every reading of a local day, sensor by sensor (by tag) and in time order, streamed:
+/// each sensor's readings are read in pages along its key, never the whole day at once.
 fn export_day(conn: &mut PgConnection, day: chrono::NaiveDate) -> anyhow::Result<()> {
     let zone = grid_timescale::local_zone(conn)?;
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT s.sensor_id AS tag, r.\"timestamp\" AS at, r.value
-           FROM sensor_readings r JOIN grid_sensors s ON s.id = r.sensor_id
-          WHERE r.\"timestamp\" >= ($1::timestamp AT TIME ZONE $2)
-            AND r.\"timestamp\" < (($1 + 1)::timestamp AT TIME ZONE $2)
-          ORDER BY s.sensor_id, r.\"timestamp\"",
-    )
-    .bind::<diesel::sql_types::Date, _>(day)
-    .bind::<diesel::sql_types::Text, _>(zone.name())
-    .load(conn)?;
+    let bound = |d: chrono::NaiveDate| -> anyhow::Result<DateTime<Utc>> {
+        use chrono::TimeZone;
+        let midnight = d.and_hms_opt(0, 0, 0).context("midnight")?;
+        zone.tz()
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .context("the day's start in the local zone")
+    };
+    let (lo, hi) = (bound(day)?, bound(day.succ_opt().context("the next day")?)?);
+    let mut sensors = conn.sensors()?;
+    sensors.sort_by(|a, b| a.tag.cmp(&b.tag));
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["sensor_tag", "timestamp", "value"])?;
-    for r in &rows {
-        out.write_record([r.tag.clone(), r.at.to_rfc3339(), r.value.to_string()])?;
+    let mut written = 0u64;
+    for s in &sensors {
+        let mut after = lo - chrono::Duration::microseconds(1);
+        loop {
+            let rows: Vec<Row> = diesel::sql_query(
+                "SELECT \"timestamp\" AS at, value FROM sensor_readings
+                  WHERE sensor_id = $1 AND \"timestamp\" > $2 AND \"timestamp\" < $3
+                  ORDER BY \"timestamp\" LIMIT $4",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(s.id)
+            .bind::<diesel::sql_types::Timestamptz, _>(after)
+            .bind::<diesel::sql_types::Timestamptz, _>(hi)
+            .bind::<diesel::sql_types::BigInt, _>(EXPORT_PAGE)
+            .load(conn)?;
+            for r in &rows {
+                out.write_record([s.tag.as_str(), &r.at.to_rfc3339(), &r.value.to_string()])?;
+            }
+            written += rows.len() as u64;
+            match rows.last() {
+                Some(last) if rows.len() as i64 == EXPORT_PAGE => after = last.at,
+                _ => break,
+            }
+        }
     }
     out.flush()?;
-    eprintln!("{} readings of {day} ({})", rows.len(), zone.name());
+    eprintln!("{written} readings of {day} ({})", zone.name());
     Ok(())
 }
 

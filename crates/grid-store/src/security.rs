@@ -167,7 +167,7 @@ diesel::define_sql_function! {
 /// last seen within `window` before this one (its count grows, its last-seen time moves;
 /// what it first recorded stays), or inserting a new row. The fold key is cut to the
 /// column's 200 characters. Recorded rows are never rewritten: folding goes through
-/// [`grid_security_event_fold`], which only adds.
+/// [`grid_security_event_fold()`], which only adds.
 pub fn record(
     conn: &mut PgConnection,
     e: &NewSecurityEvent,

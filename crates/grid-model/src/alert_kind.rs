@@ -68,6 +68,9 @@ alert_kinds! {
     /// Anomaly episodes on many sensors of one substation at once: one alert for the storm
     /// instead of one per sensor.
     AnomalyStorm => "anomaly_storm",
+    /// More alarms of one operator area than an operator can handle (EEMUA 191: more than 10
+    /// in 10 minutes): one alert for the flood, with its count and its first alarm.
+    AlarmFlood => "alarm_flood",
     /// A critical or emergency SCADA security event (a refused write, a scan, a device whose
     /// identity changed…), one alert per folded event row.
     SecurityEvent => "security_event",

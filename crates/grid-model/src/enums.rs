@@ -153,6 +153,21 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// The grade of a limit alarm (ISA-18.2 / IEC 62682 limit alarms; PI's LoLo/Lo/Hi/HiHi):
+    /// past the normal band (Lo, Hi) or past the emergency band (LoLo, HiHi).
+    AlarmGrade, "alarm grade" {
+        /// Below the emergency band.
+        LoLo => "lolo",
+        /// Below the normal band.
+        Lo => "lo",
+        /// Above the normal band.
+        Hi => "hi",
+        /// Above the emergency band.
+        HiHi => "hihi",
+    }
+}
+
+domain_enum! {
     /// What a user of the API and pages may do (see [`crate::user`]); each role may do what
     /// the one before it may.
     UserRole, "user role" {

@@ -25,9 +25,9 @@ pub use alert::{
 pub use alert_kind::AlertKind;
 pub use anomaly::{Anomaly, AnomalyDraft, EpisodeMetadata, NewAnomaly};
 pub use enums::{
-    AlertSeverity, AlertStatus, AnomalyKind, GridZone, InsulationPaper, MaintenanceType,
-    SensorStatus, SensorType, ThermalAmbientSource, ThermalLoadSource, ThermalMethod,
-    UnknownVariant, UserRole,
+    AlarmGrade, AlertSeverity, AlertStatus, AnomalyKind, GridZone, InsulationPaper,
+    MaintenanceType, SensorStatus, SensorType, ThermalAmbientSource, ThermalLoadSource,
+    ThermalMethod, UnknownVariant, UserRole,
 };
 pub use forecast::{ForecastDraft, LoadForecast, NewForecast};
 pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, NewMaintenance};

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+pub mod flood;
+pub mod kpi;
+pub mod limits;
+pub mod point;
+
+pub use flood::{FloodEvent, FloodRule, FloodTracker};
+pub use kpi::{AlarmKpis, AlarmRecord, kpis};
+pub use limits::{AlarmRule, GradedLimits, Side};
+pub use point::{AlarmEvent, PointAlarm};
+
+#[cfg(test)]
+mod tests;

@@ -294,6 +294,12 @@ impl SentinelConfig {
                 None => bad(&format!("alarms.{section}"), e),
             })
         };
+        self.limits
+            .validate()
+            .map_err(|e| match e.split_once(": ") {
+                Some((key, why)) => bad(key, why),
+                None => bad("limits", e),
+            })?;
         let h = &self.http;
         for (key, ok) in [
             ("http.max_buckets", (1..=1_000_000).contains(&h.max_buckets)),

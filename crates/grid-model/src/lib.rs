@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod alarm;
 pub mod alert;
 pub mod alert_kind;
 pub mod anomaly;

@@ -26,6 +26,6 @@ pub use bounds::PhysicalBounds;
 pub use capabilities::{Capabilities, ServerMode};
 pub use error::{TimescaleError, TsResult};
 pub use ledger::{LocalZone, RollupKind, SetupState, local_zone, state};
-pub use limits::{Band, OperatingLimits, VoltageLimits};
+pub use limits::{Band, LevelLimits, OperatingLimits, PuBand, VoltageLimits};
 pub use refresh::{RefreshReport, refresh};
 pub use setup::{SetupReport, TimescaleConfig, setup, teardown};

@@ -3,12 +3,13 @@
 //! The Kenya Grid Code's exact bands are unconfirmed here, so every limit is configuration
 //! with a documented default. Limits for voltage are per unit of each sensor's nominal
 //! voltage, which is `metadata.nominal_kv` of the sensor when set (a sensor may sit on a
-//! transformer's secondary side) and its substation's `voltage_level_kv` otherwise, and the
-//! upper limit depends on the level ([`VoltageLimits`]). Any sensor can override its band
+//! transformer's secondary side) and its substation's `voltage_level_kv` otherwise, in four
+//! grades per level inside Um ([`VoltageLimits`]). Any sensor can override its band
 //! with `metadata.limits = {"min": …, "max": …}` in its own unit.
 
 use std::collections::{BTreeMap, HashMap};
 
+use grid_model::alarm::GradedLimits;
 use grid_model::{SensorMetadata, SensorType};
 use serde::{Deserialize, Serialize};
 
@@ -56,36 +57,82 @@ pub const IEC_60038_UM: [(f64, f64); 14] = [
     (765.0, 800.0),
 ];
 
-/// The voltage band, per unit of the sensor's nominal voltage, by level.
+/// A band per unit of nominal: its lower and upper limit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PuBand {
+    /// Lower limit, pu.
+    pub lo: f64,
+    /// Upper limit, pu.
+    pub hi: f64,
+}
+
+/// The voltage limits per unit of the sensor's nominal voltage, by level, in four grades:
+/// the **statutory** band (Lo, Hi), which a reading is out of range beyond, and the
+/// **emergency** band (LoLo, HiHi), each limit inside the insulation's design maximum Um
+/// (IEC 60038) so that an alarm warns before Um, never at it:
 ///
-/// - **Lower**: `min_pu` at every level (default 0.90, EN 50160's −10 %).
-/// - **Upper**, unless `max_pu_by_level` names the level: at 36 kV and below EN 50160's
-///   +10 % (`distribution_max_pu`), capped by Um / nominal; above 36 kV, Um / nominal from
-///   IEC 60038 ([`IEC_60038_UM`]): 400 kV 1.050, 220 kV 1.114, 132 kV 1.098, 66 kV 1.098,
-///   33 kV 1.091, 11 kV 1.091. A level above 36 kV that the table does not list gets
-///   `unlisted_max_pu` (default 1.05, the tightest ratio of the table).
+/// - HiHi = Um / nominal − `margin_pu` (default margin 0.5 % of nominal: 400 kV → 418 kV);
+/// - Hi = the statutory upper limit, at most HiHi − `margin_pu` (400 kV → 416 kV);
+/// - Lo = the statutory lower limit; LoLo = the emergency lower limit.
+///
+/// Statutory bands: transmission (132 kV and above) ±5 % (`transmission`), distribution
+/// (below 132 kV) EN 50160's ±10 % (`distribution`); emergency lower limits 0.90 pu at
+/// transmission and 0.85 pu at distribution levels (this project's defaults: the Kenya Grid
+/// Code's and the 2021 Regulations' figures are unconfirmed here, so all are configuration).
+/// `by_level` sets any limit of a level (kV as written, e.g. `"132"`), pu; a limit at or
+/// above Um, or a HiHi above Um − margin, is refused by [`VoltageLimits::validate`]. A level
+/// IEC 60038 does not list takes Um = `unlisted_um_pu` × nominal (1.10 at 36 kV and below,
+/// EN 50160's; 1.05 above, the table's tightest ratio).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VoltageLimits {
-    /// Lower limit, pu, at every level.
-    pub min_pu: f64,
-    /// Upper limit at 36 kV and below before the Um cap, pu (EN 50160: 1.10).
-    pub distribution_max_pu: f64,
-    /// Upper limit of an unlisted level above 36 kV, pu.
-    pub unlisted_max_pu: f64,
-    /// Upper limits set per nominal level (kV, as written, e.g. `"132"`), pu: they win.
-    pub max_pu_by_level: BTreeMap<String, f64>,
+    /// The statutory band at 132 kV and above, pu.
+    pub transmission: PuBand,
+    /// The statutory band below 132 kV, pu.
+    pub distribution: PuBand,
+    /// LoLo at 132 kV and above, pu.
+    pub transmission_emergency_lo: f64,
+    /// LoLo below 132 kV, pu.
+    pub distribution_emergency_lo: f64,
+    /// The margin kept below Um (HiHi) and between HiHi and Hi, pu.
+    pub margin_pu: f64,
+    /// Um / nominal of a level IEC 60038 does not list, above 36 kV.
+    pub unlisted_um_pu: f64,
+    /// Limits set per nominal level (kV as written), pu: they win over the rules above.
+    pub by_level: BTreeMap<String, LevelLimits>,
+}
+
+/// Limits of one level, pu; each optional (unset: the rules' value).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LevelLimits {
+    /// LoLo, pu.
+    pub lolo: Option<f64>,
+    /// Lo, pu.
+    pub lo: Option<f64>,
+    /// Hi, pu.
+    pub hi: Option<f64>,
+    /// HiHi, pu.
+    pub hihi: Option<f64>,
 }
 
 impl Default for VoltageLimits {
     fn default() -> Self {
         VoltageLimits {
-            min_pu: 0.90,
-            distribution_max_pu: 1.10,
-            unlisted_max_pu: 1.05,
-            max_pu_by_level: BTreeMap::new(),
+            transmission: PuBand { lo: 0.95, hi: 1.05 },
+            distribution: PuBand { lo: 0.90, hi: 1.10 },
+            transmission_emergency_lo: 0.90,
+            distribution_emergency_lo: 0.85,
+            margin_pu: 0.005,
+            unlisted_um_pu: 1.05,
+            by_level: BTreeMap::new(),
         }
     }
 }
+
+/// The lowest transmission level: its statutory band is the transmission one.
+pub const TRANSMISSION_KV: f64 = 132.0;
 
 impl VoltageLimits {
     /// Um of a nominal level from IEC 60038, when the table lists it.
@@ -96,33 +143,135 @@ impl VoltageLimits {
             .map(|&(_, um)| um)
     }
 
-    /// The upper limit at `nominal_kv`, pu.
-    pub fn max_pu(&self, nominal_kv: f64) -> f64 {
-        let key = format!("{nominal_kv}");
-        if let Some(&pu) = self.max_pu_by_level.get(&key) {
-            return pu;
-        }
-        let um_pu = Self::um_kv(nominal_kv).map(|um| um / nominal_kv);
-        if nominal_kv <= 36.0 {
-            um_pu.map_or(self.distribution_max_pu, |u| {
-                u.min(self.distribution_max_pu)
-            })
+    /// Um / nominal at `nominal_kv`: IEC 60038's, else the unlisted ratio.
+    pub fn um_pu(&self, nominal_kv: f64) -> f64 {
+        Self::um_kv(nominal_kv).map_or(
+            if nominal_kv <= 36.0 {
+                1.10
+            } else {
+                self.unlisted_um_pu
+            },
+            |um| um / nominal_kv,
+        )
+    }
+
+    fn level(&self, nominal_kv: f64) -> LevelLimits {
+        self.by_level
+            .get(&format!("{nominal_kv}"))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The four limits at `nominal_kv`, pu.
+    pub fn graded_pu(&self, nominal_kv: f64) -> GradedLimits {
+        let own = self.level(nominal_kv);
+        let (band, emergency_lo) = if nominal_kv >= TRANSMISSION_KV {
+            (self.transmission, self.transmission_emergency_lo)
         } else {
-            um_pu.unwrap_or(self.unlisted_max_pu)
+            (self.distribution, self.distribution_emergency_lo)
+        };
+        let hihi = own.hihi.unwrap_or(self.um_pu(nominal_kv) - self.margin_pu);
+        let hi = own.hi.unwrap_or(band.hi.min(hihi - self.margin_pu));
+        GradedLimits {
+            lolo: Some(own.lolo.unwrap_or(emergency_lo)),
+            lo: Some(own.lo.unwrap_or(band.lo)),
+            hi: Some(hi),
+            hihi: Some(hihi),
         }
     }
 
-    /// The band in kV at `nominal_kv`.
+    /// The four limits at `nominal_kv`, kV.
+    pub fn graded_kv(&self, nominal_kv: f64) -> GradedLimits {
+        let pu = self.graded_pu(nominal_kv);
+        let kv = |v: Option<f64>| v.map(|v| v * nominal_kv);
+        GradedLimits {
+            lolo: kv(pu.lolo),
+            lo: kv(pu.lo),
+            hi: kv(pu.hi),
+            hihi: kv(pu.hihi),
+        }
+    }
+
+    /// The statutory band (Lo, Hi) in kV at `nominal_kv`: out of range beyond it.
     pub fn band_kv(&self, nominal_kv: f64) -> Band {
-        Band::new(
-            self.min_pu * nominal_kv,
-            self.max_pu(nominal_kv) * nominal_kv,
-        )
+        let g = self.graded_kv(nominal_kv);
+        Band {
+            min: g.lo,
+            max: g.hi,
+        }
+    }
+
+    /// Checks every level IEC 60038 lists and every level set in `by_level`: each limit
+    /// below Um, HiHi at most Um − margin, the four in order. The error names the key
+    /// (`limits.voltage.…`) and the bound.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("margin_pu", self.margin_pu),
+            ("unlisted_um_pu", self.unlisted_um_pu),
+            ("transmission_emergency_lo", self.transmission_emergency_lo),
+            ("distribution_emergency_lo", self.distribution_emergency_lo),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!(
+                    "limits.voltage.{name}: {v} is not a finite value ≥ 0"
+                ));
+            }
+        }
+        let mut levels: Vec<f64> = IEC_60038_UM.iter().map(|(n, _)| *n).collect();
+        for key in self.by_level.keys() {
+            match key.parse::<f64>() {
+                Ok(kv) if kv > 0.0 && kv.is_finite() => levels.push(kv),
+                _ => {
+                    return Err(format!(
+                        "limits.voltage.by_level.{key}: not a nominal level in kV"
+                    ));
+                }
+            }
+        }
+        for kv in levels {
+            let key = if self.by_level.contains_key(&format!("{kv}")) {
+                format!("limits.voltage.by_level.{kv}")
+            } else {
+                format!("limits.voltage (at {kv} kV)")
+            };
+            let um = self.um_pu(kv);
+            let g = self.graded_pu(kv);
+            for (grade, v) in [
+                ("lolo", g.lolo),
+                ("lo", g.lo),
+                ("hi", g.hi),
+                ("hihi", g.hihi),
+            ] {
+                if let Some(v) = v
+                    && (!v.is_finite() || v <= 0.0 || v >= um)
+                {
+                    return Err(format!(
+                        "{key}.{grade}: {:.4} pu ({:.2} kV) is not below Um {:.2} kV (IEC 60038)",
+                        v,
+                        v * kv,
+                        um * kv
+                    ));
+                }
+            }
+            if let Some(hihi) = g.hihi
+                && hihi > um - self.margin_pu + 1e-12
+            {
+                return Err(format!(
+                    "{key}.hihi: {:.2} kV is above Um {:.2} kV less the margin ({:.2} kV)",
+                    hihi * kv,
+                    um * kv,
+                    self.margin_pu * kv
+                ));
+            }
+            g.validate().map_err(|e| format!("{key}: {e}"))?;
+        }
+        Ok(())
     }
 }
 
 /// The configured limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OperatingLimits {
     /// The voltage band per unit of nominal, by level.
     pub voltage: VoltageLimits,
@@ -188,6 +337,44 @@ impl OperatingLimits {
         }
     }
 
+    /// The graded limits of a sensor (its alarm's): voltage in four grades per level
+    /// ([`VoltageLimits::graded_kv`]); any other type, and a sensor's own band, as Lo and Hi
+    /// only (no standard this project can cite gives their emergency band).
+    pub fn graded_for(
+        &self,
+        kind: SensorType,
+        nominal_kv: Option<f64>,
+        own: Option<Band>,
+    ) -> GradedLimits {
+        match (kind, nominal_kv, own) {
+            (SensorType::Voltage, Some(kv), None) => self.voltage.graded_kv(kv),
+            _ => {
+                let b = self.band_for(kind, nominal_kv, own);
+                GradedLimits {
+                    lo: b.min,
+                    hi: b.max,
+                    ..Default::default()
+                }
+            }
+        }
+    }
+
+    /// Checks the limits: the voltage levels ([`VoltageLimits::validate`]) and every band
+    /// ordered; the error names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        self.voltage.validate()?;
+        for (kind, b) in &self.by_type {
+            if let (Some(lo), Some(hi)) = (b.min, b.max)
+                && !(lo < hi)
+            {
+                return Err(format!(
+                    "limits.by_type.{kind}: min {lo} must be below max {hi}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A sensor's own band, from its metadata ([`SensorMetadata::limits`]).
     pub fn own_band(metadata: &SensorMetadata) -> Option<Band> {
         metadata.limits.map(|l| Band {
@@ -208,28 +395,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_upper_voltage_limit_is_um_at_each_level() {
-        let l = OperatingLimits::default();
-        // 400 kV: Um 420 kV = 1.05 pu, so a bus at 1.06 pu (424 kV) is out of range, where
-        // 1.10 pu would have allowed 440 kV.
-        let b = l.band_for(SensorType::Voltage, Some(400.0), None);
-        assert!(b.excludes(1.06 * 400.0) && !b.excludes(420.0) && b.excludes(420.1));
-        // 132 kV: 145 kV (1.0985 pu), not 1.10 × 132 = 145.2.
-        let b = l.band_for(SensorType::Voltage, Some(132.0), None);
-        assert!(!b.excludes(145.0) && b.excludes(145.2));
-        // Lower band 0.90 pu: 118.8 kV at 132 kV.
-        assert!(!b.excludes(118.8) && b.excludes(118.7));
-        // 220 kV 245/220 = 1.1136; 66 kV 72.5/66 = 1.0985; 33 kV 36/33 = 1.0909 (below EN
-        // 50160's 1.10); 11 kV 12/11 = 1.0909.
-        let pu = |kv: f64| l.voltage.max_pu(kv);
-        assert!((pu(220.0) - 1.1136).abs() < 1e-4 && (pu(66.0) - 1.0985).abs() < 1e-4);
-        assert!((pu(33.0) - 1.0909).abs() < 1e-4 && (pu(11.0) - 1.0909).abs() < 1e-4);
-        // At 36 kV and below an unlisted level takes EN 50160's +10 %; above, 1.05.
-        assert_eq!((pu(15.0), pu(90.0)), (1.10, 1.05));
-        // A level set in the configuration wins.
-        let mut custom = VoltageLimits::default();
-        custom.max_pu_by_level.insert("132".into(), 1.05);
-        assert_eq!(custom.max_pu(132.0), 1.05);
+    fn every_default_limit_warns_before_um_at_every_level_of_iec_60038() {
+        let l = VoltageLimits::default();
+        assert_eq!(l.validate(), Ok(()));
+        for &(kv, um) in &IEC_60038_UM {
+            let g = l.graded_kv(kv);
+            let (lolo, lo, hi, hihi) = (
+                g.lolo.unwrap(),
+                g.lo.unwrap(),
+                g.hi.unwrap(),
+                g.hihi.unwrap(),
+            );
+            assert!(
+                hihi < um && hihi <= um - 0.005 * kv + 1e-9,
+                "{kv} kV: HiHi {hihi} vs Um {um}"
+            );
+            assert!(hi <= hihi - 0.005 * kv + 1e-9, "{kv} kV: Hi {hi}");
+            assert!(lolo < lo && lo < hi, "{kv} kV");
+        }
+        // 400 kV: HiHi 418, Hi 416 (the +5 % band, 420, is over HiHi less the margin).
+        let g = l.graded_kv(400.0);
+        assert!((g.hihi.unwrap() - 418.0).abs() < 1e-9 && (g.hi.unwrap() - 416.0).abs() < 1e-9);
+        assert!((g.lo.unwrap() - 380.0).abs() < 1e-9 && (g.lolo.unwrap() - 360.0).abs() < 1e-9);
+        // 132 kV: the ±5 % band inside Um 145: 125.4–138.6, LoLo 118.8, HiHi 144.34.
+        let g = l.graded_kv(132.0);
+        assert!((g.hi.unwrap() - 138.6).abs() < 1e-9 && (g.lo.unwrap() - 125.4).abs() < 1e-9);
+        assert!((g.hihi.unwrap() - 144.34).abs() < 1e-9 && (g.lolo.unwrap() - 118.8).abs() < 1e-9);
+        // The statutory band is the out-of-range band.
+        let b = OperatingLimits::default().band_for(SensorType::Voltage, Some(400.0), None);
+        assert!(b.excludes(416.1) && !b.excludes(416.0) && b.excludes(379.9));
+        // 11 kV: EN 50160's +10 % (12.1 kV) would reach Um 12: Hi 11.89, HiHi 11.945.
+        let g = l.graded_kv(11.0);
+        assert!((g.hihi.unwrap() - 11.945).abs() < 1e-9 && (g.hi.unwrap() - 11.89).abs() < 1e-9);
         // An 11 kV secondary-side sensor in a 132 kV substation.
         let meta = SensorMetadata {
             nominal_kv: Some(11.0),
@@ -237,16 +434,55 @@ mod tests {
         };
         let kv = OperatingLimits::nominal_kv(&meta, 132);
         assert!(
-            !l.band_for(SensorType::Voltage, Some(kv), None)
+            !OperatingLimits::default()
+                .band_for(SensorType::Voltage, Some(kv), None)
                 .excludes(11.2)
         );
         assert_eq!(
-            l.band_for(SensorType::Vibration, None, None),
+            OperatingLimits::default().band_for(SensorType::Vibration, None, None),
             Band {
                 min: None,
                 max: None
             },
             "no default band for a transformer's vibration"
+        );
+    }
+
+    #[test]
+    fn a_limit_at_or_above_um_is_refused_by_its_key() {
+        let mut l = VoltageLimits::default();
+        l.by_level.insert(
+            "400".into(),
+            LevelLimits {
+                hihi: Some(420.0 / 400.0),
+                ..Default::default()
+            },
+        );
+        let e = l.validate().unwrap_err();
+        assert!(e.starts_with("limits.voltage.by_level.400.hihi"), "{e}");
+        // Between Um less the margin and Um: refused too (HiHi warns before Um).
+        l.by_level.get_mut("400").unwrap().hihi = Some(419.0 / 400.0);
+        assert!(l.validate().unwrap_err().contains("less the margin"));
+        // Below: accepted, and it wins.
+        l.by_level.get_mut("400").unwrap().hihi = Some(417.0 / 400.0);
+        assert_eq!(l.validate(), Ok(()));
+        assert!((l.graded_kv(400.0).hihi.unwrap() - 417.0).abs() < 1e-9);
+        // A statutory band reaching Um at 132 kV (+10 %: 145.2 kV) is capped below HiHi.
+        let mut wide = VoltageLimits::default();
+        wide.transmission.hi = 1.10;
+        assert!(wide.graded_kv(132.0).hi.unwrap() < 145.0 - 0.66);
+        let mut bad = VoltageLimits::default();
+        bad.by_level.insert(
+            "132".into(),
+            LevelLimits {
+                hi: Some(1.10),
+                ..Default::default()
+            },
+        );
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .starts_with("limits.voltage.by_level.132.hi")
         );
     }
 

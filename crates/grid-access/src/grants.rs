@@ -135,18 +135,50 @@ pub const MATRIX: &[Grant] = &[
     // Alerts: raised by the poller and the engines, acknowledged by regional centres, changed
     // only through the lifecycle (the columns here; migration `append_only_evidence` checks
     // each step and refuses a status change without its history row).
+    // Ingest raises limit alarms too (grid-alarms-store, in every ingest path).
     g(
         "grid_alerts",
-        [NONE, ALERTS_ENGINE, ALERTS_ENGINE, S, ALERTS_OPERATOR],
+        [
+            ALERTS_ENGINE,
+            ALERTS_ENGINE,
+            ALERTS_ENGINE,
+            S,
+            ALERTS_OPERATOR,
+        ],
     ),
     g(
         "alert_transitions",
         [
-            NONE,
+            TRANSITIONS_APPEND,
             TRANSITIONS_APPEND,
             TRANSITIONS_APPEND,
             S,
             TRANSITIONS_APPEND,
+        ],
+    ),
+    // Limit alarms' states, kept by the alarm engine of every ingest path and of the
+    // history run; operators of a zone shelve or take out of service its points (recorded
+    // append-only in alarm_actions).
+    g(
+        "alarm_points",
+        [
+            SIUD,
+            SIUD,
+            SIUD,
+            S,
+            "SELECT, UPDATE (shelved_until, shelved_by, shelve_reason, out_of_service_since, \
+             out_of_service_by, out_of_service_reason)",
+        ],
+    ),
+    g("alarm_areas", [SIUD, SIUD, SIUD, S, S]),
+    g(
+        "alarm_actions",
+        [
+            S,
+            S,
+            S,
+            S,
+            "SELECT, INSERT (sensor_id, action, actor, reason, until)",
         ],
     ),
     // Security events, evidence: the poller appends (and reads back only its own rows), the

@@ -62,6 +62,16 @@ DROP POLICY IF EXISTS grid_zone_access ON anomaly_detections;
 CREATE POLICY grid_zone_access ON anomaly_detections
     USING ((SELECT grid_sees_all_zones()) OR sensor_id IN (SELECT id FROM grid_sensors));
 
+ALTER TABLE alarm_points ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS grid_zone_access ON alarm_points;
+CREATE POLICY grid_zone_access ON alarm_points
+    USING ((SELECT grid_sees_all_zones()) OR sensor_id IN (SELECT id FROM grid_sensors));
+
+ALTER TABLE alarm_actions ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS grid_zone_access ON alarm_actions;
+CREATE POLICY grid_zone_access ON alarm_actions
+    USING ((SELECT grid_sees_all_zones()) OR sensor_id IN (SELECT id FROM grid_sensors));
+
 -- An alert is a zone's when everything it names is in the zone: its substation and its
 -- sensor both (either may be NULL, not both). An alert with neither is grid-wide: national
 -- roles only. The same test checks the row after an UPDATE (no WITH CHECK of its own).

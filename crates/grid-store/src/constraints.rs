@@ -435,6 +435,27 @@ pub const CHECK_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "transformers",
         "relative_risk_index",
     ),
+    ("ck_grid_users_name", "grid_users", "name"),
+    ("ck_grid_users_role", "grid_users", "role"),
+    ("ck_grid_users_zones", "grid_users", "zones"),
+    (
+        "ck_grid_user_tokens_token_sha256",
+        "grid_user_tokens",
+        "token_sha256",
+    ),
+    (
+        "ck_grid_user_tokens_expires_at",
+        "grid_user_tokens",
+        "expires_at",
+    ),
+    ("ck_alarm_points_shelved", "alarm_points", "shelved_until"),
+    (
+        "ck_alarm_points_out_of_service",
+        "alarm_points",
+        "out_of_service_since",
+    ),
+    ("ck_alarm_actions_action", "alarm_actions", "action"),
+    ("ck_alarm_actions_until", "alarm_actions", "until"),
 ];
 
 /// The entity a table stores, as errors name it.
@@ -456,6 +477,11 @@ pub fn entity_of(table: &str) -> &'static str {
         "anomaly_sensor_states" => "anomaly detector state",
         "anomaly_imbalance_states" => "imbalance detector state",
         "substation_customer_counts" => "customer count",
+        "grid_users" => "user",
+        "grid_user_tokens" => "user token",
+        "alarm_points" => "alarm point",
+        "alarm_areas" => "alarm area",
+        "alarm_actions" => "alarm action",
         _ => "row",
     }
 }

@@ -43,6 +43,48 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    alarm_actions (id) {
+        id -> Int8,
+        sensor_id -> Uuid,
+        #[max_length = 20]
+        action -> Varchar,
+        #[max_length = 100]
+        actor -> Varchar,
+        reason -> Nullable<Text>,
+        until -> Nullable<Timestamptz>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    alarm_areas (area) {
+        #[max_length = 50]
+        area -> Varchar,
+        state -> Jsonb,
+        flood_alert_id -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    alarm_points (sensor_id) {
+        sensor_id -> Uuid,
+        state -> Jsonb,
+        last_reading_at -> Nullable<Timestamptz>,
+        alert_id -> Nullable<Uuid>,
+        shelved_until -> Nullable<Timestamptz>,
+        #[max_length = 100]
+        shelved_by -> Nullable<Varchar>,
+        shelve_reason -> Nullable<Text>,
+        out_of_service_since -> Nullable<Timestamptz>,
+        #[max_length = 100]
+        out_of_service_by -> Nullable<Varchar>,
+        out_of_service_reason -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::AlertStatus;
 
@@ -505,6 +547,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(alarm_actions -> grid_sensors (sensor_id));
+diesel::joinable!(alarm_areas -> grid_alerts (flood_alert_id));
+diesel::joinable!(alarm_points -> grid_alerts (alert_id));
+diesel::joinable!(alarm_points -> grid_sensors (sensor_id));
 diesel::joinable!(alert_transitions -> grid_alerts (alert_id));
 diesel::joinable!(anomaly_detections -> grid_sensors (sensor_id));
 diesel::joinable!(anomaly_imbalance_states -> anomaly_detections (open_anomaly_id));
@@ -524,6 +570,9 @@ diesel::joinable!(transformer_thermal_parameters -> transformers (transformer_id
 diesel::joinable!(transformers -> grid_substations (substation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alarm_actions,
+    alarm_areas,
+    alarm_points,
     alert_transitions,
     anomaly_detections,
     anomaly_imbalance_states,

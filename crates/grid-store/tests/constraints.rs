@@ -14,8 +14,8 @@ use grid_store::enums::{DbThermalAmbientSource, DbThermalLoadSource, DbThermalMe
 use grid_store::error::CHECK_CONSTRAINTS;
 use grid_store::schema::sensor_readings;
 use grid_store::{
-    StoreError, StoreResult, alerts, anomalies, forecasts, maintenance, security, sensors,
-    statistics, substations, thermal, transformers,
+    SensorRepository, StoreError, StoreResult, alerts, anomalies, forecasts, maintenance, security,
+    sensors, statistics, substations, thermal, transformers,
 };
 use grid_testdb::count;
 
@@ -757,6 +757,96 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
         "last_seen_at",
         security::insert_row(conn, &backwards)
     );
+
+    // Users and tokens, alarm points and actions: written by their own crates' checked
+    // paths; the CHECKs hold for any other writer.
+    let raw = |conn: &mut PgConnection, sql: String| -> StoreResult<usize> {
+        Ok(diesel::sql_query(sql).execute(conn)?)
+    };
+    for (field, sql) in [
+        (
+            "name",
+            "INSERT INTO grid_users (name, role) VALUES (' bad', 'viewer')",
+        ),
+        (
+            "role",
+            "INSERT INTO grid_users (name, role) VALUES ('ok', 'admin')",
+        ),
+        (
+            "zones",
+            "INSERT INTO grid_users (name, role, zones) VALUES ('ok', 'viewer', ARRAY[NULL]::grid_zone[])",
+        ),
+    ] {
+        let before = hits.rows(conn, "grid_users");
+        let r = raw(conn, sql.into());
+        hits.expect(conn, "grid_users", "user", field, r);
+        assert_eq!(hits.rows(conn, "grid_users"), before);
+    }
+    let user = grid_store::users::add(conn, "ck-user", UserRole::Viewer, &[]).unwrap();
+    for (field, sql) in [
+        (
+            "token_sha256",
+            format!(
+                "INSERT INTO grid_user_tokens (user_id, token_sha256) VALUES ('{}', '\\x00')",
+                user.id
+            ),
+        ),
+        (
+            "expires_at",
+            format!(
+                "INSERT INTO grid_user_tokens (user_id, token_sha256, expires_at)
+                 VALUES ('{}', decode(repeat('ab', 32), 'hex'), now() - interval '1 day')",
+                user.id
+            ),
+        ),
+    ] {
+        let r = raw(conn, sql);
+        hits.expect(conn, "grid_user_tokens", "user token", field, r);
+    }
+    let s = add_substation(conn, "CK-ALM", GridZone::Central);
+    let sensor = conn
+        .insert_sensor(
+            &NewSensor::new(SensorDraft::new(s.id, "CK-ALM-V", SensorType::Voltage)).unwrap(),
+        )
+        .unwrap();
+    for (field, sql) in [
+        (
+            "shelved_until",
+            format!(
+                "INSERT INTO alarm_points (sensor_id, state, shelved_until) VALUES ('{}', '{{}}', now())",
+                sensor.id
+            ),
+        ),
+        (
+            "out_of_service_since",
+            format!(
+                "INSERT INTO alarm_points (sensor_id, state, out_of_service_by) VALUES ('{}', '{{}}', 'x')",
+                sensor.id
+            ),
+        ),
+    ] {
+        let r = raw(conn, sql);
+        hits.expect(conn, "alarm_points", "alarm point", field, r);
+    }
+    for (field, sql) in [
+        (
+            "action",
+            format!(
+                "INSERT INTO alarm_actions (sensor_id, action, actor) VALUES ('{}', 'silence', 'x')",
+                sensor.id
+            ),
+        ),
+        (
+            "until",
+            format!(
+                "INSERT INTO alarm_actions (sensor_id, action, actor) VALUES ('{}', 'shelve', 'x')",
+                sensor.id
+            ),
+        ),
+    ] {
+        let r = raw(conn, sql);
+        hits.expect(conn, "alarm_actions", "alarm action", field, r);
+    }
 
     let all: BTreeSet<String> = CHECK_CONSTRAINTS
         .iter()

@@ -365,7 +365,7 @@ impl OperatingLimits {
         self.voltage.validate()?;
         for (kind, b) in &self.by_type {
             if let (Some(lo), Some(hi)) = (b.min, b.max)
-                && !(lo < hi)
+                && lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
             {
                 return Err(format!(
                     "limits.by_type.{kind}: min {lo} must be below max {hi}"

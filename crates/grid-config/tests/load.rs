@@ -206,7 +206,7 @@ fn a_voltage_limit_at_um_is_refused_by_its_key() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("sentinel.toml");
     std::fs::write(&file, "[limits.voltage.by_level.400]\nhihi = 1.05\n").unwrap();
-    let e = grid_config::SentinelConfig::load_with(Some(&file), |_| None).unwrap_err();
+    let e = SentinelConfig::load_with(Some(&file), |_| None).unwrap_err();
     assert_eq!(e.key, "limits.voltage.by_level.400.hihi", "{e}");
     assert!(e.reason.contains("Um 420.00 kV"), "{e}");
     // A tighter band is taken.
@@ -215,7 +215,7 @@ fn a_voltage_limit_at_um_is_refused_by_its_key() {
         "[limits.voltage]\nmargin_pu = 0.01\n[limits.voltage.transmission]\nlo = 0.96\nhi = 1.04\n",
     )
     .unwrap();
-    let c = grid_config::SentinelConfig::load_with(Some(&file), |_| None).unwrap();
+    let c = SentinelConfig::load_with(Some(&file), |_| None).unwrap();
     let g = c.limits.voltage.graded_kv(400.0);
     assert!((g.hihi.unwrap() - 416.0).abs() < 1e-9 && (g.hi.unwrap() - 412.0).abs() < 1e-9);
     let _ = std::fs::remove_dir_all(dir);

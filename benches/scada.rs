@@ -160,6 +160,9 @@ async fn phase(
         spool_max_bytes: 1 << 30,
         limits: Default::default(),
         anomaly_detection,
+        // The engines compared here are the anomaly engine's; the limit alarms are measured
+        // on `sentinel ingest` (benches/alarms.rs).
+        alarms: None,
         session_limits: Default::default(),
     };
     let counters = Arc::new(Counters::default());

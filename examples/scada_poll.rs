@@ -114,6 +114,7 @@ type = "i16"
         spool_max_bytes: 64 << 20,
         limits: Default::default(),
         anomaly_detection: None,
+        alarms: None,
         session_limits: Default::default(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

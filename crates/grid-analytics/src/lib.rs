@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-pub mod alerting;
 pub mod compute;
 pub mod daily;
 pub mod error;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 pub use grid_access::Role;
 use grid_access::RoleNames;
-use grid_analytics::alerting::policy::ThresholdPolicy;
+use grid_alarms::{FloodRule, ThresholdPolicy};
 use grid_detect::AlertPolicy;
 use grid_health::ThermalAlarmConfig;
 use grid_secrets::DatabaseUrl;
@@ -120,17 +120,48 @@ impl Default for IngestConfig {
 }
 
 /// The alarm settings; each part is owned by the crate whose alarms it tunes.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlarmsConfig {
-    /// Threshold alarms on the operating limits (grid-analytics' alerting rule): per
-    /// quantity a deadband and on/off delays (ISA-18.2 / IEC 62682).
+    /// Limit alarms on the operating limits (grid-alarms): per quantity a deadband and
+    /// on/off delays (ISA-18.2 / IEC 62682).
     pub threshold: ThresholdPolicy,
+    /// Alarm floods per operator area (EEMUA 191).
+    pub flood: FloodRule,
+    /// A reading older than this when evaluated is late: its alarms are history, never
+    /// announced as new (seconds).
+    pub late_after_s: u64,
     /// The anomaly engine's alerts (grid-detect): least severity, least readings, storms.
     pub anomaly: AlertPolicy,
     /// Thermal alarms of the transformer assessment (grid-health): loading category
     /// (C57.91 Table 7 / IEC 60076-7 Table 3), delays, deadband.
     pub thermal: ThermalAlarmConfig,
+}
+
+impl Default for AlarmsConfig {
+    fn default() -> Self {
+        AlarmsConfig {
+            threshold: ThresholdPolicy::default(),
+            flood: FloodRule::default(),
+            late_after_s: 300,
+            anomaly: AlertPolicy::default(),
+            thermal: ThermalAlarmConfig::default(),
+        }
+    }
+}
+
+impl SentinelConfig {
+    /// The limit alarms' settings (grid-alarms-store's engine).
+    pub fn alarm_settings(&self) -> grid_alarms_store::AlarmSettings {
+        grid_alarms_store::AlarmSettings {
+            limits: self.limits.clone(),
+            threshold: self.alarms.threshold,
+            flood: self.alarms.flood,
+            late_after: chrono::Duration::seconds(
+                i64::try_from(self.alarms.late_after_s).unwrap_or(i64::MAX),
+            ),
+        }
+    }
 }
 
 /// The HTTP endpoints, and what bounds every answer before work starts.
@@ -327,6 +358,7 @@ impl SentinelConfig {
             }
         }
         part("threshold", self.alarms.threshold.validate())?;
+        part("flood", self.alarms.flood.validate())?;
         part("anomaly", self.alarms.anomaly.validate())?;
         part("thermal", self.alarms.thermal.validate())?;
         Ok(())

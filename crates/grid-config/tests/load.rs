@@ -140,7 +140,11 @@ deadband_k = 3.0
         .threshold
         .rule_for(
             grid_model::SensorType::Frequency,
-            grid_timescale::Band::new(49.5, 50.5),
+            grid_model::alarm::GradedLimits {
+                lo: Some(49.5),
+                hi: Some(50.5),
+                ..Default::default()
+            },
             0.0,
         )
         .unwrap();

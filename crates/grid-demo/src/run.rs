@@ -1,29 +1,27 @@
 //! The whole demo day, end to end, through every crate.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use grid_analytics::alerting::{AlertEvent, Detector, policy};
+use grid_alarms_store::AlarmEngine;
 use grid_analytics::compute::{AnalyticsConfig, compute_days, day_bounds, zone_load_curves};
 use grid_detect::OnlineDetector;
 use grid_health::{HealthConfig, assess_day};
-use grid_model::*;
 use grid_timescale::TimescaleConfig;
-use grid_timescale::ingest::{IngestOptions, Ingester, StreamReport, TimePolicy};
+use grid_timescale::ingest::{Both, IngestOptions, Ingester, StreamReport, TimePolicy};
 
-use crate::alarms::{raise_alerts, raise_outages};
+use crate::alarms::raise_outages;
 pub use crate::error::DemoError;
 use crate::grid::{DemoGrid, seed};
 use crate::report::{HotSpotCurve, operator_report, svg};
-use crate::simulate::{Event, EventKind, events, quiet_days_before, readings};
+use crate::simulate::{events, quiet_days_before, readings};
 pub use crate::summary::{DemoOptions, DemoSummary};
 
 /// What the readings of the day raised while they streamed in.
 pub(crate) struct Detected {
-    /// Threshold crossings and clearings, per sensor index.
-    pub(crate) fired: Vec<(usize, AlertEvent)>,
+    /// Limit alarms the alarm engine raised (one per condition).
+    pub(crate) limit_alarms: usize,
     /// Alerts the anomaly engine raised (one per episode or per substation storm).
     pub(crate) anomaly_alerts: usize,
 }
@@ -48,13 +46,15 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     let grid = seed(conn)?;
     let events = events(day_start);
 
+    // Protection reports the outages as they happen: their alerts are in the store before
+    // the readings of the day come in, so the alarm engine suppresses the de-energised
+    // substation's voltage and frequency alarms (ISA-18.2 state-based suppression).
+    let outages = raise_outages(conn, &grid, &events)?;
     let started = Instant::now();
-    let (ingest, detected) = ingest_and_detect(conn, &grid, &events, (day_start, day_end), opts)?;
+    let (ingest, detected) = ingest_and_detect(conn, &grid, (day_start, day_end), opts)?;
     let ingest_seconds = started.elapsed().as_secs_f64();
 
-    let alerts_raised = raise_alerts(conn, &grid, &detected.fired)?
-        + raise_outages(conn, &grid, &events)?
-        + detected.anomaly_alerts;
+    let alerts_raised = detected.limit_alarms + outages + detected.anomaly_alerts;
 
     let statistics = compute_days(conn, &cfg, date, date, day_end + Duration::hours(1))?;
     let thermal = assess_day(
@@ -110,82 +110,43 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
     Ok(summary)
 }
 
-/// Streams the day's readings into ingest, feeding each calibrated value (as ingest stores
-/// it) to the sensor's alarm rule on the way, and through the anomaly engine, which scores
-/// each reading before it is stored (its detectors first learn from quiet days before).
+/// Streams the day's readings into ingest, through the limit alarms' engine (every point's
+/// alarm on the calibrated values ingest stores) and the anomaly engine, which scores each
+/// reading before it is stored (its detectors first learn from quiet days before).
 fn ingest_and_detect(
     conn: &mut PgConnection,
     grid: &DemoGrid,
-    events: &[Event],
     (day_start, day_end): (DateTime<Utc>, DateTime<Utc>),
     opts: &DemoOptions,
 ) -> Result<(StreamReport, Detected), DemoError> {
-    let limits = &opts.limits;
-    let mut detectors: Vec<Option<Detector>> = grid
-        .sensors
-        .iter()
-        .map(|s| {
-            let kv = (s.sensor.sensor_type == SensorType::Voltage).then_some(s.nominal);
-            let band = limits.band_for(s.sensor.sensor_type, kv, None);
-            opts.threshold
-                .rule_for(s.sensor.sensor_type, band, s.nominal)
-                .map(Detector::new)
-        })
-        .collect();
-    let mut fired = Vec::new();
-    let index: BTreeMap<uuid::Uuid, usize> = grid
-        .sensors
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.sensor.id, i))
-        .collect();
+    let events = events(day_start);
     let mut ing = Ingester::new(
         conn,
-        limits.clone(),
+        opts.alarms.limits.clone(),
         IngestOptions {
             time_policy: TimePolicy::backfill(day_start, day_end),
             ..Default::default()
         },
     )?;
-    let calibrations: Vec<_> = grid
-        .sensors
-        .iter()
-        .map(|s| ing.calibration_of(s.sensor.id))
-        .collect();
     let bar = progress_bar(opts.progress, 1440 * grid.sensors.len() as u64);
     let zone = grid_timescale::local_zone(conn)?;
-    let stream = readings(grid, day_start, zone, events).inspect(|r| {
-        let i = index[&r.sensor_id];
-        let Some(c) = calibrations[i] else { return };
-        let v = c.apply(r.value_raw);
-        // State-based suppression (ISA-18.2): a de-energised substation's voltage and
-        // frequency alarms are not evaluated while its outage lasts.
-        let s = &grid.sensors[i];
-        let dead = policy::suppressed_during_outage(s.sensor.sensor_type)
-            && events.iter().any(|e| {
-                e.kind == EventKind::Outage
-                    && e.substation == s.substation
-                    && r.timestamp >= e.start
-                    && r.timestamp < e.end
-            });
-        if !dead
-            && let Some(d) = detectors[i].as_mut()
-            && let Some(e) = d.observe(r.timestamp, v)
-        {
-            fired.push((i, e));
-        }
-    });
+    let stream = readings(grid, day_start, zone, &events);
     grid_detect::train(conn, &quiet_days_before(grid, day_start, zone, QUIET_DAYS))?;
     let mut engine = OnlineDetector::load(conn, opts.anomaly)?;
+    let mut alarms = AlarmEngine::new(opts.alarms.clone());
     let ingest = ing
-        .ingest_stream_scored(conn, stream, 50_000, &mut engine, |p| {
-            bar.set_position(p.position)
-        })
+        .ingest_stream_scored(
+            conn,
+            stream,
+            50_000,
+            &mut Both(&mut engine, &mut alarms),
+            |p| bar.set_position(p.position),
+        )
         .map_err(|e| e.error)?;
     bar.finish_and_clear();
     let c = engine.alert_counts();
     let detected = Detected {
-        fired,
+        limit_alarms: alarms.counts().raised as usize,
         anomaly_alerts: c.raised + c.storms,
     };
     Ok((ingest, detected))

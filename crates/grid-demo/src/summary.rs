@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use grid_analytics::alerting::policy::ThresholdPolicy;
+use grid_alarms_store::AlarmSettings;
 use grid_detect::AlertPolicy;
 use grid_health::{DayAssessment, ThermalAlarmConfig};
 use grid_model::DailyStatistics;
+use grid_timescale::LocalZone;
 use grid_timescale::ingest::StreamReport;
-use grid_timescale::{LocalZone, OperatingLimits};
 
 use crate::grid::DemoGrid;
 use crate::simulate::Event;
@@ -26,10 +26,9 @@ pub struct DemoOptions {
     pub force: bool,
     /// Show a progress bar while ingesting.
     pub progress: bool,
-    /// Operating limits: out of range at ingest, and the threshold alarms' bands.
-    pub limits: OperatingLimits,
-    /// Deadbands and delays of the threshold alarms.
-    pub threshold: ThresholdPolicy,
+    /// The limit alarms: operating limits (out of range at ingest, the alarms' grades),
+    /// deadbands and delays, floods (grid-alarms-store's engine, in the ingest path).
+    pub alarms: AlarmSettings,
     /// The alarm hygiene of the anomaly engine's alerts.
     pub anomaly: AlertPolicy,
     /// The thermal assessment's alarms (loading category, delays, deadband).
@@ -43,8 +42,7 @@ impl Default for DemoOptions {
             svg_path: PathBuf::from("target/sentinel-load-by-zone.svg"),
             force: false,
             progress: false,
-            limits: OperatingLimits::default(),
-            threshold: ThresholdPolicy::default(),
+            alarms: AlarmSettings::default(),
             anomaly: AlertPolicy::default(),
             thermal: ThermalAlarmConfig::default(),
         }

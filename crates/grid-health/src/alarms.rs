@@ -1,10 +1,10 @@
 //! Thermal alarms: the hot-spot or the top oil above the limit of the configured loading
-//! category, through the alarm rule of grid-analytics (on-delay and deadband), one alert per
-//! condition, resolved when it clears. A recomputed day finds what it raised before
+//! category, through grid-alarms' limit alarm (continuous on-delay, off-delay, deadband),
+//! one alert per condition, resolved when it clears. A recomputed day finds what it raised before
 //! ([`grid_store::alerts::find_raised`]) instead of raising it again.
 
 use diesel::PgConnection;
-use grid_analytics::alerting::{AlertEvent, Detector, ThresholdRule};
+use grid_alarms::{AlarmEvent, AlarmRule, GradedLimits, PointAlarm};
 use grid_model::{
     AlertAction, AlertDraft, AlertKind, AlertSeverity, AlertStatus, AlertTransition, NewAlert,
     ThermalMethod,
@@ -84,64 +84,71 @@ pub fn raise(
     } in quantities
     {
         let Some(max) = max else { continue };
-        let mut detector = Detector::new(ThresholdRule {
-            min: None,
-            max: Some(max),
+        let mut detector = PointAlarm::new(AlarmRule {
+            limits: GradedLimits {
+                hi: Some(max),
+                ..Default::default()
+            },
             deadband: config.deadband_k,
             on_delay: config.on_delay,
             off_delay: config.off_delay,
         });
         let mut open = None;
         for p in curve {
-            match detector.observe(p.at, value_of(p)) {
-                Some(AlertEvent::Raise {
-                    at,
-                    value,
-                    threshold,
-                    ..
-                }) => {
-                    let title = format!("{} {what} above {threshold:.0} °C", t.label());
-                    let found = alerts::find_raised(conn, &kind, t.substation_id, &title, at)?;
-                    let alert = match found {
-                        Some(a) => a,
-                        None => {
-                            raised += 1;
-                            let sev = if kind == AlertKind::HotSpotOverLimit {
-                                severity(source, value)
-                            } else {
-                                AlertSeverity::Warning
-                            };
-                            alerts::raise(
-                                conn,
-                                &draft(
-                                    t, &kind, sev, &title, &limit, method, measured, at, value,
-                                    threshold,
-                                )?,
-                            )?
-                        }
-                    };
-                    open = Some(alert);
-                }
-                Some(AlertEvent::Clear { at, worst, .. }) => {
-                    if let Some(a) = open.take().filter(|a| {
-                        matches!(
-                            a.status,
-                            AlertStatus::Open | AlertStatus::Acknowledged | AlertStatus::InProgress
-                        )
-                    }) {
-                        let notes = format!(
-                            "back under the limit by the {:.0} K deadband; worst {worst:.1} °C",
-                            config.deadband_k
-                        );
-                        let step = AlertTransition::now(
-                            AlertAction::Resolve { notes: Some(notes) },
-                            ACTOR,
-                        )
-                        .at(at);
-                        alerts::transition(conn, a.id, &step)?;
+            for event in detector.observe(p.at, value_of(p)) {
+                match event {
+                    AlarmEvent::Raised {
+                        at,
+                        value,
+                        limit: threshold,
+                        ..
+                    } => {
+                        let title = format!("{} {what} above {threshold:.0} °C", t.label());
+                        let found = alerts::find_raised(conn, &kind, t.substation_id, &title, at)?;
+                        let alert = match found {
+                            Some(a) => a,
+                            None => {
+                                raised += 1;
+                                let sev = if kind == AlertKind::HotSpotOverLimit {
+                                    severity(source, value)
+                                } else {
+                                    AlertSeverity::Warning
+                                };
+                                alerts::raise(
+                                    conn,
+                                    &draft(
+                                        t, &kind, sev, &title, &limit, method, measured, at, value,
+                                        threshold,
+                                    )?,
+                                )?
+                            }
+                        };
+                        open = Some(alert);
                     }
+                    AlarmEvent::Cleared { at, worst, .. } => {
+                        if let Some(a) = open.take().filter(|a| {
+                            matches!(
+                                a.status,
+                                AlertStatus::Open
+                                    | AlertStatus::Acknowledged
+                                    | AlertStatus::InProgress
+                            )
+                        }) {
+                            let notes = format!(
+                                "back under the limit by the {:.0} K deadband; worst {worst:.1} °C",
+                                config.deadband_k
+                            );
+                            let step = AlertTransition::now(
+                                AlertAction::Resolve { notes: Some(notes) },
+                                ACTOR,
+                            )
+                            .at(at);
+                            alerts::transition(conn, a.id, &step)?;
+                        }
+                    }
+                    // A single limit: nothing to escalate to.
+                    AlarmEvent::Escalated { .. } | AlarmEvent::DeEscalated { .. } => {}
                 }
-                None => {}
             }
         }
     }

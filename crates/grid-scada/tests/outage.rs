@@ -385,6 +385,7 @@ fn the_password_may_come_from_pgpassfile_and_is_never_printed() {
         spool_max_bytes: 1,
         limits: Default::default(),
         anomaly_detection: None,
+        alarms: None,
         session_limits: Default::default(),
     };
     assert!(!format!("{opts:?}").contains(&password));

@@ -310,6 +310,7 @@ type = "u16"
     let spool = std::env::temp_dir().join(format!("gs-poller-{}", db.name()));
     let opts = PollerOptions {
         anomaly_detection: Some(grid_detect::AlertPolicy::default()),
+        alarms: None,
         ..common::options(db.url(), &spool)
     };
     let poller = common::Poller::start(config, opts);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{Connection, PgConnection};
+use grid_alarms_store::AlarmEngine;
 use grid_model::{Alert, AlertAction, AlertTransition, DailyStatistics, GridZone, Sensor, User};
 use grid_store::PgStore;
 use grid_timescale::ingest::{IngestOptions, IngestReport, Ingester, Reading};
@@ -53,6 +54,9 @@ pub struct Sentinel {
     store: PgStore,
     config: Arc<SentinelConfig>,
     ingesters: Arc<IdleIngesters>,
+    /// The limit alarms' engine every ingest goes through (one at a time: a point's
+    /// readings are evaluated in order).
+    alarms: Arc<std::sync::Mutex<Option<AlarmEngine>>>,
 }
 
 /// Ingesters kept between [`Sentinel::ingest`] calls, so a service ingesting batch by batch
@@ -93,6 +97,7 @@ impl Sentinel {
                 store,
                 config,
                 ingesters: Default::default(),
+                alarms: Default::default(),
             },
             report,
         ))
@@ -104,6 +109,7 @@ impl Sentinel {
             store,
             config: Arc::new(config),
             ingesters: Default::default(),
+            alarms: Default::default(),
         }
     }
 
@@ -288,9 +294,10 @@ impl Sentinel {
             .await
     }
 
-    /// Ingests one batch atomically with the configured limits and bounds. The sensor table
-    /// is loaded once and reloaded when it changes ([`Ingester::reload_if_changed`]), so a
-    /// sensor added before this call is known to it.
+    /// Ingests one batch atomically with the configured limits and bounds, evaluating every
+    /// point's limit alarm on it (grid-alarms-store: the alerts and states commit with the
+    /// batch). The sensor table is loaded once and reloaded when it changes
+    /// ([`Ingester::reload_if_changed`]), so a sensor added before this call is known to it.
     pub async fn ingest(
         &self,
         readings: Vec<Reading>,
@@ -300,6 +307,8 @@ impl Sentinel {
         let bounds = self.config.ingest.physical_bounds.clone();
         let idle = self.ingesters.clone();
         let keep = self.config.database.pool_size as usize;
+        let alarms = self.alarms.clone();
+        let settings = self.config.alarm_settings();
         self.interact(move |c| {
             let options = IngestOptions {
                 physical_bounds: bounds,
@@ -312,7 +321,9 @@ impl Sentinel {
                 }
                 None => Ingester::new(c, limits, options)?,
             };
-            let report = ingester.ingest_batch(c, readings)?;
+            let mut engine = alarms.lock().unwrap_or_else(|p| p.into_inner());
+            let engine = engine.get_or_insert_with(|| AlarmEngine::new(settings));
+            let report = ingester.ingest_batch_scored(c, readings, engine)?;
             idle.put(ingester, keep);
             Ok(report)
         })

@@ -302,7 +302,29 @@ pub fn load_csv<R: Read>(
     input: R,
     tags: &HashMap<String, Uuid>,
     batch_size: usize,
+    report_file: Option<&mut dyn Write>,
+    progress: impl FnMut(&StreamReport),
+) -> Result<CsvLoadReport, CsvError> {
+    load_csv_scored(
+        conn,
+        ingester,
+        (input, tags),
+        batch_size,
+        report_file,
+        None,
+        progress,
+    )
+}
+
+/// [`load_csv`] with `scorer` (the alarm engine, the anomaly engine, both) evaluating each
+/// batch in its transaction.
+pub fn load_csv_scored<R: Read>(
+    conn: &mut PgConnection,
+    ingester: &mut Ingester,
+    (input, tags): (R, &HashMap<String, Uuid>),
+    batch_size: usize,
     mut report_file: Option<&mut dyn Write>,
+    scorer: Option<&mut dyn crate::ingest::Scorer>,
     mut progress: impl FnMut(&StreamReport),
 ) -> Result<CsvLoadReport, CsvError> {
     let mut reader = reader(input);
@@ -354,7 +376,7 @@ pub fn load_csv<R: Read>(
             }
         }
     };
-    let stream = ingester.ingest_stream(conn, records, batch_size, |totals| {
+    let stream = ingester.ingest_stream_with(conn, records, batch_size, scorer, |totals| {
         settle(Some(&totals.last_batch), &mut out, &mut report_file);
         progress(totals);
     });

@@ -57,6 +57,10 @@ struct Args {
     /// configuration's alarms.anomaly).
     #[arg(long)]
     anomaly_detection: bool,
+    /// Do not evaluate the limit alarms (voltage, frequency, temperature bands of the
+    /// configuration's `limits` and `alarms`) on each batch.
+    #[arg(long)]
+    no_alarms: bool,
     /// Log lines as readable text or JSON (filter with RUST_LOG).
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
@@ -88,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
         spool_max_bytes: args.spool_max_bytes,
         limits: sentinel.limits.clone(),
         anomaly_detection: args.anomaly_detection.then_some(sentinel.alarms.anomaly),
+        alarms: (!args.no_alarms).then(|| sentinel.alarm_settings()),
         session_limits: sentinel.session_limits(),
     };
     tracing::info!(

@@ -64,6 +64,9 @@ pub struct PollerOptions {
     /// Score every reading with the anomaly engine before it is stored, with this alert
     /// policy (`None`: readings are stored unscored).
     pub anomaly_detection: Option<grid_detect::AlertPolicy>,
+    /// Evaluate every point's limit alarm on each batch, with these settings (grid-alarms-store:
+    /// alerts, states and floods committed with the batch; `None`: no limit alarms).
+    pub alarms: Option<grid_alarms_store::AlarmSettings>,
     /// Statement and idle limits of the writer's connection (grid-access's poller role has
     /// 30 s and 30 s).
     pub session_limits: grid_store::SessionLimits,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use diesel::PgConnection;
-use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
+use grid_timescale::ingest::{Both, IngestOptions, Ingester, Reading, TimePolicy};
 use uuid::Uuid;
 
 use crate::config::BatchConfig;
@@ -81,11 +81,13 @@ pub(super) fn writer(
 }
 
 /// The writer's database side: the connection, the ingester and, when enabled, the anomaly
-/// engine (loaded, and caught up over what was stored, at every connect).
+/// engine (loaded, and caught up over what was stored, at every connect) and the limit
+/// alarms' engine.
 struct Db {
     conn: PgConnection,
     ing: Ingester,
     engine: Option<grid_detect::OnlineDetector>,
+    alarms: Option<grid_alarms_store::AlarmEngine>,
 }
 
 fn connect(opts: &PollerOptions) -> Option<Db> {
@@ -109,7 +111,14 @@ fn connect(opts: &PollerOptions) -> Option<Db> {
         ),
         None => None,
     };
-    Some(Db { conn, ing, engine })
+    // The limit alarms' states are the store's: a reconnect (or a restart) loads them again.
+    let alarms = opts.alarms.clone().map(grid_alarms_store::AlarmEngine::new);
+    Some(Db {
+        conn,
+        ing,
+        engine,
+        alarms,
+    })
 }
 
 /// Spools a batch the database could not take; a batch the spool cannot keep either (a full
@@ -230,10 +239,20 @@ fn write(db: &mut Db, readings: &[Reading], counters: &Counters) -> Written {
     if readings.is_empty() {
         return Written::Stored;
     }
-    let Db { conn, ing, engine } = db;
-    let result = match engine {
-        Some(engine) => ing.ingest_batch_scored(conn, readings.iter().cloned(), engine),
-        None => ing.ingest_batch(conn, readings.iter().cloned()),
+    let Db {
+        conn,
+        ing,
+        engine,
+        alarms,
+    } = db;
+    let batch = readings.iter().cloned();
+    let result = match (engine, alarms) {
+        (Some(engine), Some(alarms)) => {
+            ing.ingest_batch_scored(conn, batch, &mut Both(engine, alarms))
+        }
+        (Some(engine), None) => ing.ingest_batch_scored(conn, batch, engine),
+        (None, Some(alarms)) => ing.ingest_batch_scored(conn, batch, alarms),
+        (None, None) => ing.ingest_batch(conn, batch),
     };
     match result {
         Ok(r) => {

@@ -15,6 +15,7 @@ pub fn options(url: impl Into<String>, spool: &Path) -> PollerOptions {
         spool_max_bytes: 1 << 20,
         limits: Default::default(),
         anomaly_detection: None,
+        alarms: None,
         session_limits: Default::default(),
     }
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use grid_store::SensorRepository;
-use grid_timescale::csv_load::load_csv;
+use grid_timescale::csv_load::load_csv_scored;
 use grid_timescale::ingest::{IngestOptions, Ingester, TimePolicy};
 use grid_timescale::query::{SeriesTarget, SourcePreference, series};
 use uuid::Uuid;
@@ -122,6 +122,9 @@ pub(super) fn run(command: &Command, config: &SentinelConfig) -> anyhow::Result<
         }
         Command::Serve => super::demo::serve(config.clone())?,
         Command::Users { action } => users(conn, action)?,
+        Command::Alarms { from, to, format } => {
+            super::engines::alarms(conn, config, (*from, *to), *format)?
+        }
         Command::Demo { .. } => unreachable!("the demo runs without a configuration"),
     }
     Ok(())
@@ -164,13 +167,16 @@ fn ingest(
         "{bar:40} {msg} readings stored",
     )?);
     let started = std::time::Instant::now();
-    let report = load_csv(
+    // Every point's limit alarm is evaluated with each batch (readings older than
+    // alarms.late_after_s are history: raised and cleared, not announced).
+    let mut alarms = grid_alarms_store::AlarmEngine::new(config.alarm_settings());
+    let report = load_csv_scored(
         conn,
         &mut ingester,
-        std::io::BufReader::new(input),
-        &tags,
+        (std::io::BufReader::new(input), &tags),
         batch,
         report_file.as_mut().map(|w| w as &mut dyn Write),
+        Some(&mut alarms),
         |s| bar.set_message(s.report.inserted.to_string()),
     )?;
     bar.finish_and_clear();
@@ -192,6 +198,11 @@ fn ingest(
     for line in &report.first_refused {
         println!("  line {}: {} {}", line.line, line.reason, line.detail);
     }
+    let a = alarms.counts();
+    println!(
+        "limit alarms: {} raised ({} late, recorded as history), {} cleared, {} regraded, {} floods",
+        a.raised, a.late, a.cleared, a.regraded, a.floods
+    );
     Ok(())
 }
 

@@ -105,6 +105,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Run the limit alarms over stored local days (alarms.threshold, limits; resumable and
+    /// idempotent: a reading already evaluated is skipped, so nothing is raised twice).
+    Alarms {
+        /// First local day.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last local day (inclusive).
+        #[arg(long)]
+        to: NaiveDate,
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Assess every transformer's thermal ageing for a local day (IEEE C57.91; alarms by
     /// alarms.thermal), riskiest first.
     Thermal {

@@ -58,7 +58,8 @@ mod stream;
 mod validate;
 mod write;
 
-pub use scorer::{ScoreInput, Scorer};
+pub use scorer::{Both, ScoreInput, Scorer};
+pub use stamp::SensorStamp;
 
 pub use report::{
     Conflict, IngestReport, PLAUSIBLE_YEARS, RejectReason, Rejection, StreamError, StreamReport,
@@ -196,7 +197,7 @@ pub struct Ingester {
     hypertable: bool,
     chunks: KnownChunks,
     loaded_at: Instant,
-    stamp: Option<stamp::SensorStamp>,
+    stamp: Option<SensorStamp>,
 }
 
 impl Ingester {
@@ -245,7 +246,7 @@ impl Ingester {
     /// changed since it was loaded (a few aggregate reads instead of the whole table);
     /// returns whether it reloaded. For a caller that keeps an ingester between batches.
     pub fn reload_if_changed(&mut self, conn: &mut PgConnection) -> TsResult<bool> {
-        let now = stamp::SensorStamp::read(conn)?;
+        let now = SensorStamp::read(conn)?;
         if self.stamp == Some(now) {
             return Ok(false);
         }
@@ -255,13 +256,13 @@ impl Ingester {
 
     /// Reloads the sensor cache (and the retention horizon) now.
     pub fn reload_sensors(&mut self, conn: &mut PgConnection) -> TsResult<()> {
-        let now = stamp::SensorStamp::read(conn)?;
+        let now = SensorStamp::read(conn)?;
         self.load_sensors(conn, now)
     }
 
     /// Loads the sensor cache as of `stamp` (read just before, so a change after it is seen
     /// by the next check).
-    fn load_sensors(&mut self, conn: &mut PgConnection, stamp: stamp::SensorStamp) -> TsResult<()> {
+    fn load_sensors(&mut self, conn: &mut PgConnection, stamp: SensorStamp) -> TsResult<()> {
         self.stamp = Some(stamp);
         self.horizon = stamp.horizon;
         self.frozen_before = crate::ledger::frozen_before(conn)?;

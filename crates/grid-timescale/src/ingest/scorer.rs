@@ -33,3 +33,32 @@ pub trait Scorer {
     /// [`Scorer::score`] at the latest).
     fn rollback(&mut self);
 }
+
+/// Two scorers on one batch (the anomaly engine and the alarm engine): each reading stored
+/// with the higher of their scores, both persisting in the batch's transaction, both rolled
+/// back with it.
+pub struct Both<'a>(pub &'a mut dyn Scorer, pub &'a mut dyn Scorer);
+
+impl Scorer for Both<'_> {
+    fn score(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> Vec<Option<f64>> {
+        let a = self.0.score(conn, readings);
+        let b = self.1.score(conn, readings);
+        a.into_iter()
+            .zip(b)
+            .map(|(x, y)| match (x, y) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            })
+            .collect()
+    }
+
+    fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+        self.0.persist(conn)?;
+        self.1.persist(conn)
+    }
+
+    fn rollback(&mut self) {
+        self.0.rollback();
+        self.1.rollback();
+    }
+}

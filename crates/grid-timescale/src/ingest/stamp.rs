@@ -13,7 +13,7 @@ use crate::error::TsResult;
 /// sets a voltage sensor's band) and the retention horizon. `updated_at` is kept by trigger on
 /// every change but a sensor's `last_reading_at`; a deleted sensor changes the count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct SensorStamp {
+pub struct SensorStamp {
     sensors: i64,
     sensor_change: Option<DateTime<Utc>>,
     substation_change: Option<DateTime<Utc>>,
@@ -23,7 +23,7 @@ pub(super) struct SensorStamp {
 
 impl SensorStamp {
     /// The stamp now.
-    pub(super) fn read(conn: &mut PgConnection) -> TsResult<SensorStamp> {
+    pub fn read(conn: &mut PgConnection) -> TsResult<SensorStamp> {
         let (sensors, sensor_change) = grid_sensors::table
             .select((count_star(), max(grid_sensors::updated_at)))
             .first(conn)?;

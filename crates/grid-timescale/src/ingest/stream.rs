@@ -43,6 +43,21 @@ impl Ingester {
         self.stream(conn, readings, batch_size, Some(scorer), progress)
     }
 
+    /// [`Ingester::ingest_stream`] with `scorer` when there is one.
+    pub fn ingest_stream_with<I>(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: I,
+        batch_size: usize,
+        scorer: Option<&mut dyn Scorer>,
+        progress: impl FnMut(&StreamReport),
+    ) -> Result<StreamReport, Box<StreamError>>
+    where
+        I: IntoIterator<Item = Reading>,
+    {
+        self.stream(conn, readings, batch_size, scorer, progress)
+    }
+
     fn stream<I, S>(
         &mut self,
         conn: &mut PgConnection,

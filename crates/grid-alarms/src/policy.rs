@@ -1,6 +1,6 @@
-//! The alarm policy of threshold alarms per sensor type: which types alarm, with which
-//! deadband and delays (so a noisy signal at a limit raises once), what kind of alert a
-//! crossing raises and how severe it is.
+//! The alarm policy of limit alarms per sensor type: which types alarm, with which deadband
+//! and delays (so a noisy signal at a limit raises once), what kind of alert a crossing
+//! raises and how severe each grade is.
 //!
 //! Defaults, from the ISA-18.2 / EEMUA 191 starting points (temperature: deadband about 1 %
 //! of range, on- and off-delay 60 s) adapted per quantity:
@@ -12,16 +12,22 @@
 //! | oil and winding °C  | 2 °C            | 60 s     | 60 s      |
 //!
 //! Frequency and voltage raise fast (a system disturbance needs the operator now; the
-//! on-delay only skips a lone sample); the 60 s off-delay outlasts a return of up to a minute
-//! (a 40 s oscillation across the limit is one alarm). Other types raise no threshold alarm.
-//! [`ThresholdPolicy`] holds these defaults; a configuration may replace any quantity's.
+//! on-delay only skips lone samples: it is continuous, any sample inside the limit restarts
+//! it); the 60 s off-delay outlasts a return of up to a minute (a 40 s oscillation across the
+//! limit is one alarm). Other types raise no limit alarm. [`ThresholdPolicy`] holds these
+//! defaults; a configuration (grid-config's `alarms.threshold`) may replace any quantity's.
+//!
+//! Priorities (ISA-18.2 prioritises by consequence and time to respond): a grade past the
+//! emergency band (LoLo, HiHi) is critical, one past the normal band (Lo, Hi) a warning —
+//! critical too on a point with no emergency band (a single limit is its only warning);
+//! a voltage below half its nominal is an emergency (supply effectively lost).
 
 use chrono::Duration;
-use grid_model::{AlertKind, AlertSeverity, SensorType};
-use grid_timescale::Band;
+use grid_model::alarm::{GradedLimits, Side, is_emergency};
+use grid_model::{AlarmGrade, AlertKind, AlertSeverity, SensorType};
 use serde::{Deserialize, Serialize};
 
-use super::{Condition, ThresholdRule};
+use crate::limits::AlarmRule;
 
 /// Deadband and delays of one quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -87,13 +93,17 @@ impl ThresholdPolicy {
         }
     }
 
-    /// The rule for a sensor of `kind` with operating `band` and nominal voltage `nominal_kv`
-    /// (voltage); `None` for types that raise no threshold alarm.
-    pub fn rule_for(&self, kind: SensorType, band: Band, nominal_kv: f64) -> Option<ThresholdRule> {
+    /// The rule for a sensor of `kind` with `limits` and nominal voltage `nominal_kv`
+    /// (voltage); `None` for types that raise no limit alarm, or no limits.
+    pub fn rule_for(
+        &self,
+        kind: SensorType,
+        limits: GradedLimits,
+        nominal_kv: f64,
+    ) -> Option<AlarmRule> {
         let t = self.tuning(kind, nominal_kv)?;
-        Some(ThresholdRule {
-            min: band.min,
-            max: band.max,
+        (!limits.is_empty()).then_some(AlarmRule {
+            limits,
             deadband: t.deadband,
             on_delay: t.on_delay,
             off_delay: t.off_delay,
@@ -126,10 +136,10 @@ impl ThresholdPolicy {
 }
 
 /// The kind of alert a crossing on a sensor of `kind` raises.
-pub fn alert_kind(kind: SensorType, condition: Condition) -> AlertKind {
-    match (kind, condition) {
-        (SensorType::Voltage, Condition::Low) => AlertKind::VoltageLow,
-        (SensorType::Voltage, Condition::High) => AlertKind::VoltageHigh,
+pub fn alert_kind(kind: SensorType, side: Side) -> AlertKind {
+    match (kind, side) {
+        (SensorType::Voltage, Side::Low) => AlertKind::VoltageLow,
+        (SensorType::Voltage, Side::High) => AlertKind::VoltageHigh,
         (SensorType::Frequency, _) => AlertKind::FrequencyExcursion,
         _ => AlertKind::Overheating,
     }
@@ -142,15 +152,21 @@ pub fn suppressed_during_outage(kind: SensorType) -> bool {
     matches!(kind, SensorType::Voltage | SensorType::Frequency)
 }
 
-/// How severe: a voltage below half its nominal is an emergency (supply effectively
-/// lost); voltage and temperature crossings are critical; the rest warnings.
-pub fn severity(kind: &AlertKind, value: f64, nominal_kv: f64) -> AlertSeverity {
-    match kind {
-        AlertKind::VoltageLow if value < 0.5 * nominal_kv => AlertSeverity::Emergency,
-        AlertKind::Overheating | AlertKind::VoltageLow | AlertKind::VoltageHigh => {
-            AlertSeverity::Critical
-        }
-        _ => AlertSeverity::Warning,
+/// The priority of an alarm of `kind` at `grade` with its worst `value` (see the module
+/// docs); `emergency_band` says whether the point has one.
+pub fn severity(
+    kind: &AlertKind,
+    grade: AlarmGrade,
+    value: f64,
+    nominal_kv: f64,
+    emergency_band: bool,
+) -> AlertSeverity {
+    if *kind == AlertKind::VoltageLow && value < 0.5 * nominal_kv {
+        AlertSeverity::Emergency
+    } else if is_emergency(grade) || !emergency_band {
+        AlertSeverity::Critical
+    } else {
+        AlertSeverity::Warning
     }
 }
 
@@ -165,10 +181,16 @@ mod tests {
         assert!((t.deadband - 1.32).abs() < 1e-12);
         assert_eq!(t.on_delay, Duration::seconds(10));
         assert_eq!(p.tuning(SensorType::Current, 132.0), None);
-        let r = p
-            .rule_for(SensorType::TransformerOil, Band::new(0.0, 105.0), 0.0)
-            .unwrap();
-        assert_eq!((r.max, r.deadband), (Some(105.0), 2.0));
+        let limits = GradedLimits {
+            hi: Some(105.0),
+            ..Default::default()
+        };
+        let r = p.rule_for(SensorType::TransformerOil, limits, 0.0).unwrap();
+        assert_eq!((r.limits.hi, r.deadband), (Some(105.0), 2.0));
+        assert_eq!(
+            p.rule_for(SensorType::Frequency, GradedLimits::default(), 0.0),
+            None
+        );
     }
 
     #[test]

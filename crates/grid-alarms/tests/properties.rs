@@ -1,10 +1,11 @@
-//! Properties of the alarm rule over generated signals (one reading a second): a signal that
-//! crosses the limit by more than the deadband and comes back for less than the off-delay is
-//! one alarm per sustained episode; a sustained excursion longer than the on-delay is exactly
-//! one.
+//! Properties of a point's limit alarm over generated signals (one reading a second): a signal
+//! that crosses the limit by more than the deadband and comes back for less than the
+//! off-delay is one alarm per episode whose bursts stayed past the limit for the on-delay
+//! (continuously: a burst shorter than it raises nothing); a sustained excursion longer than
+//! the on-delay is exactly one.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use grid_analytics::alerting::{AlertEvent, Detector, ThresholdRule};
+use grid_alarms::{AlarmEvent, AlarmRule, GradedLimits, PointAlarm};
 use proptest::prelude::*;
 
 const MAX: f64 = 50.5;
@@ -12,10 +13,13 @@ const DEADBAND: f64 = 0.05;
 const ON_DELAY: i64 = 5;
 const OFF_DELAY: i64 = 60;
 
-fn rule() -> ThresholdRule {
-    ThresholdRule {
-        min: Some(49.5),
-        max: Some(MAX),
+fn rule() -> AlarmRule {
+    AlarmRule {
+        limits: GradedLimits {
+            lo: Some(49.5),
+            hi: Some(MAX),
+            ..Default::default()
+        },
         deadband: DEADBAND,
         on_delay: Duration::seconds(ON_DELAY),
         off_delay: Duration::seconds(OFF_DELAY),
@@ -44,11 +48,11 @@ fn episode() -> impl Strategy<Value = Episode> {
 
 /// Feeds normal readings for `gap` seconds, then each episode followed by a normal stretch
 /// longer than the off-delay; returns the events.
-fn run(episodes: &[Episode], gap: i64, normal: f64) -> Vec<AlertEvent> {
-    let mut d = Detector::new(rule());
+fn run(episodes: &[Episode], gap: i64, normal: f64) -> Vec<AlarmEvent> {
+    let mut d = PointAlarm::new(rule());
     let mut t = 0;
     let mut events = Vec::new();
-    let mut feed = |d: &mut Detector, t: &mut i64, secs: i64, v: f64| {
+    let mut feed = |d: &mut PointAlarm, t: &mut i64, secs: i64, v: f64| {
         for _ in 0..secs {
             events.extend(d.observe(sec(*t), v));
             *t += 1;
@@ -67,23 +71,18 @@ fn run(episodes: &[Episode], gap: i64, normal: f64) -> Vec<AlertEvent> {
     events
 }
 
-fn counts(events: &[AlertEvent]) -> (usize, usize) {
+fn counts(events: &[AlarmEvent]) -> (usize, usize) {
     let raises = events
         .iter()
-        .filter(|e| matches!(e, AlertEvent::Raise { .. }))
+        .filter(|e| matches!(e, AlarmEvent::Raised { .. }))
         .count();
     (raises, events.len() - raises)
 }
 
-/// Seconds from an episode's first reading past the limit to its last.
-fn span(e: &Episode) -> i64 {
-    let n = e.bursts.len();
-    e.bursts
-        .iter()
-        .enumerate()
-        .map(|(i, &(out, _, back))| out + if i + 1 < n { back } else { 0 })
-        .sum::<i64>()
-        - 1
+/// The first burst that stays past the limit for the on-delay: its `out` samples span
+/// `out − 1` seconds.
+fn sustained_from(e: &Episode) -> Option<usize> {
+    e.bursts.iter().position(|b| b.0 - 1 >= ON_DELAY)
 }
 
 proptest! {
@@ -94,20 +93,23 @@ proptest! {
         normal in 49.6f64..50.44,
     ) {
         let events = run(&episodes, gap, normal);
-        // An episode raises once if it lasted the on-delay (its last burst reaches past the
-        // limit at or after ON_DELAY seconds from its start), and never otherwise.
-        let sustained = episodes.iter().filter(|e| span(e) >= ON_DELAY).count();
+        // An episode raises once if one of its bursts stayed past the limit for the
+        // on-delay, and never otherwise: the returns between bursts are shorter than the
+        // off-delay, so a raised alarm holds through them.
+        let sustained = episodes.iter().filter(|e| sustained_from(e).is_some()).count();
         prop_assert_eq!(counts(&events), (sustained, sustained), "{:?}", events);
-        // Every raise reports the episode's worst value.
+        // Every clear reports the worst value from the burst that raised it on.
         let worsts: Vec<f64> = episodes
             .iter()
-            .filter(|e| span(e) >= ON_DELAY)
-            .map(|e| e.bursts.iter().map(|b| MAX + b.1).fold(f64::MIN, f64::max))
+            .filter_map(|e| {
+                let from = sustained_from(e)?;
+                Some(e.bursts[from..].iter().map(|b| MAX + b.1).fold(f64::MIN, f64::max))
+            })
             .collect();
         let reported: Vec<f64> = events
             .iter()
             .filter_map(|e| match e {
-                AlertEvent::Clear { worst, .. } => Some(*worst),
+                AlarmEvent::Cleared { worst, .. } => Some(*worst),
                 _ => None,
             })
             .collect();
@@ -120,7 +122,7 @@ proptest! {
         above in (DEADBAND + 0.001)..5.0f64,
         noise in 0.0f64..0.04,
     ) {
-        let mut d = Detector::new(rule());
+        let mut d = PointAlarm::new(rule());
         let mut events = Vec::new();
         for t in 0..secs {
             // Past the limit all along, jittering by less than the excursion.

@@ -1,0 +1,335 @@
+//! The alarm engine over the store. An [`AlarmEngine`] is a [`Scorer`] of grid-timescale's
+//! ingest: every ingest path (the facade's and `sentinel ingest`'s batches, the SCADA
+//! poller) evaluates each point's limit alarm on the batch's calibrated values, and the
+//! alerts, states and floods it derives commit with the batch's readings or not at all. The
+//! history run ([`crate::history`]) feeds it stored readings the same way.
+//!
+//! Per batch: the points' stored states are loaded once and kept (a batch that rolls back
+//! drops those it touched, so the next loads them again); a point out of service is not
+//! evaluated; a voltage or frequency point of a substation with an outage open at a reading's
+//! time is suppressed (ISA-18.2 state-based suppression: a dead bus reads nothing
+//! meaningful, and the outage is alarmed already); a reading not later than its point's last
+//! evaluated one is skipped (evaluated already: a re-run raises nothing twice). A reading
+//! older than `late_after` when evaluated is late: its alarms are recorded as history
+//! (`metadata.alarm.late`), never announced as new.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use grid_alarms::{AlarmEvent, FloodEvent, FloodTracker, PointAlarm, policy};
+use grid_model::GridZone;
+use grid_timescale::ingest::{ScoreInput, Scorer, SensorStamp};
+use uuid::Uuid;
+
+use crate::error::AlarmResult;
+use crate::fleet::{self, Point};
+use crate::points::{self, Stored};
+use crate::settings::AlarmSettings;
+use crate::write;
+
+/// What the engine did since it was made (committed batches only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AlarmCounts {
+    /// Alarms raised (an alert each).
+    pub raised: u64,
+    /// Of those, late (recorded as history, not announced).
+    pub late: u64,
+    /// Raised alarms that escalated or de-escalated.
+    pub regraded: u64,
+    /// Alarms cleared.
+    pub cleared: u64,
+    /// Alarms raised while shelved (no alert; announced when the shelving ends if still
+    /// raised).
+    pub shelved: u64,
+    /// Alarms announced when their shelving ended.
+    pub reannounced: u64,
+    /// Floods begun.
+    pub floods: u64,
+    /// Readings not evaluated: out of service, or suppressed during an outage.
+    pub not_evaluated: u64,
+    /// Readings not later than their point's last evaluated one (evaluated before).
+    pub already_evaluated: u64,
+}
+
+/// A point loaded from the store.
+#[derive(Debug, Clone)]
+pub(crate) struct Cached {
+    pub(crate) alarm: PointAlarm,
+    pub(crate) stored: Stored,
+    /// Whether it has a row (a new point is saved with its first batch).
+    pub(crate) saved: bool,
+}
+
+/// An operator area's flood tracker and its open flood alert.
+#[derive(Debug, Clone)]
+pub(crate) struct Area {
+    pub(crate) tracker: FloodTracker<Uuid>,
+    pub(crate) flood_alert: Option<Uuid>,
+}
+
+/// What the last scored batch derived, for [`Scorer::persist`].
+#[derive(Debug, Default)]
+pub(crate) struct Derived {
+    /// Per point, in time order: its events and whether each came of a late reading.
+    pub(crate) events: Vec<(Uuid, AlarmEvent, bool)>,
+    /// Raised alarms to announce now that their shelving ended: (point, when).
+    pub(crate) reannounce: Vec<(Uuid, DateTime<Utc>)>,
+    /// Flood events per area, in time order.
+    pub(crate) floods: Vec<(GridZone, FloodEvent<Uuid>)>,
+    /// Raises that are members of a flood: (point, raised at).
+    pub(crate) members: HashSet<(Uuid, DateTime<Utc>)>,
+    /// Points and areas to store.
+    pub(crate) touched: HashSet<Uuid>,
+    pub(crate) areas: HashSet<GridZone>,
+    pub(crate) counts: AlarmCounts,
+}
+
+/// The alarm engine (see the module docs).
+pub struct AlarmEngine {
+    pub(crate) settings: AlarmSettings,
+    pub(crate) fleet: HashMap<Uuid, Point>,
+    stamp: Option<SensorStamp>,
+    pub(crate) cache: HashMap<Uuid, Cached>,
+    pub(crate) areas: HashMap<GridZone, Area>,
+    pub(crate) derived: Derived,
+    counts: AlarmCounts,
+}
+
+impl std::fmt::Debug for AlarmEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlarmEngine")
+            .field("points", &self.fleet.len())
+            .field("counts", &self.counts)
+            .finish()
+    }
+}
+
+impl AlarmEngine {
+    /// An engine with `settings`; points load with the first batch.
+    pub fn new(settings: AlarmSettings) -> AlarmEngine {
+        AlarmEngine {
+            settings,
+            fleet: HashMap::new(),
+            stamp: None,
+            cache: HashMap::new(),
+            areas: HashMap::new(),
+            derived: Derived::default(),
+            counts: AlarmCounts::default(),
+        }
+    }
+
+    /// What the engine did in committed batches.
+    pub fn counts(&self) -> AlarmCounts {
+        self.counts
+    }
+
+    /// The points that alarm, as last loaded.
+    pub fn points(&self) -> impl Iterator<Item = &Point> {
+        self.fleet.values()
+    }
+
+    /// Reloads the points when the sensors or substations changed (a few aggregate reads).
+    fn refresh_fleet(&mut self, conn: &mut PgConnection) -> AlarmResult<()> {
+        let now = SensorStamp::read(conn)?;
+        if self.stamp == Some(now) {
+            return Ok(());
+        }
+        self.fleet = fleet::load(conn, &self.settings)?;
+        self.stamp = Some(now);
+        for (id, c) in &mut self.cache {
+            if let Some(p) = self.fleet.get(id) {
+                c.alarm.set_rule(p.rule);
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads the stored points of `ids` not cached yet, and the areas of their zones.
+    fn load(&mut self, conn: &mut PgConnection, ids: &[Uuid]) -> AlarmResult<()> {
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.cache.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let mut stored = points::load(conn, &missing)?;
+            for id in missing {
+                let Some(p) = self.fleet.get(&id) else {
+                    continue;
+                };
+                let s = stored.remove(&id);
+                let saved = s.is_some();
+                let s = s.unwrap_or_default();
+                let mut alarm = s.alarm.clone().unwrap_or_else(|| PointAlarm::new(p.rule));
+                alarm.set_rule(p.rule);
+                self.cache.insert(
+                    id,
+                    Cached {
+                        alarm,
+                        stored: s,
+                        saved,
+                    },
+                );
+            }
+        }
+        let zones: HashSet<GridZone> = ids
+            .iter()
+            .filter_map(|id| self.fleet.get(id).map(|p| p.zone))
+            .filter(|z| !self.areas.contains_key(z))
+            .collect();
+        for zone in zones {
+            let area = write::load_area(conn, zone, self.settings.flood)?;
+            self.areas.insert(zone, area);
+        }
+        Ok(())
+    }
+
+    /// Evaluates `readings` (in (sensor, time) order) into [`AlarmEngine::derived`].
+    fn evaluate(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> AlarmResult<()> {
+        self.derived = Derived::default();
+        self.refresh_fleet(conn)?;
+        let mut ids: Vec<Uuid> = readings
+            .iter()
+            .map(|r| r.sensor_id)
+            .filter(|id| self.fleet.contains_key(id))
+            .collect();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.load(conn, &ids)?;
+        let (from, to) = readings.iter().fold(
+            (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC),
+            |(a, b), r| (a.min(r.timestamp), b.max(r.timestamp)),
+        );
+        let outages = write::outages(conn, &ids, &self.fleet, (from, to))?;
+        let late_before = Utc::now() - self.settings.late_after;
+        let d = &mut self.derived;
+        for r in readings {
+            let Some(p) = self.fleet.get(&r.sensor_id) else {
+                continue;
+            };
+            let Some(c) = self.cache.get_mut(&r.sensor_id) else {
+                continue;
+            };
+            if c.stored.out_of_service_since.is_some() {
+                d.counts.not_evaluated += 1;
+                continue;
+            }
+            if policy::suppressed_during_outage(p.kind)
+                && outages.get(&p.substation_id).is_some_and(|spans| {
+                    spans
+                        .iter()
+                        .any(|(a, b)| r.timestamp >= *a && b.is_none_or(|b| r.timestamp < b))
+                })
+            {
+                d.counts.not_evaluated += 1;
+                continue;
+            }
+            if c.alarm.last_at().is_some_and(|l| r.timestamp <= l) {
+                d.counts.already_evaluated += 1;
+                continue;
+            }
+            let late = r.timestamp < late_before;
+            for e in c.alarm.observe(r.timestamp, r.value) {
+                d.events.push((p.id, e, late));
+            }
+            d.touched.insert(p.id);
+            // A raised alarm silenced by a shelving that has ended: announce it now.
+            if c.alarm.active().is_some()
+                && c.stored.alert_id.is_none()
+                && c.stored.shelved_until.is_some_and(|u| u <= r.timestamp)
+                && !d.reannounce.iter().any(|(id, _)| *id == p.id)
+                && !d
+                    .events
+                    .iter()
+                    .any(|(id, e, _)| *id == p.id && matches!(e, AlarmEvent::Raised { .. }))
+            {
+                d.reannounce.push((p.id, r.timestamp));
+            }
+        }
+        // Floods per area, over the announced raises in time order.
+        let mut raises: Vec<(DateTime<Utc>, Uuid)> = d
+            .events
+            .iter()
+            .filter_map(|(id, e, _)| match e {
+                AlarmEvent::Raised { at, .. } => {
+                    let shelved = self.cache[id].stored.shelved_until.is_some_and(|u| u > *at);
+                    (!shelved).then_some((*at, *id))
+                }
+                _ => None,
+            })
+            .collect();
+        raises.extend(d.reannounce.iter().map(|(id, at)| (*at, *id)));
+        raises.sort();
+        for (at, id) in raises {
+            let zone = self.fleet[&id].zone;
+            if let Some(area) = self.areas.get_mut(&zone) {
+                let (events, member) = area.tracker.raised(at, id);
+                d.floods.extend(events.into_iter().map(|e| (zone, e)));
+                if member {
+                    d.members.insert((id, at));
+                }
+                d.areas.insert(zone);
+            }
+        }
+        let zones: HashSet<GridZone> = ids.iter().map(|id| self.fleet[id].zone).collect();
+        for zone in zones {
+            if let Some(area) = self.areas.get_mut(&zone)
+                && let Some(end) = area.tracker.advance(to)
+            {
+                d.floods.push((zone, end));
+                d.areas.insert(zone);
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets what the last batch touched: the next batch loads it from the store again.
+    fn forget(&mut self) {
+        for id in self.derived.touched.drain() {
+            self.cache.remove(&id);
+        }
+        for zone in self.derived.areas.drain() {
+            self.areas.remove(&zone);
+        }
+        self.derived = Derived::default();
+    }
+}
+
+impl Scorer for AlarmEngine {
+    fn score(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> Vec<Option<f64>> {
+        if let Err(e) = self.evaluate(conn, readings) {
+            // The readings still land; their alarms are evaluated again when a later batch
+            // (or the history run) reaches them, since no state moved.
+            tracing::error!(error = %e, "alarm evaluation failed; the batch is stored without it");
+            self.forget();
+        }
+        vec![None; readings.len()]
+    }
+
+    fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+        let counts = write::persist(conn, self).map_err(|e| match e {
+            crate::error::AlarmError::Store(grid_store::StoreError::Database(d)) => d,
+            other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+        })?;
+        let c = &mut self.counts;
+        c.raised += counts.raised;
+        c.late += counts.late;
+        c.regraded += counts.regraded;
+        c.cleared += counts.cleared;
+        c.shelved += counts.shelved;
+        c.reannounced += counts.reannounced;
+        c.floods += counts.floods;
+        c.not_evaluated += self.derived.counts.not_evaluated;
+        c.already_evaluated += self.derived.counts.already_evaluated;
+        self.derived.touched.clear();
+        self.derived.areas.clear();
+        Ok(())
+    }
+
+    fn rollback(&mut self) {
+        self.forget();
+    }
+}

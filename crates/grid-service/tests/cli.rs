@@ -600,3 +600,81 @@ fn ingest_refuses_bad_lines_one_by_one_and_echoes_no_huge_field() {
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_file(refused);
 }
+
+/// A day of one's own readings through `sentinel ingest`: a ten-minute sag to 0.83 pu on a
+/// 132 kV bus is one alarm, LoLo in its history, cleared once; `sentinel alarms` over the
+/// same stored day raises nothing new.
+#[test]
+fn ingest_raises_the_alarms_of_ones_own_readings_and_alarms_repeats_nothing() {
+    let db = TestDb::new(&READY);
+    let url = db.url();
+    let url = Some(url.as_str());
+    let v = {
+        let conn = &mut db.conn();
+        let s = substation(conn, "OWN-BUS", GridZone::Nakuru, 132);
+        sensor(conn, &s, "OWN-BUS-V", SensorType::Voltage)
+    };
+    let path = std::env::temp_dir().join(format!("gs-cli-sag-{}.csv", db.name()));
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "sensor_tag,timestamp,value").unwrap();
+    // 2026-11-20, one reading every 10 s from 06:00 to 07:00 UTC; the sag 06:20–06:30.
+    for i in 0..360 {
+        let kv = if (120..180).contains(&i) {
+            0.83 * 132.0
+        } else {
+            132.0
+        };
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+            .unwrap()
+            .and_hms_opt(6, 0, 0)
+            .unwrap()
+            + chrono::Duration::seconds(10 * i);
+        writeln!(f, "OWN-BUS-V,{}Z,{kv}", t.format("%Y-%m-%dT%H:%M:%S")).unwrap();
+    }
+    drop(f);
+    let out = ok(&sentinel(
+        url,
+        &["ingest", path.to_str().unwrap(), "--quiet"],
+    ));
+    assert!(out.contains("360 records: 360 stored"), "{out}");
+    assert!(
+        out.contains("limit alarms: 1 raised (1 late, recorded as history), 1 cleared"),
+        "{out}"
+    );
+    let alerts: Vec<grid_model::Alert> = {
+        use grid_store::AlertRepository;
+        let conn = &mut db.conn();
+        conn.alerts_raised_between(
+            chrono::Utc::now() - chrono::Duration::days(400),
+            chrono::Utc::now(),
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.sensor_id == Some(v.id))
+        .collect()
+    };
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.alert_type, grid_model::AlertKind::VoltageLow);
+    assert_eq!(a.metadata["alarm"]["grades"][0]["grade"], "lolo");
+    assert_eq!(a.status, grid_model::AlertStatus::Resolved);
+    assert_eq!(
+        a.created_at.to_rfc3339(),
+        "2026-11-20T06:20:00+00:00",
+        "stamped when the sag began"
+    );
+    // The history run over the same local day: nothing new.
+    let out = ok(&sentinel(
+        url,
+        &["alarms", "--from", "2026-11-20", "--to", "2026-11-20"],
+    ));
+    assert!(
+        out.contains("limit alarms 2026-11-20 to 2026-11-20: 0 raised"),
+        "{out}"
+    );
+    assert!(
+        out.contains("readings evaluated before (skipped) 360"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(path);
+}

@@ -43,21 +43,25 @@ impl Point {
     }
 }
 
+/// A sensor with what its rule depends on: id, tag, type, metadata, its substation's id,
+/// code, zone and voltage level.
+type SensorRow = (
+    Uuid,
+    String,
+    DbSensorType,
+    Value,
+    Uuid,
+    String,
+    DbGridZone,
+    i32,
+);
+
 /// Every point that alarms, by sensor id.
 pub fn load(
     conn: &mut PgConnection,
     settings: &AlarmSettings,
 ) -> AlarmResult<HashMap<Uuid, Point>> {
-    let rows: Vec<(
-        Uuid,
-        String,
-        DbSensorType,
-        Value,
-        Uuid,
-        String,
-        DbGridZone,
-        i32,
-    )> = grid_sensors::table
+    let rows: Vec<SensorRow> = grid_sensors::table
         .inner_join(grid_substations::table)
         .select((
             grid_sensors::id,

@@ -52,13 +52,16 @@ pub(crate) fn load_area(
     })
 }
 
+/// Outage spans (start, end when restored) per substation.
+pub(crate) type Outages = HashMap<Uuid, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>>;
+
 /// The outages (start, end if restored) of the points' substations overlapping `[from, to]`.
 pub(crate) fn outages(
     conn: &mut PgConnection,
     ids: &[Uuid],
     fleet: &HashMap<Uuid, Point>,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> AlarmResult<HashMap<Uuid, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>>> {
+) -> AlarmResult<Outages> {
     let mut substations: Vec<Uuid> = ids
         .iter()
         .filter_map(|id| fleet.get(id))
@@ -70,7 +73,8 @@ pub(crate) fn outages(
     if substations.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Option<Uuid>, DateTime<Utc>, Option<DateTime<Utc>>)> = grid_alerts::table
+    type Span = (Option<Uuid>, DateTime<Utc>, Option<DateTime<Utc>>);
+    let rows: Vec<Span> = grid_alerts::table
         .filter(grid_alerts::alert_type.eq(AlertKind::Outage.as_str()))
         .filter(grid_alerts::substation_id.eq_any(&substations))
         .filter(grid_alerts::created_at.le(to))

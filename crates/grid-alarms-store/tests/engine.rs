@@ -301,12 +301,9 @@ fn eleven_alarms_of_a_zone_in_ten_minutes_are_one_flood_alert() {
         }));
     }
     ing.ingest_batch_scored(conn, batch, &mut engine).unwrap();
-    let floods: Vec<(serde_json::Value, grid_model::AlertStatus)> = grid_alerts::table
+    let floods: Vec<(serde_json::Value, AlertStatus)> = grid_alerts::table
         .filter(grid_alerts::alert_type.eq(AlertKind::AlarmFlood.as_str()))
-        .select((
-            grid_alerts::metadata,
-            grid_store::schema::grid_alerts::status,
-        ))
+        .select((grid_alerts::metadata, grid_alerts::status))
         .load::<(serde_json::Value, grid_store::enums::DbAlertStatus)>(conn)
         .unwrap()
         .into_iter()

@@ -82,7 +82,7 @@ fn counts(events: &[AlarmEvent]) -> (usize, usize) {
 /// The first burst that stays past the limit for the on-delay: its `out` samples span
 /// `out − 1` seconds.
 fn sustained_from(e: &Episode) -> Option<usize> {
-    e.bursts.iter().position(|b| b.0 - 1 >= ON_DELAY)
+    e.bursts.iter().position(|b| b.0 > ON_DELAY)
 }
 
 proptest! {

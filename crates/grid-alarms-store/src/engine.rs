@@ -13,93 +13,35 @@
 //! older than `late_after` when evaluated is late: its alarms are recorded as history
 //! (`metadata.alarm.late`), never announced as new.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use grid_alarms::{AlarmEvent, FloodEvent, FloodTracker, PointAlarm, policy};
+use grid_alarms::{AlarmEvent, PointAlarm, policy};
 use grid_model::GridZone;
 use grid_timescale::ingest::{ScoreInput, Scorer, SensorStamp};
 use uuid::Uuid;
 
 use crate::error::AlarmResult;
 use crate::fleet::{self, Point};
-use crate::points::{self, Stored};
+use crate::points;
 use crate::settings::AlarmSettings;
+pub use crate::state::AlarmCounts;
+use crate::state::{Cached, Derived, State};
 use crate::write;
-
-/// What the engine did since it was made (committed batches only).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct AlarmCounts {
-    /// Alarms raised (an alert each).
-    pub raised: u64,
-    /// Of those, late (recorded as history, not announced).
-    pub late: u64,
-    /// Raised alarms that escalated or de-escalated.
-    pub regraded: u64,
-    /// Alarms cleared.
-    pub cleared: u64,
-    /// Alarms raised while shelved (no alert; announced when the shelving ends if still
-    /// raised).
-    pub shelved: u64,
-    /// Alarms announced when their shelving ended.
-    pub reannounced: u64,
-    /// Floods begun.
-    pub floods: u64,
-    /// Readings not evaluated: out of service, or suppressed during an outage.
-    pub not_evaluated: u64,
-    /// Readings not later than their point's last evaluated one (evaluated before).
-    pub already_evaluated: u64,
-}
-
-/// A point loaded from the store.
-#[derive(Debug, Clone)]
-pub(crate) struct Cached {
-    pub(crate) alarm: PointAlarm,
-    pub(crate) stored: Stored,
-    /// Whether it has a row (a new point is saved with its first batch).
-    pub(crate) saved: bool,
-}
-
-/// An operator area's flood tracker and its open flood alert.
-#[derive(Debug, Clone)]
-pub(crate) struct Area {
-    pub(crate) tracker: FloodTracker<Uuid>,
-    pub(crate) flood_alert: Option<Uuid>,
-}
-
-/// What the last scored batch derived, for [`Scorer::persist`].
-#[derive(Debug, Default)]
-pub(crate) struct Derived {
-    /// Per point, in time order: its events and whether each came of a late reading.
-    pub(crate) events: Vec<(Uuid, AlarmEvent, bool)>,
-    /// Raised alarms to announce now that their shelving ended: (point, when).
-    pub(crate) reannounce: Vec<(Uuid, DateTime<Utc>)>,
-    /// Flood events per area, in time order.
-    pub(crate) floods: Vec<(GridZone, FloodEvent<Uuid>)>,
-    /// Raises that are members of a flood: (point, raised at).
-    pub(crate) members: HashSet<(Uuid, DateTime<Utc>)>,
-    /// Points and areas to store.
-    pub(crate) touched: HashSet<Uuid>,
-    pub(crate) areas: HashSet<GridZone>,
-    pub(crate) counts: AlarmCounts,
-}
 
 /// The alarm engine (see the module docs).
 pub struct AlarmEngine {
-    pub(crate) settings: AlarmSettings,
-    pub(crate) fleet: HashMap<Uuid, Point>,
+    settings: AlarmSettings,
     stamp: Option<SensorStamp>,
-    pub(crate) cache: HashMap<Uuid, Cached>,
-    pub(crate) areas: HashMap<GridZone, Area>,
-    pub(crate) derived: Derived,
+    st: State,
     counts: AlarmCounts,
 }
 
 impl std::fmt::Debug for AlarmEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AlarmEngine")
-            .field("points", &self.fleet.len())
+            .field("points", &self.st.fleet.len())
             .field("counts", &self.counts)
             .finish()
     }
@@ -110,11 +52,8 @@ impl AlarmEngine {
     pub fn new(settings: AlarmSettings) -> AlarmEngine {
         AlarmEngine {
             settings,
-            fleet: HashMap::new(),
             stamp: None,
-            cache: HashMap::new(),
-            areas: HashMap::new(),
-            derived: Derived::default(),
+            st: State::default(),
             counts: AlarmCounts::default(),
         }
     }
@@ -126,7 +65,7 @@ impl AlarmEngine {
 
     /// The points that alarm, as last loaded.
     pub fn points(&self) -> impl Iterator<Item = &Point> {
-        self.fleet.values()
+        self.st.fleet.values()
     }
 
     /// Reloads the points when the sensors or substations changed (a few aggregate reads).
@@ -135,10 +74,10 @@ impl AlarmEngine {
         if self.stamp == Some(now) {
             return Ok(());
         }
-        self.fleet = fleet::load(conn, &self.settings)?;
+        self.st.fleet = fleet::load(conn, &self.settings)?;
         self.stamp = Some(now);
-        for (id, c) in &mut self.cache {
-            if let Some(p) = self.fleet.get(id) {
+        for (id, c) in &mut self.st.cache {
+            if let Some(p) = self.st.fleet.get(id) {
                 c.alarm.set_rule(p.rule);
             }
         }
@@ -149,13 +88,13 @@ impl AlarmEngine {
     fn load(&mut self, conn: &mut PgConnection, ids: &[Uuid]) -> AlarmResult<()> {
         let missing: Vec<Uuid> = ids
             .iter()
-            .filter(|id| !self.cache.contains_key(id))
+            .filter(|id| !self.st.cache.contains_key(id))
             .copied()
             .collect();
         if !missing.is_empty() {
             let mut stored = points::load(conn, &missing)?;
             for id in missing {
-                let Some(p) = self.fleet.get(&id) else {
+                let Some(p) = self.st.fleet.get(&id) else {
                     continue;
                 };
                 let s = stored.remove(&id);
@@ -163,7 +102,7 @@ impl AlarmEngine {
                 let s = s.unwrap_or_default();
                 let mut alarm = s.alarm.clone().unwrap_or_else(|| PointAlarm::new(p.rule));
                 alarm.set_rule(p.rule);
-                self.cache.insert(
+                self.st.cache.insert(
                     id,
                     Cached {
                         alarm,
@@ -175,24 +114,24 @@ impl AlarmEngine {
         }
         let zones: HashSet<GridZone> = ids
             .iter()
-            .filter_map(|id| self.fleet.get(id).map(|p| p.zone))
-            .filter(|z| !self.areas.contains_key(z))
+            .filter_map(|id| self.st.fleet.get(id).map(|p| p.zone))
+            .filter(|z| !self.st.areas.contains_key(z))
             .collect();
         for zone in zones {
             let area = write::load_area(conn, zone, self.settings.flood)?;
-            self.areas.insert(zone, area);
+            self.st.areas.insert(zone, area);
         }
         Ok(())
     }
 
     /// Evaluates `readings` (in (sensor, time) order) into [`AlarmEngine::derived`].
     fn evaluate(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> AlarmResult<()> {
-        self.derived = Derived::default();
+        self.st.derived = Derived::default();
         self.refresh_fleet(conn)?;
         let mut ids: Vec<Uuid> = readings
             .iter()
             .map(|r| r.sensor_id)
-            .filter(|id| self.fleet.contains_key(id))
+            .filter(|id| self.st.fleet.contains_key(id))
             .collect();
         ids.dedup();
         if ids.is_empty() {
@@ -203,14 +142,14 @@ impl AlarmEngine {
             (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC),
             |(a, b), r| (a.min(r.timestamp), b.max(r.timestamp)),
         );
-        let outages = write::outages(conn, &ids, &self.fleet, (from, to))?;
+        let outages = write::outages(conn, &ids, &self.st.fleet, (from, to))?;
         let late_before = Utc::now() - self.settings.late_after;
-        let d = &mut self.derived;
+        let d = &mut self.st.derived;
         for r in readings {
-            let Some(p) = self.fleet.get(&r.sensor_id) else {
+            let Some(p) = self.st.fleet.get(&r.sensor_id) else {
                 continue;
             };
-            let Some(c) = self.cache.get_mut(&r.sensor_id) else {
+            let Some(c) = self.st.cache.get_mut(&r.sensor_id) else {
                 continue;
             };
             if c.stored.out_of_service_since.is_some() {
@@ -255,7 +194,10 @@ impl AlarmEngine {
             .iter()
             .filter_map(|(id, e, _)| match e {
                 AlarmEvent::Raised { at, .. } => {
-                    let shelved = self.cache[id].stored.shelved_until.is_some_and(|u| u > *at);
+                    let shelved = self.st.cache[id]
+                        .stored
+                        .shelved_until
+                        .is_some_and(|u| u > *at);
                     (!shelved).then_some((*at, *id))
                 }
                 _ => None,
@@ -264,8 +206,8 @@ impl AlarmEngine {
         raises.extend(d.reannounce.iter().map(|(id, at)| (*at, *id)));
         raises.sort();
         for (at, id) in raises {
-            let zone = self.fleet[&id].zone;
-            if let Some(area) = self.areas.get_mut(&zone) {
+            let zone = self.st.fleet[&id].zone;
+            if let Some(area) = self.st.areas.get_mut(&zone) {
                 let (events, member) = area.tracker.raised(at, id);
                 d.floods.extend(events.into_iter().map(|e| (zone, e)));
                 if member {
@@ -274,9 +216,9 @@ impl AlarmEngine {
                 d.areas.insert(zone);
             }
         }
-        let zones: HashSet<GridZone> = ids.iter().map(|id| self.fleet[id].zone).collect();
+        let zones: HashSet<GridZone> = ids.iter().map(|id| self.st.fleet[id].zone).collect();
         for zone in zones {
-            if let Some(area) = self.areas.get_mut(&zone)
+            if let Some(area) = self.st.areas.get_mut(&zone)
                 && let Some(end) = area.tracker.advance(to)
             {
                 d.floods.push((zone, end));
@@ -288,13 +230,13 @@ impl AlarmEngine {
 
     /// Forgets what the last batch touched: the next batch loads it from the store again.
     fn forget(&mut self) {
-        for id in self.derived.touched.drain() {
-            self.cache.remove(&id);
+        for id in self.st.derived.touched.drain() {
+            self.st.cache.remove(&id);
         }
-        for zone in self.derived.areas.drain() {
-            self.areas.remove(&zone);
+        for zone in self.st.derived.areas.drain() {
+            self.st.areas.remove(&zone);
         }
-        self.derived = Derived::default();
+        self.st.derived = Derived::default();
     }
 }
 
@@ -310,7 +252,7 @@ impl Scorer for AlarmEngine {
     }
 
     fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
-        let counts = write::persist(conn, self).map_err(|e| match e {
+        let counts = write::persist(conn, &mut self.st).map_err(|e| match e {
             crate::error::AlarmError::Store(grid_store::StoreError::Database(d)) => d,
             other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
         })?;
@@ -322,10 +264,10 @@ impl Scorer for AlarmEngine {
         c.shelved += counts.shelved;
         c.reannounced += counts.reannounced;
         c.floods += counts.floods;
-        c.not_evaluated += self.derived.counts.not_evaluated;
-        c.already_evaluated += self.derived.counts.already_evaluated;
-        self.derived.touched.clear();
-        self.derived.areas.clear();
+        c.not_evaluated += self.st.derived.counts.not_evaluated;
+        c.already_evaluated += self.st.derived.counts.already_evaluated;
+        self.st.derived.touched.clear();
+        self.st.derived.areas.clear();
         Ok(())
     }
 

@@ -7,6 +7,7 @@ pub mod history;
 pub mod kpi;
 pub mod points;
 pub mod settings;
+mod state;
 mod write;
 
 pub use engine::{AlarmCounts, AlarmEngine};

@@ -19,9 +19,9 @@ use grid_store::schema::{alarm_areas, grid_alerts};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::engine::{AlarmCounts, AlarmEngine, Area};
 use crate::error::{AlarmError, AlarmResult};
 use crate::fleet::Point;
+use crate::state::{AlarmCounts, Area, State};
 
 /// Who raises and resolves limit alarms in the alert history.
 pub const ACTOR: &str = "alarm engine";
@@ -99,7 +99,7 @@ pub(crate) fn outages(
 }
 
 /// Writes what the engine's last batch derived; what it raised, cleared and regraded.
-pub(crate) fn persist(conn: &mut PgConnection, e: &mut AlarmEngine) -> AlarmResult<AlarmCounts> {
+pub(crate) fn persist(conn: &mut PgConnection, e: &mut State) -> AlarmResult<AlarmCounts> {
     let mut n = AlarmCounts::default();
     // Floods begun first, so that their members (raised later) can name them.
     let mut begun: HashMap<GridZone, Vec<(DateTime<Utc>, Uuid)>> = HashMap::new();

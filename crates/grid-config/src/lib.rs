@@ -329,7 +329,7 @@ impl SentinelConfig {
             .validate()
             .map_err(|e| match e.split_once(": ") {
                 Some((key, why)) => bad(key, why),
-                None => bad("limits", e),
+                None => bad("limits.voltage", e),
             })?;
         let h = &self.http;
         for (key, ok) in [

@@ -274,9 +274,11 @@ impl DayInputs {
     ) -> AnalyticsResult<DayInputs> {
         let (start, end) = day_bounds(conn, date, tz)?;
         let network = load::network(conn, date)?;
-        // Widened by the momentary-event window: a reclosing sequence across midnight is
-        // grouped whole, and counted on the day it began.
-        let window = (start - MOMENTARY_EVENT_WINDOW, end + MOMENTARY_EVENT_WINDOW);
+        // Widened: a reclosing sequence across midnight is grouped whole, and counted on the
+        // day it began. Grouping is a chain (each event starts at the first operation after
+        // the previous event's window), so it is rebuilt from a day before, not only from
+        // the window's 5 minutes before.
+        let window = (start - Duration::days(1), end + MOMENTARY_EVENT_WINDOW);
         let outages = load::outages(conn, &network, window, now)?;
         Ok(DayInputs {
             tz,
@@ -356,6 +358,7 @@ impl DayInputs {
                 momentary_operations: ix.momentary_operations,
                 capped_interruptions: ix.capped,
                 customer_minutes: ix.customer_minutes,
+                customer_minutes_unavailable: ix.customer_minutes_unavailable,
                 customer_interruptions: ix.customer_interruptions,
                 customer_momentary_events: ix.customer_momentary_events,
                 sustained_after_minutes: config.sustained_after.num_seconds() as f64 / 60.0,

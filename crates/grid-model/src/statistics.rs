@@ -230,6 +230,10 @@ pub struct ReliabilityMetadata {
     pub capped_interruptions: u32,
     /// Customer-minutes of sustained interruption (Σ r_i·N_i).
     pub customer_minutes: f64,
+    /// Customer-minutes without supply within the day (what ASAI takes: an interruption
+    /// overlapping the day, clipped to it).
+    #[serde(default)]
+    pub customer_minutes_unavailable: f64,
     /// Customer interruptions (Σ N_i).
     pub customer_interruptions: f64,
     /// Customer momentary events.

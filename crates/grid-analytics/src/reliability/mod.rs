@@ -3,17 +3,23 @@
 //! N_T customers served, N_i customers interrupted by sustained interruption i, r_i its
 //! duration:
 //! SAIFI = Σ N_i / N_T; SAIDI = Σ r_i·N_i / N_T (minutes); CAIDI = SAIDI / SAIFI;
-//! ASAI = 1 − SAIDI (hours) / hours in the period;
+//! ASAI = 1 − customer-hours without supply in the period / (N_T × hours in the period);
 //! MAIFI_E = Σ momentary interruption events × customers / N_T.
 //!
 //! - **Sustained**: longer than a threshold (IEEE 1366: 5 minutes; EN 50160 uses 3);
 //!   momentary otherwise.
 //! - **Momentary interruption events** (IEEE 1366 §3.13 and MAIFI_E): all momentary
 //!   operations of one interrupting device within 5 minutes of the event's first operation
-//!   are one event, its customers the most any operation interrupted; an event whose device
+//!   (inclusive: one exactly 5:00 after it belongs to it, for grouping and lockout alike)
+//!   are one event, counted on the day its first operation falls, its customers the most any operation interrupted; an event whose device
 //!   then locks out (a sustained interruption of the same device begins within those
 //!   5 minutes) is not momentary at all — the sustained interruption counts instead. The
 //!   device is the one the outage names ([`Interrupter::Device`]), else its substation.
+//! - **SAIDI and ASAI across days**: a sustained interruption counts in SAIDI and SAIFI on
+//!   the day it began (IEEE 1366 assigns an event to the day it starts, which the
+//!   major-event-day method needs), while availability is what each day had: ASAI takes the
+//!   customer-hours without supply within the day, so a 30-hour outage leaves both days'
+//!   ASAI in [0, 1] (before: −0.25 on its first day).
 //! - **N_i ≤ served ≤ N_T**: an interruption cannot interrupt more customers than its
 //!   substation serves that day ([`Interruption::served`]), nor more than the area serves; a
 //!   larger N_i is capped and counted in [`Indices::capped`] (flagged, not refused, so one
@@ -82,8 +88,13 @@ pub struct Indices {
     /// Momentary operations (every momentary interruption, before grouping into events).
     #[serde(default)]
     pub momentary_operations: u32,
-    /// Customer-minutes of sustained interruption (Σ r_i·N_i).
+    /// Customer-minutes of sustained interruption (Σ r_i·N_i), of interruptions that began
+    /// in the period.
     pub customer_minutes: f64,
+    /// Customer-minutes without supply within the period (every sustained interruption
+    /// overlapping it, clipped to it): what ASAI takes.
+    #[serde(default)]
+    pub customer_minutes_unavailable: f64,
     /// Customer interruptions (Σ N_i).
     pub customer_interruptions: f64,
     /// Customer momentary events (Σ events × customers).
@@ -113,6 +124,7 @@ impl Indices {
             momentary: 0,
             momentary_operations: 0,
             customer_minutes: 0.0,
+            customer_minutes_unavailable: 0.0,
             customer_interruptions: 0.0,
             customer_momentary_events: 0.0,
             capped: 0,
@@ -131,6 +143,7 @@ impl Indices {
         self.momentary += o.momentary;
         self.momentary_operations += o.momentary_operations;
         self.customer_minutes += o.customer_minutes;
+        self.customer_minutes_unavailable += o.customer_minutes_unavailable;
         self.customer_interruptions += o.customer_interruptions;
         self.customer_momentary_events += o.customer_momentary_events;
         self.capped += o.capped;
@@ -164,6 +177,17 @@ pub fn indices(
     let mut momentary: BTreeMap<&Interrupter, Vec<&Interruption>> = BTreeMap::new();
     for i in interruptions {
         if sustained(i) {
+            let (a, b) = (
+                i.start.max(period.start),
+                i.end.unwrap_or(now).min(period.end),
+            );
+            if b > a {
+                let within = (b - a).num_milliseconds() as f64 / 60_000.0;
+                let n = i
+                    .customers
+                    .clamp(0, i.served.map_or(nt, |s| s.clamp(0, nt)));
+                ix.customer_minutes_unavailable += within * n as f64;
+            }
             if period.contains(&i.start) {
                 let minutes = i.duration(now).num_milliseconds() as f64 / 60_000.0;
                 let n = cap(i.customers, i.served, &mut ix);
@@ -185,7 +209,7 @@ pub fn indices(
             let mut customers = 0;
             let served = ops[k].served;
             let mut operations = 0;
-            while k < ops.len() && ops[k].start < window_end {
+            while k < ops.len() && ops[k].start <= window_end {
                 customers = customers.max(ops[k].customers);
                 operations += 1;
                 k += 1;
@@ -220,7 +244,7 @@ fn finish(ix: &mut Indices, period_hours: f64) {
         ix.saidi = Some(saidi);
         ix.saifi = Some(saifi);
         ix.caidi = (saifi > 0.0).then(|| saidi / saifi);
-        ix.asai = Some(1.0 - (saidi / 60.0) / period_hours);
+        ix.asai = Some(asai(ix.customer_minutes_unavailable, nt, period_hours));
         ix.maifi_e = Some(ix.customer_momentary_events / nt);
     }
 }
@@ -260,8 +284,21 @@ pub fn period(days: &[DailyIndices], period_hours: f64) -> Indices {
     if let (Some(saidi), Some(saifi)) = (ix.saidi, ix.saifi) {
         ix.caidi = (saifi > 0.0).then(|| saidi / saifi);
     }
-    ix.asai = ix.saidi.map(|saidi| 1.0 - (saidi / 60.0) / period_hours);
+    // Availability per day (each day's unavailable customer-hours over its own N_T),
+    // summed over the period.
+    let unavailable: Option<f64> = days
+        .iter()
+        .filter(|d| d.indices.customers_served > 0)
+        .map(|d| d.indices.customer_minutes_unavailable / d.indices.customers_served as f64)
+        .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v));
+    ix.asai = unavailable.map(|m| (1.0 - (m / 60.0) / period_hours).clamp(0.0, 1.0));
     ix
+}
+
+/// ASAI from the customer-minutes without supply in a period of `hours` for `nt` customers:
+/// in [0, 1] (overlapping interruptions of one area cannot take more than all of it).
+fn asai(customer_minutes_unavailable: f64, nt: f64, hours: f64) -> f64 {
+    (1.0 - customer_minutes_unavailable / 60.0 / (nt * hours)).clamp(0.0, 1.0)
 }
 
 /// Grid-wide indices from zones' indices of the same day: customer-weighted (Σ customer

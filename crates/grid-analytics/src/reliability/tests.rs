@@ -188,3 +188,101 @@ fn major_event_threshold_by_hand() {
     assert!((t.t_med - 90.017_131_300_521_8).abs() < 1e-9, "{}", t.t_med);
     assert_eq!(major_event_threshold(&[5.0]), None);
 }
+
+#[test]
+fn an_operation_exactly_five_minutes_after_the_first_is_the_same_event() {
+    let s = |m: i64| at(10, 0) + Duration::minutes(m);
+    let list = [
+        cut(s(0), s(0) + Duration::seconds(20), 400, breaker("F1")),
+        cut(s(5), s(5) + Duration::seconds(20), 400, breaker("F1")),
+    ];
+    let ix = indices(&list, 2000, day(), five(), at(23, 0));
+    assert_eq!((ix.momentary, ix.momentary_operations), (1, 2));
+    assert_eq!(ix.maifi_e, Some(0.2), "400 / 2000, not 0.4");
+    // And a lockout exactly 5:00 after the first shot ends the sequence: no event.
+    let locked = [
+        cut(s(0), s(0) + Duration::seconds(20), 400, breaker("F1")),
+        cut(s(5), s(50), 400, breaker("F1")),
+    ];
+    let ix = indices(&locked, 2000, day(), five(), at(23, 0));
+    assert_eq!((ix.momentary, ix.sustained), (0, 1));
+}
+
+#[test]
+fn a_reclosing_sequence_across_midnight_counts_once_on_its_first_day() {
+    let day1 = at(0, 0)..at(0, 0) + Duration::days(1);
+    let day2 = day1.end..day1.end + Duration::days(1);
+    let t = |h: u32, m: u32, sec: i64| {
+        day1.start
+            + Duration::hours(h.into())
+            + Duration::minutes(m.into())
+            + Duration::seconds(sec)
+    };
+    let shots = [
+        cut(t(23, 57, 30), t(23, 57, 50), 600, breaker("F1")),
+        cut(t(23, 59, 0), t(23, 59, 20), 600, breaker("F1")),
+        cut(t(24, 1, 40), t(24, 2, 0), 600, breaker("F1")),
+    ];
+    let now = day2.end;
+    let one = indices(&shots, 3000, day1.clone(), five(), now);
+    let two = indices(&shots, 3000, day2.clone(), five(), now);
+    assert_eq!((one.momentary, two.momentary), (1, 0));
+    let p = period(
+        &[
+            DailyIndices {
+                date: day1.start.date_naive(),
+                indices: one,
+            },
+            DailyIndices {
+                date: day2.start.date_naive(),
+                indices: two,
+            },
+        ],
+        48.0,
+    );
+    assert_eq!(p.momentary, one.momentary + two.momentary);
+    assert!((p.maifi_e.unwrap() - 0.2).abs() < 1e-12, "{:?}", p.maifi_e);
+}
+
+#[test]
+fn a_thirty_hour_outage_leaves_asai_in_range_on_both_days() {
+    let day1 = at(0, 0)..at(0, 0) + Duration::days(1);
+    let day2 = day1.end..day1.end + Duration::days(1);
+    // All 1,000 customers out from day 1's 00:00 to day 2's 06:00.
+    let out = [cut(
+        day1.start,
+        day1.start + Duration::hours(30),
+        1000,
+        sub(1),
+    )];
+    let now = day2.end;
+    let one = indices(&out, 1000, day1.clone(), five(), now);
+    let two = indices(&out, 1000, day2.clone(), five(), now);
+    // SAIDI stays on the day it began (IEEE 1366): 30 h = 1800 min on day 1, none on day 2.
+    assert_eq!((one.saidi, two.saidi), (Some(1800.0), Some(0.0)));
+    // Availability is each day's: none on day 1, three quarters on day 2.
+    assert_eq!(one.asai, Some(0.0));
+    assert!((two.asai.unwrap() - 0.75).abs() < 1e-12, "{:?}", two.asai);
+    for a in [one.asai.unwrap(), two.asai.unwrap()] {
+        assert!((0.0..=1.0).contains(&a));
+    }
+    // Over the two days: 30 of 48 hours without supply.
+    let p = period(
+        &[
+            DailyIndices {
+                date: day1.start.date_naive(),
+                indices: one,
+            },
+            DailyIndices {
+                date: day2.start.date_naive(),
+                indices: two,
+            },
+        ],
+        48.0,
+    );
+    assert!(
+        (p.asai.unwrap() - 18.0 / 48.0).abs() < 1e-12,
+        "{:?}",
+        p.asai
+    );
+}

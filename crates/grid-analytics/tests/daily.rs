@@ -284,7 +284,11 @@ fn every_field_of_a_day_matches_the_hand_computed_figures() {
     let rel = &n.metadata["reliability"];
     assert_eq!(rel["customers_served"], 4000);
     assert_eq!(rel["caidi_minutes"], 30.0);
-    assert_eq!(rel["asai"], 0.9921875); // 1 − (11.25 / 60) / 24
+    // ASAI takes the customer-minutes without supply within the day: 10 min × 500 of the
+    // outage into the next day, 20 × 1,000, and 20 × 700 of the day before's outage into
+    // this one: 39,000 / 4,000 = 9.75 min; 1 − (9.75 / 60) / 24.
+    assert!((rel["asai"].as_f64().unwrap() - (1.0 - 9.75 / 60.0 / 24.0)).abs() < 1e-12);
+    assert_eq!(rel["customer_minutes_unavailable"], 39_000.0);
     assert_eq!(rel["maifi_e"], 0.5);
     assert_eq!(rel["momentary_interruptions"], 1);
     assert_eq!(rel["saidi_hours"], 0.1875);

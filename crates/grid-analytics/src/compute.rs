@@ -358,7 +358,7 @@ impl DayInputs {
                 momentary_operations: ix.momentary_operations,
                 capped_interruptions: ix.capped,
                 customer_minutes: ix.customer_minutes,
-                customer_minutes_unavailable: ix.customer_minutes_unavailable,
+                customer_minutes_unavailable: Some(ix.customer_minutes_unavailable),
                 customer_interruptions: ix.customer_interruptions,
                 customer_momentary_events: ix.customer_momentary_events,
                 sustained_after_minutes: config.sustained_after.num_seconds() as f64 / 60.0,

@@ -34,7 +34,7 @@ pub fn indices_of(row: &DailyStatistics) -> Indices {
         momentary_operations: r.momentary_operations,
         capped: r.capped_interruptions,
         customer_minutes: r.customer_minutes,
-        customer_minutes_unavailable: r.customer_minutes_unavailable,
+        customer_minutes_unavailable: r.customer_minutes_unavailable.unwrap_or(r.customer_minutes),
         customer_interruptions: r.customer_interruptions,
         customer_momentary_events: r.customer_momentary_events,
         saidi: row.saidi,

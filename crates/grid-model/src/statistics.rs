@@ -231,9 +231,10 @@ pub struct ReliabilityMetadata {
     /// Customer-minutes of sustained interruption (Σ r_i·N_i).
     pub customer_minutes: f64,
     /// Customer-minutes without supply within the day (what ASAI takes: an interruption
-    /// overlapping the day, clipped to it).
-    #[serde(default)]
-    pub customer_minutes_unavailable: f64,
+    /// overlapping the day, clipped to it); `None` in rows computed before it was kept,
+    /// where the day's `customer_minutes` stands for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_minutes_unavailable: Option<f64>,
     /// Customer interruptions (Σ N_i).
     pub customer_interruptions: f64,
     /// Customer momentary events.

@@ -219,6 +219,18 @@ fn sentinel_reports_the_day_and_draws_it() {
         .collect();
     assert!(risk[0].trim_start().starts_with("MSA-RAB T1"), "{out}");
     assert!(risk[0].contains("top oil +"), "{out}");
+    // Remaining life says what it knows: a number for MSA-RAB T1, whose degree of
+    // polymerisation the demo grid records, unknown (with the reason) for the others.
+    assert!(
+        risk[0].contains("  health ") && risk[0].contains(" y") && !risk[0].contains("unknown"),
+        "{out}"
+    );
+    for line in &risk[1..] {
+        assert!(
+            line.contains("health and life left unknown: no ageing history since manufacture"),
+            "{out}"
+        );
+    }
     assert!(!out.contains("P(fail"), "{out}");
     assert!(out.contains("Failure probabilities: not computed"), "{out}");
     for zone in GridZone::ALL {

@@ -36,6 +36,8 @@ pub struct SentinelConfig {
     pub alarms: AlarmsConfig,
     /// The HTTP endpoints of `sentinel serve`.
     pub http: HttpConfig,
+    /// The thermal assessment: what is known of transformers' insulation.
+    pub thermal: ThermalConfig,
     /// The database URL, from the environment or `url_file` (never serialised).
     #[serde(skip)]
     url: Option<DatabaseUrl>,
@@ -162,6 +164,16 @@ impl SentinelConfig {
             ),
         }
     }
+}
+
+/// The thermal assessment's knowledge of the fleet.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThermalConfig {
+    /// By transformer ("SUBSTATION NAME"): the life consumed at a date, or a degree of
+    /// polymerisation measured then (grid-health's `StartingCondition`). Without one (and
+    /// without history since manufacture) remaining life and health are unknown.
+    pub starting_conditions: grid_health::StartingConditions,
 }
 
 /// The HTTP endpoints, and what bounds every answer before work starts.
@@ -331,6 +343,10 @@ impl SentinelConfig {
                 Some((key, why)) => bad(key, why),
                 None => bad("limits.voltage", e),
             })?;
+        for (name, sc) in &self.thermal.starting_conditions {
+            sc.validate()
+                .map_err(|e| bad(&format!("thermal.starting_conditions.\"{name}\""), e))?;
+        }
         let h = &self.http;
         for (key, ok) in [
             ("http.max_buckets", (1..=1_000_000).contains(&h.max_buckets)),

@@ -392,16 +392,20 @@ fn thermal_section(out: &mut String, day: &DemoSummary, hm: &dyn Fn(DateTime<Utc
                     format!("{y:.0} y")
                 }
             })
-            .unwrap_or_else(|| "—".into());
+            .unwrap_or_else(|| "unknown".into());
+        let health = match (d.health.health_score, &d.life_unknown) {
+            (Some(h), _) => format!("health {h:.1}  life left {years}"),
+            (None, Some(why)) => format!("health and life left unknown: {why}"),
+            (None, None) => "health and life left unknown".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "  {:<11} {:>5.1} MVA {:<5} hot-spot peak {peak} at {at}  F_EQA {:.3}  loss of life {:.2} h  health {:.1}  life left {years}{residual}",
+            "  {:<11} {:>5.1} MVA {:<5} hot-spot peak {peak} at {at}  F_EQA {:.3}  loss of life {:.2} h  {health}{residual}",
             t.label(),
             t.capacity_mva,
             t.cooling_type.as_deref().unwrap_or("?"),
             th.equivalent_ageing_factor.unwrap_or(0.0),
             th.loss_of_life_hours,
-            d.health.health_score,
         );
     }
     for o in &day.thermal.transformers {

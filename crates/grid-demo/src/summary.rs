@@ -33,6 +33,9 @@ pub struct DemoOptions {
     pub anomaly: AlertPolicy,
     /// The thermal assessment's alarms (loading category, delays, deadband).
     pub thermal: ThermalAlarmConfig,
+    /// What is known of transformers' insulation (over the demo grid's own: see
+    /// `grid::starting_conditions`).
+    pub starting_conditions: grid_health::StartingConditions,
 }
 
 impl Default for DemoOptions {
@@ -45,6 +48,7 @@ impl Default for DemoOptions {
             alarms: AlarmSettings::default(),
             anomaly: AlertPolicy::default(),
             thermal: ThermalAlarmConfig::default(),
+            starting_conditions: Default::default(),
         }
     }
 }

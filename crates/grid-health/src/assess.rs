@@ -1,7 +1,7 @@
 //! A day's thermal assessment of every transformer: the model over the day's readings, the
 //! history row, the transformer row, and the alarms, one transaction per transformer.
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use grid_analytics::AnalyticsConfig;
 use grid_analytics::compute::{day_bounds, local_zone};
@@ -27,6 +27,9 @@ pub struct TransformerDay {
     pub thermal: ThermalDay,
     /// The health figures written on the transformer row.
     pub health: Health,
+    /// Why the life consumed (and so the remaining life and the health score) is unknown,
+    /// when it is.
+    pub life_unknown: Option<String>,
     /// The parameters the model ran with.
     pub parameters: ModelParameters,
     /// The day's points.
@@ -174,8 +177,7 @@ pub fn assess_day(
                     store(
                         c,
                         &t,
-                        day,
-                        end,
+                        (day, end, zone),
                         &p,
                         summary,
                         load_source,
@@ -204,21 +206,72 @@ pub fn assess_day(
     })
 }
 
-/// Hours from 1 January of `year` to `at`.
-fn hours_since_year(year: i32, at: chrono::DateTime<Utc>) -> f64 {
-    let jan1 = Utc
-        .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(at);
-    ((at - jan1).num_seconds() as f64 / 3600.0).max(0.0)
+/// The life consumed at `end` (the day's end), or why it is unknown (see grid-thermal's
+/// health module): from a starting condition, else from the assessed history when it began
+/// in the year of manufacture; hours the data does not cover after that start count at
+/// F_AA = 1.
+fn life_consumed(
+    conn: &mut PgConnection,
+    t: &FleetTransformer,
+    (day, end, zone): (NaiveDate, chrono::DateTime<Utc>, grid_timescale::LocalZone),
+    summary: &DaySummary,
+    p: &ModelParameters,
+    config: &HealthConfig,
+) -> HealthResult<(Option<f64>, Option<String>)> {
+    let totals = summary.totals();
+    let known = config.starting_conditions.get(&t.label());
+    let (from, base) = if let Some(sc) = known {
+        let base = match (sc.consumed_hours, sc.dp) {
+            (Some(h), _) => h,
+            (None, Some(dp)) => health::consumed_from_dp(dp, p.normal_life_hours),
+            (None, None) => {
+                return Ok((
+                    None,
+                    Some("its starting condition gives neither consumed_hours nor dp".into()),
+                ));
+            }
+        };
+        (sc.at, base)
+    } else {
+        let first = thermal::first_day(conn, t.id)?.unwrap_or(day).min(day);
+        match t.year_manufactured {
+            Some(y) if first.year() <= y => {
+                (NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(first), 0.0)
+            }
+            _ => {
+                return Ok((
+                    None,
+                    Some(format!(
+                        "no ageing history since manufacture{} and no starting condition (thermal.starting_conditions)",
+                        t.year_manufactured
+                            .map(|y| format!(" ({y})"))
+                            .unwrap_or_default()
+                    )),
+                ));
+            }
+        }
+    };
+    if from > day {
+        return Ok((
+            None,
+            Some(format!(
+                "its starting condition is dated after this day ({from})"
+            )),
+        ));
+    }
+    let (loss, covered) = thermal::ageing_sums(conn, t.id, from, day)?;
+    let loss = loss + totals.loss_of_life_hours();
+    let covered = covered + totals.covered_min / 60.0;
+    let since = day_bounds(conn, from, zone)?.0;
+    let span = ((end - since).num_seconds() as f64 / 3600.0).max(0.0);
+    Ok((Some(base + loss + (span - covered).max(0.0)), None))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn store(
     conn: &mut PgConnection,
     t: &FleetTransformer,
-    day: NaiveDate,
-    end: chrono::DateTime<Utc>,
+    (day, end, zone): (NaiveDate, chrono::DateTime<Utc>, grid_timescale::LocalZone),
     p: &ModelParameters,
     summary: DaySummary,
     load_source: grid_model::ThermalLoadSource,
@@ -226,18 +279,7 @@ fn store(
     measured: bool,
     config: &HealthConfig,
 ) -> HealthResult<TransformerDay> {
-    let totals = summary.totals();
-    let epoch = NaiveDate::from_ymd_opt(1, 1, 1).expect("a date");
-    let (loss_before, covered_before) = thermal::ageing_sums(conn, t.id, epoch, day)?;
-    // Uncovered time counts at F_AA = 1: the age in hours, plus how much more (or less) the
-    // covered hours consumed than the same hours at the normal rate. Without a year of
-    // manufacture only the assessed hours count.
-    let covered_h = covered_before + totals.covered_min / 60.0;
-    let loss_h = loss_before + totals.loss_of_life_hours();
-    let consumed = match t.year_manufactured {
-        Some(y) => (hours_since_year(y, end) + loss_h - covered_h).max(0.0),
-        None => loss_h,
-    };
+    let (consumed, unknown) = life_consumed(conn, t, (day, end, zone), &summary, p, config)?;
     let row = summary.row(t.id, day, p.method, load_source, ambient_source, consumed);
     let stored = thermal::upsert_day(conn, &row)?;
     let recent_from = day - chrono::Days::new(u64::from(config.recent_days.saturating_sub(1)));
@@ -278,5 +320,6 @@ fn store(
         curve: summary.curve,
         alerts_raised,
         row_updated,
+        life_unknown: unknown,
     })
 }

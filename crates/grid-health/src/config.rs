@@ -128,6 +128,41 @@ pub struct HealthConfig {
     pub alarms: ThermalAlarmConfig,
     /// How many past days the recent ageing rate (for the remaining life) is taken over.
     pub recent_days: u32,
+    /// What is known of transformers' insulation at a date, by transformer ("SUBSTATION
+    /// NAME", e.g. `"NRB-EMB T1"`): without it (and without history
+    /// since manufacture) the life consumed is unknown.
+    pub starting_conditions: StartingConditions,
+}
+
+/// Starting conditions by transformer (see [`HealthConfig::starting_conditions`]).
+pub type StartingConditions = std::collections::BTreeMap<String, StartingCondition>;
+
+/// What is known of a transformer's insulation at a date: the life consumed then (from
+/// records), or a degree of polymerisation measured then (IEC 60450; grid-thermal's
+/// `consumed_from_dp`). Exactly one of the two.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartingCondition {
+    /// The local date it was known at (the start of that day).
+    pub at: chrono::NaiveDate,
+    /// Life consumed by then, hours of normal life.
+    pub consumed_hours: Option<f64>,
+    /// Degree of polymerisation measured then.
+    pub dp: Option<f64>,
+}
+
+impl StartingCondition {
+    /// Checks it: exactly one of the two, in range.
+    pub fn validate(&self) -> Result<(), String> {
+        match (self.consumed_hours, self.dp) {
+            (Some(h), None) if h.is_finite() && h >= 0.0 => Ok(()),
+            (None, Some(dp)) if dp.is_finite() && (100.0..=1500.0).contains(&dp) => Ok(()),
+            (Some(_), Some(_)) | (None, None) => {
+                Err("give consumed_hours or dp, exactly one".into())
+            }
+            _ => Err("consumed_hours ≥ 0, dp within 100..=1500".into()),
+        }
+    }
 }
 
 impl HealthConfig {
@@ -151,6 +186,7 @@ impl Default for HealthConfig {
             ambient: HashMap::new(),
             alarms: ThermalAlarmConfig::default(),
             recent_days: 30,
+            starting_conditions: StartingConditions::new(),
         }
     }
 }

@@ -9,6 +9,9 @@ pub mod samples;
 pub mod summary;
 
 pub use assess::{DayAssessment, Outcome, TransformerDay, TransformerOutcome, assess_day};
-pub use config::{AmbientProfile, HealthConfig, ThermalAlarmConfig, default_ambient};
+pub use config::{
+    AmbientProfile, HealthConfig, StartingCondition, StartingConditions, ThermalAlarmConfig,
+    default_ambient,
+};
 pub use error::{HealthError, HealthResult};
 pub use summary::CurvePoint;

@@ -106,7 +106,7 @@ impl DaySummary {
         method: ThermalMethod,
         load_source: ThermalLoadSource,
         ambient_source: ThermalAmbientSource,
-        life_consumed_hours: f64,
+        life_consumed_hours: Option<f64>,
     ) -> ThermalDay {
         let t = &self.totals;
         ThermalDay {

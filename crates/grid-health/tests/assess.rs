@@ -297,20 +297,22 @@ fn a_day_of_the_fleet_assessed_from_stored_readings() {
         (None, None)
     );
     assert_eq!(row.relative_risk_index, d1.thermal.equivalent_ageing_factor);
-    assert!(close(row.health_score, d1.health.health_score, 1e-9));
-    assert!(row.health_score < 100.0 && row.health_score > 0.0);
+    // Manufactured 2016, monitored from this day, no starting condition: the life consumed
+    // is unknown, and so are the health score and the remaining life (never F_AA = 1 over
+    // ten unmeasured years).
+    assert_eq!(row.health_score, None);
+    assert_eq!(d1.thermal.life_consumed_hours, None);
+    assert_eq!(d1.health.estimated_remaining_life_years, None);
+    let why = d1.life_unknown.as_deref().unwrap();
+    assert!(
+        why.contains("no ageing history since manufacture (2016)"),
+        "{why}"
+    );
     assert!(close(
         row.oil_temperature_celsius.unwrap(),
         d1.curve.last().unwrap().top_oil_c,
         1e-9
     ));
-    // Life consumed: manufactured 2016, about 10.2 years at F_AA = 1 before the day, plus
-    // the day's own ageing in place of its covered hours.
-    let age_h = (minute(1440) - Utc.with_ymd_and_hms(2016, 1, 1, 0, 0, 0).unwrap()).num_seconds()
-        as f64
-        / 3600.0;
-    let want = age_h + d1.thermal.loss_of_life_hours - d1.thermal.covered_hours;
-    assert!(close(d1.thermal.life_consumed_hours, want, 1e-6));
 
     // Ranked by the relative risk index: the overloaded T3, then the fan-fault T1.
     let ranked: Vec<_> = a.ranked().iter().map(|(t, _)| t.label()).collect();
@@ -333,6 +335,32 @@ fn a_day_of_the_fleet_assessed_from_stored_readings() {
     );
     let alerts2 = conn.alerts_raised_between(minute(0), minute(1440)).unwrap();
     assert_eq!(alerts2.len(), alerts.len());
+
+    // A degree of polymerisation of 500 measured at the day's start: a quarter of the
+    // normal life consumed then (1/500 − 1/1000 over 1/200 − 1/1000), plus the day's ageing
+    // and its uncovered hours at F_AA = 1.
+    let mut cfg = HealthConfig::default();
+    cfg.starting_conditions.insert(
+        "NKR-A T1".into(),
+        grid_health::StartingCondition {
+            at: day(),
+            consumed_hours: None,
+            dp: Some(500.0),
+        },
+    );
+    let known = assess_day(conn, day(), &cfg).unwrap();
+    let k1 = match known.outcome_of(f.t1.id).unwrap() {
+        Outcome::Assessed(d) => d.clone(),
+        other => panic!("{other:?}"),
+    };
+    let normal = k1.parameters.normal_life_hours;
+    let want = 0.25 * normal + k1.thermal.loss_of_life_hours + (24.0 - k1.thermal.covered_hours);
+    assert!(close(k1.thermal.life_consumed_hours.unwrap(), want, 1e-6));
+    let health = k1.health.health_score.unwrap();
+    assert!(health > 0.0 && health < 75.0, "{health}");
+    assert!(k1.health.estimated_remaining_life_years.is_some() && k1.life_unknown.is_none());
+    let row = conn.transformer(f.t1.id).unwrap();
+    assert!(close(row.health_score.unwrap(), health, 1e-9));
 }
 
 #[test]

@@ -137,9 +137,9 @@ pub struct ThermalDay {
     pub equivalent_ageing_factor: Option<f64>,
     /// Insulation life consumed during the covered hours, hours at the reference temperature.
     pub loss_of_life_hours: f64,
-    /// Life consumed since manufacture at the day's end, hours (see grid-health for how
-    /// uncovered time counts).
-    pub life_consumed_hours: f64,
+    /// Life consumed since manufacture at the day's end, hours; `None` when unknown (no
+    /// ageing history since manufacture and no starting condition: see grid-health).
+    pub life_consumed_hours: Option<f64>,
     /// Hours with the hot-spot above 110 °C.
     pub hours_above_110c: f64,
     /// Hours above 120 °C.

@@ -39,8 +39,9 @@ pub struct Transformer {
     pub winding_temperature_celsius: Option<f64>,
     /// Oil level, %.
     pub oil_level_percentage: f64,
-    /// Health score, 0..=100.
-    pub health_score: f64,
+    /// Health score, 0..=100; `None` while unknown (not assessed, or no ageing history and no
+    /// starting condition of its insulation: see grid-thermal's health module).
+    pub health_score: Option<f64>,
     /// Estimated remaining life, years.
     pub estimated_remaining_life_years: Option<f64>,
     /// Probability of failure within 7 days, 0..=1; `None` where no cited hazard model
@@ -96,7 +97,7 @@ pub struct TransformerDraft {
     /// See [`Transformer::oil_level_percentage`].
     pub oil_level_percentage: f64,
     /// See [`Transformer::health_score`].
-    pub health_score: f64,
+    pub health_score: Option<f64>,
     /// See [`Transformer::estimated_remaining_life_years`].
     pub estimated_remaining_life_years: Option<f64>,
     /// See [`Transformer::failure_probability_7days`].
@@ -135,7 +136,7 @@ impl TransformerDraft {
             oil_temperature_celsius: None,
             winding_temperature_celsius: None,
             oil_level_percentage: 100.0,
-            health_score: 100.0,
+            health_score: None,
             estimated_remaining_life_years: None,
             failure_probability_7days: None,
             failure_probability_30days: None,
@@ -178,7 +179,7 @@ impl TransformerDraft {
                 0.0,
                 100.0,
             )
-            .range("health_score", self.health_score, 0.0, 100.0)
+            .range_opt("health_score", self.health_score, 0.0, 100.0)
             .non_negative_opt(
                 "estimated_remaining_life_years",
                 self.estimated_remaining_life_years,
@@ -216,7 +217,7 @@ mod tests {
         assert!(NewTransformer::new(d.clone()).is_ok());
         d.load_percentage = 200.5;
         d.failure_probability_7days = Some(1.5);
-        d.health_score = -1.0;
+        d.health_score = Some(-1.0);
         let err = NewTransformer::new(d).unwrap_err();
         assert_eq!(
             err.fields(),

@@ -132,7 +132,7 @@ pub struct ThermalDayRow {
     pub peak_hot_spot_at: Option<chrono::DateTime<chrono::Utc>>,
     pub equivalent_ageing_factor: Option<f64>,
     pub loss_of_life_hours: f64,
-    pub life_consumed_hours: f64,
+    pub life_consumed_hours: Option<f64>,
     pub hours_above_110c: f64,
     pub hours_above_120c: f64,
     pub hours_above_140c: f64,
@@ -253,6 +253,15 @@ pub fn ageing_sums(
     Ok((loss.unwrap_or(0.0), covered.unwrap_or(0.0)))
 }
 
+/// The first day stored for a transformer.
+pub fn first_day(conn: &mut PgConnection, transformer_id: Uuid) -> StoreResult<Option<NaiveDate>> {
+    use diesel::dsl::min;
+    Ok(days::table
+        .filter(days::transformer_id.eq(transformer_id))
+        .select(min(days::day))
+        .first(conn)?)
+}
+
 /// The latest day stored for a transformer.
 pub fn latest_day(conn: &mut PgConnection, transformer_id: Uuid) -> StoreResult<Option<NaiveDate>> {
     use diesel::dsl::max;
@@ -272,7 +281,7 @@ pub struct ThermalAssessment {
     pub load_percentage: f64,
     pub oil_temperature_celsius: Option<f64>,
     pub winding_temperature_celsius: Option<f64>,
-    pub health_score: f64,
+    pub health_score: Option<f64>,
     pub estimated_remaining_life_years: Option<f64>,
     pub relative_risk_index: Option<f64>,
     pub failure_probability_7days: Option<f64>,

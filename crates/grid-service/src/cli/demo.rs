@@ -51,6 +51,7 @@ pub(super) fn run(
             alarms: config.alarm_settings(),
             anomaly: config.alarms.anomaly,
             thermal: config.alarms.thermal.clone(),
+            starting_conditions: config.thermal.starting_conditions.clone(),
         },
     )?;
     println!("\n{}", summary.report);

@@ -72,6 +72,7 @@ pub(super) fn thermal(
 ) -> anyhow::Result<()> {
     let health = HealthConfig {
         alarms: config.alarms.thermal.clone(),
+        starting_conditions: config.thermal.starting_conditions.clone(),
         ..HealthConfig::default()
     };
     let a = assess_day(conn, day, &health)?;
@@ -101,7 +102,7 @@ pub(super) fn thermal(
                 .map(|(t, d)| {
                     serde_json::json!({
                         "transformer": t.label(), "thermal": d.thermal, "health": d.health,
-                        "alerts_raised": d.alerts_raised,
+                        "life_unknown": d.life_unknown, "alerts_raised": d.alerts_raised,
                     })
                 })
                 .collect();
@@ -122,15 +123,23 @@ pub(super) fn thermal(
             let c = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}"));
             for (t, d) in &ranked {
                 let th = &d.thermal;
+                let health = d
+                    .health
+                    .health_score
+                    .map_or("unknown".to_owned(), |h| format!("{h:.1}"));
                 println!(
-                    "{:<14} {:>8} {:>8} {:>8} {:>8.2} {:>7.1}",
+                    "{:<14} {:>8} {:>8} {:>8} {:>8.2} {:>7}{}",
                     t.label(),
                     c(th.peak_hot_spot_c),
                     c(th.peak_top_oil_c),
                     th.equivalent_ageing_factor
                         .map_or("—".to_owned(), |f| format!("{f:.3}")),
                     th.loss_of_life_hours,
-                    d.health.health_score
+                    health,
+                    d.life_unknown
+                        .as_deref()
+                        .map(|w| format!("  ({w})"))
+                        .unwrap_or_default()
                 );
             }
             for n in &not_assessed {

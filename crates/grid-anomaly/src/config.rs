@@ -15,8 +15,10 @@ pub struct Config {
     pub warmup_samples: u32,
     /// The learning period's floor, in readings.
     pub min_warmup_samples: u32,
-    /// Robust z of the one-step residual beyond which a reading is a spike. Hampel's
-    /// identifier uses t = 3 on raw values; on the prewhitened residual, whose scale excludes
+    /// z of the one-step residual beyond which a reading is a spike, its σ an exponentially
+    /// weighted mean square of residuals winsorised at 4σ (not Hampel's median/MAD, which
+    /// needs a window of values: the idea is the same, a scale one outlier cannot inflate).
+    /// Hampel's identifier uses t = 3 on raw values; on the prewhitened residual, whose scale excludes
     /// the daily shape and the noise's memory, 4.5 keeps a clean series near one false spike
     /// in a hundred sensor-days at 1-minute cadence (Gaussian tail 6.8·10⁻⁶ per reading).
     pub spike_z: f64,

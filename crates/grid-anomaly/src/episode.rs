@@ -10,8 +10,8 @@ use crate::catalogue;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Detector {
-    /// Robust z of the one-step residual (a Hampel-type identifier on the prewhitened
-    /// series).
+    /// z of the one-step residual on a winsorised exponentially weighted scale (a spike
+    /// cannot inflate the scale it is judged by).
     Spike,
     /// Two-sided CUSUM of the one-step residual (level shift).
     Shift,

@@ -62,7 +62,10 @@ pub fn run(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary, D
         date,
         &HealthConfig {
             alarms: opts.thermal.clone(),
-            starting_conditions: crate::grid::starting_conditions(date, &opts.starting_conditions),
+            starting_conditions: crate::thermal::starting_conditions(
+                date,
+                &opts.starting_conditions,
+            ),
             ..HealthConfig::default()
         },
     )?;

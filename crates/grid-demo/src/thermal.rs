@@ -127,3 +127,21 @@ fn fan_failure(
         }
     }
 }
+
+/// What the demo grid knows of its transformers' insulation, over `configured` (which wins):
+/// MSA-RAB T1, whose cooling fans fail on the day, had its oil sampled 90 days before and
+/// a degree of polymerisation of 450 measured (a unit well into its life). The others have
+/// no such record and no history since manufacture, so their remaining life is unknown.
+pub(crate) fn starting_conditions(
+    day: chrono::NaiveDate,
+    configured: &grid_health::StartingConditions,
+) -> grid_health::StartingConditions {
+    let mut all = configured.clone();
+    all.entry("MSA-RAB T1".into())
+        .or_insert(grid_health::StartingCondition {
+            at: day - chrono::Days::new(90),
+            consumed_hours: None,
+            dp: Some(450.0),
+        });
+    all
+}

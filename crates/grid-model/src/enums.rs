@@ -98,7 +98,10 @@ domain_enum! {
         PowerFactor => "power_factor",
         /// Temperature, °C (ambient, winding).
         Temperature => "temperature",
-        /// Vibration.
+        /// Vibration, in the unit of its basis (the sensor's `metadata.vibration_basis`:
+        /// velocity RMS in mm/s, ISO 20816-1's quantity, or acceleration in m/s²). No default
+        /// alarm band: ISO 20816's zones are for rotating machines, not a transformer's
+        /// tank; a band comes from configuration or the unit's own baseline.
         Vibration => "vibration",
         /// Transformer oil temperature or condition.
         TransformerOil => "transformer_oil",

@@ -35,7 +35,7 @@ pub use maintenance::{MaintenanceDraft, MaintenanceRecord, MaintenanceStatus, Ne
 pub use outage::OutageMetadata;
 pub use security::{NewSecurityEvent, SecurityEvent, SecurityEventDraft, SecurityEventKind};
 pub use sensor::{NewSensor, Sensor, SensorDraft};
-pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata};
+pub use sensor_metadata::{MeasurementRole, MetadataBand, SensorMetadata, VibrationBasis};
 pub use statistics::{
     AlarmRateMetadata, DailyStatistics, LoadMetadata, ReliabilityMetadata, StatisticsMetadata,
     VoltageLevel,

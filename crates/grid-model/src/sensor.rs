@@ -141,6 +141,18 @@ impl SensorDraft {
         }
     }
 
+    /// Whether a vibration sensor's `measurement_unit`, when given, is its basis's unit.
+    fn unit_fits_basis(&self) -> bool {
+        if self.sensor_type != SensorType::Vibration {
+            return true;
+        }
+        let basis = crate::SensorMetadata::from_json(&self.metadata).vibration_basis;
+        match (basis, self.measurement_unit.as_deref()) {
+            (Some(b), Some(u)) => u.trim() == b.unit(),
+            _ => true,
+        }
+    }
+
     fn validate(&self) -> Result<(), crate::ValidationErrors> {
         Checker::new("sensor")
             // Named by its stored column, as a database error would name it.
@@ -172,6 +184,9 @@ impl SensorDraft {
             )
             .text_opt("protocol", self.protocol.as_deref(), 50)
             .object("metadata", &self.metadata)
+            .ensure(self.unit_fits_basis(), "measurement_unit", || {
+                "a vibration sensor's unit is its basis's (vibration_basis: velocity_rms in mm/s, acceleration in m/s²)".into()
+            })
             .finish()
     }
 }
@@ -200,5 +215,27 @@ mod tests {
         d.port = Some(502);
         d.sampling_rate_hz = 1.0 / 60.0;
         assert!(NewSensor::new(d).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod vibration_tests {
+    use super::*;
+    use crate::{SensorMetadata, SensorType, VibrationBasis};
+
+    #[test]
+    fn a_vibration_sensor_s_unit_is_its_basis_s() {
+        let mut d = SensorDraft::new(Uuid::new_v4(), "T1-VIB", SensorType::Vibration);
+        d.metadata = SensorMetadata {
+            vibration_basis: Some(VibrationBasis::VelocityRms),
+            ..Default::default()
+        }
+        .to_json();
+        d.measurement_unit = Some("mm/s".into());
+        assert!(NewSensor::new(d.clone()).is_ok());
+        d.measurement_unit = Some("m/s²".into());
+        let err = NewSensor::new(d).unwrap_err();
+        assert_eq!(err.fields(), ["measurement_unit"]);
+        assert_eq!(VibrationBasis::Acceleration.unit(), "m/s²");
     }
 }

@@ -29,6 +29,26 @@ pub enum MeasurementRole {
     HotSpot,
 }
 
+/// What a vibration sensor measures, and so its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VibrationBasis {
+    /// Velocity, RMS over the measurement band, mm/s (ISO 20816-1).
+    VelocityRms,
+    /// Acceleration, m/s².
+    Acceleration,
+}
+
+impl VibrationBasis {
+    /// Its unit as `measurement_unit` spells it.
+    pub fn unit(self) -> &'static str {
+        match self {
+            VibrationBasis::VelocityRms => "mm/s",
+            VibrationBasis::Acceleration => "m/s²",
+        }
+    }
+}
+
 /// A band given in metadata; either end may be missing (then the type's end applies).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct MetadataBand {
@@ -65,6 +85,9 @@ pub struct SensorMetadata {
     /// Where a Modbus poller reads the sensor, decoded (and checked) by grid-scada.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modbus: Option<Value>,
+    /// What a vibration sensor measures (velocity RMS or acceleration), and so its unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vibration_basis: Option<VibrationBasis>,
     /// Every other key, as stored.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -92,6 +115,8 @@ impl SensorMetadata {
             .filter(|p| !p.is_empty());
         let physical_bounds = take(keys::PHYSICAL_BOUNDS);
         let modbus = take(keys::MODBUS);
+        let vibration_basis =
+            take(keys::VIBRATION_BASIS).and_then(|v| serde_json::from_value(v).ok());
         SensorMetadata {
             limits,
             nominal_kv,
@@ -99,6 +124,7 @@ impl SensorMetadata {
             phase,
             physical_bounds,
             modbus,
+            vibration_basis,
             other,
         }
     }
@@ -123,6 +149,7 @@ mod keys {
     pub(super) const PHASE: &str = "phase";
     pub(super) const PHYSICAL_BOUNDS: &str = "physical_bounds";
     pub(super) const MODBUS: &str = "modbus";
+    pub(super) const VIBRATION_BASIS: &str = "vibration_basis";
 }
 
 #[cfg(test)]
@@ -138,6 +165,7 @@ mod tests {
             phase: Some("a".into()),
             physical_bounds: Some(Value::Null),
             modbus: Some(Value::Null),
+            vibration_basis: Some(VibrationBasis::VelocityRms),
             other: Map::new(),
         };
         let json = full.to_json();
@@ -155,6 +183,7 @@ mod tests {
             keys::PHASE,
             keys::PHYSICAL_BOUNDS,
             keys::MODBUS,
+            keys::VIBRATION_BASIS,
         ];
         expected.sort();
         assert_eq!(names, expected);

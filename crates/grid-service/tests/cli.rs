@@ -676,5 +676,28 @@ fn ingest_raises_the_alarms_of_ones_own_readings_and_alarms_repeats_nothing() {
         out.contains("readings evaluated before (skipped) 360"),
         "{out}"
     );
+    // The day's alarm KPIs in the report: one alarm, none standing.
+    let out = ok(&sentinel(
+        url,
+        &[
+            "report",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-11-20",
+            "--zone",
+            "nakuru",
+        ],
+    ));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("2026-11-20   nakuru") && l.split_whitespace().count() == 9)
+        .unwrap_or_else(|| panic!("no KPI line: {out}"));
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        (f[2], f[4], f[5], f[6], f[7]),
+        ("1", "1", "0", "0", "0"),
+        "{line}"
+    );
     let _ = std::fs::remove_file(path);
 }

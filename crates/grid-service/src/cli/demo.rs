@@ -70,18 +70,86 @@ pub(super) fn report(
     anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
     let days = compute_days(conn, &AnalyticsConfig::default(), from, to, Utc::now())?;
     let period = period_report(conn, zone, (from, to), ReportingYear::default())?;
+    let kpis = alarm_kpis(conn, (from, to), zone)?;
     match format {
         Format::Json => {
             let rows: Vec<_> = days
                 .iter()
                 .filter(|d| zone.is_none_or(|z| d.zone == z))
                 .collect();
-            let out = serde_json::json!({"daily_statistics": rows, "period": period});
+            let kpis: Vec<_> = kpis
+                .iter()
+                .map(|(d, z, k)| serde_json::json!({"date": d, "zone": z, "alarm_kpis": k}))
+                .collect();
+            let out =
+                serde_json::json!({"daily_statistics": rows, "period": period, "alarms": kpis});
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        Format::Table => print_table(&period, &days, zone),
+        Format::Table => {
+            print_table(&period, &days, zone);
+            print_kpis(&kpis);
+        }
     }
     Ok(())
+}
+
+/// The limit alarms' KPIs of each zone (or `zone`) and local day of `[from, to]`.
+fn alarm_kpis(
+    conn: &mut PgConnection,
+    (from, to): (NaiveDate, NaiveDate),
+    zone: Option<GridZone>,
+) -> anyhow::Result<Vec<(NaiveDate, GridZone, grid_alarms::AlarmKpis)>> {
+    let tz = grid_timescale::local_zone(conn)?;
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let bounds = grid_analytics::compute::day_bounds(conn, day, tz)?;
+        for z in GridZone::ALL
+            .iter()
+            .filter(|z| zone.is_none_or(|w| w == **z))
+        {
+            out.push((day, *z, grid_alarms_store::zone_kpis(conn, *z, bounds)?));
+        }
+        day = day.succ_opt().context("the next day")?;
+    }
+    Ok(out)
+}
+
+/// The alarm KPIs as a table: per area and day (ISA-18.2 clause 16, EEMUA 191).
+fn print_kpis(kpis: &[(NaiveDate, GridZone, grid_alarms::AlarmKpis)]) {
+    println!();
+    println!(
+        "Limit alarms per operator area (EEMUA 191: about 1 per 10 minutes is manageable, more than 10 a flood)"
+    );
+    println!(
+        "{:<12} {:<10} {:>7} {:>12} {:>10} {:>9} {:>6} {:>11} {:>9}",
+        "date",
+        "zone",
+        "alarms",
+        "per 10 min",
+        "peak 10m",
+        "standing",
+        "stale",
+        "chattering",
+        "flood %"
+    );
+    for (d, z, k) in kpis
+        .iter()
+        .filter(|(_, _, k)| k.alarms > 0 || k.standing > 0)
+    {
+        println!(
+            "{:<12} {:<10} {:>7} {:>12.3} {:>10} {:>9} {:>6} {:>11} {:>9.1}",
+            d.to_string(),
+            z.as_str(),
+            k.alarms,
+            k.per_10_min_average,
+            k.per_10_min_peak,
+            k.standing,
+            k.stale,
+            k.chattering_points,
+            k.flood_share * 100.0
+        );
+    }
 }
 
 fn print_table(

@@ -5,7 +5,8 @@
 //! history run ([`crate::history`]) feeds it stored readings the same way.
 //!
 //! Per batch: the points' stored states are loaded once and kept (a batch that rolls back
-//! drops those it touched, so the next loads them again); a point out of service is not
+//! drops those it touched, so the next loads them again; an operator's shelving or
+//! out-of-service action reloads its point with the next batch); a point out of service is not
 //! evaluated; a voltage or frequency point of a substation with an outage open at a reading's
 //! time is suppressed (ISA-18.2 state-based suppression: a dead bus reads nothing
 //! meaningful, and the outage is alarmed already); a reading not later than its point's last
@@ -27,6 +28,10 @@ use crate::fleet::{self, Point};
 use crate::points;
 use crate::settings::AlarmSettings;
 pub use crate::state::AlarmCounts;
+
+/// How often the engine checks whether the sensors or substations changed (a batch naming a
+/// sensor it does not know reloads them at once).
+pub const FLEET_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 use crate::state::{Cached, Derived, State};
 use crate::write;
 
@@ -34,6 +39,9 @@ use crate::write;
 pub struct AlarmEngine {
     settings: AlarmSettings,
     stamp: Option<SensorStamp>,
+    checked_at: Option<std::time::Instant>,
+    /// The last operator action seen (alarm_actions' id).
+    last_action: Option<i64>,
     st: State,
     counts: AlarmCounts,
 }
@@ -53,6 +61,8 @@ impl AlarmEngine {
         AlarmEngine {
             settings,
             stamp: None,
+            checked_at: None,
+            last_action: None,
             st: State::default(),
             counts: AlarmCounts::default(),
         }
@@ -68,17 +78,52 @@ impl AlarmEngine {
         self.st.fleet.values()
     }
 
-    /// Reloads the points when the sensors or substations changed (a few aggregate reads).
-    fn refresh_fleet(&mut self, conn: &mut PgConnection) -> AlarmResult<()> {
+    /// Reloads the points when the sensors or substations changed: at once for a batch
+    /// naming a sensor added since the last load (its first readings are evaluated), else
+    /// checked at most every [`FLEET_CHECK_EVERY`] (a few aggregate reads; a changed limit
+    /// or level applies from then, as the ingester's own sensor cache does).
+    fn refresh_fleet(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: &[ScoreInput],
+    ) -> AlarmResult<()> {
+        let unknown = readings
+            .chunk_by(|a, b| a.sensor_id == b.sensor_id)
+            .any(|run| !self.st.sensors.contains(&run[0].sensor_id));
+        let due = self
+            .checked_at
+            .is_none_or(|t| t.elapsed() >= FLEET_CHECK_EVERY);
+        if !unknown && !due {
+            return Ok(());
+        }
         let now = SensorStamp::read(conn)?;
+        self.checked_at = Some(std::time::Instant::now());
         if self.stamp == Some(now) {
             return Ok(());
         }
-        self.st.fleet = fleet::load(conn, &self.settings)?;
+        (self.st.fleet, self.st.sensors) = fleet::load(conn, &self.settings)?;
         self.stamp = Some(now);
         for (id, c) in &mut self.st.cache {
             if let Some(p) = self.st.fleet.get(id) {
                 c.alarm.set_rule(p.rule);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops from the cache the points operators shelved, unshelved, took out of or put back
+    /// in service since the last batch, so that they load again with their marks (one
+    /// indexed read per batch). The first call only notes where the actions stand: every
+    /// point loads after it.
+    fn refresh_marks(&mut self, conn: &mut PgConnection) -> AlarmResult<()> {
+        match self.last_action {
+            None => self.last_action = Some(points::last_action(conn)?),
+            Some(after) => {
+                let (acted, last) = points::acted_since(conn, after)?;
+                for id in acted {
+                    self.st.cache.remove(&id);
+                }
+                self.last_action = Some(last);
             }
         }
         Ok(())
@@ -98,8 +143,8 @@ impl AlarmEngine {
                     continue;
                 };
                 let s = stored.remove(&id);
-                let saved = s.is_some();
                 let s = s.unwrap_or_default();
+                let stored_quiet = s.alarm.as_ref().is_some_and(PointAlarm::quiet);
                 let mut alarm = s.alarm.clone().unwrap_or_else(|| PointAlarm::new(p.rule));
                 alarm.set_rule(p.rule);
                 self.st.cache.insert(
@@ -107,7 +152,7 @@ impl AlarmEngine {
                     Cached {
                         alarm,
                         stored: s,
-                        saved,
+                        stored_quiet,
                     },
                 );
             }
@@ -127,13 +172,14 @@ impl AlarmEngine {
     /// Evaluates `readings` (in (sensor, time) order) into [`AlarmEngine::derived`].
     fn evaluate(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> AlarmResult<()> {
         self.st.derived = Derived::default();
-        self.refresh_fleet(conn)?;
-        let mut ids: Vec<Uuid> = readings
-            .iter()
-            .map(|r| r.sensor_id)
+        self.refresh_fleet(conn, readings)?;
+        self.refresh_marks(conn)?;
+        // The batch is in (sensor, time) order: one run of readings per sensor.
+        let ids: Vec<Uuid> = readings
+            .chunk_by(|a, b| a.sensor_id == b.sensor_id)
+            .map(|run| run[0].sensor_id)
             .filter(|id| self.st.fleet.contains_key(id))
             .collect();
-        ids.dedup();
         if ids.is_empty() {
             return Ok(());
         }
@@ -145,47 +191,55 @@ impl AlarmEngine {
         let outages = write::outages(conn, &ids, &self.st.fleet, (from, to))?;
         let late_before = Utc::now() - self.settings.late_after;
         let d = &mut self.st.derived;
-        for r in readings {
-            let Some(p) = self.st.fleet.get(&r.sensor_id) else {
+        for run in readings.chunk_by(|a, b| a.sensor_id == b.sensor_id) {
+            let id = run[0].sensor_id;
+            let Some(p) = self.st.fleet.get(&id) else {
                 continue;
             };
-            let Some(c) = self.st.cache.get_mut(&r.sensor_id) else {
+            let Some(c) = self.st.cache.get_mut(&id) else {
                 continue;
             };
             if c.stored.out_of_service_since.is_some() {
-                d.counts.not_evaluated += 1;
+                d.counts.not_evaluated += run.len() as u64;
                 continue;
             }
-            if policy::suppressed_during_outage(p.kind)
-                && outages.get(&p.substation_id).is_some_and(|spans| {
+            let outage_spans = policy::suppressed_during_outage(p.kind)
+                .then(|| outages.get(&p.substation_id))
+                .flatten();
+            let mut evaluated = false;
+            for r in run {
+                if outage_spans.is_some_and(|spans| {
                     spans
                         .iter()
                         .any(|(a, b)| r.timestamp >= *a && b.is_none_or(|b| r.timestamp < b))
-                })
-            {
-                d.counts.not_evaluated += 1;
-                continue;
+                }) {
+                    d.counts.not_evaluated += 1;
+                    continue;
+                }
+                if c.alarm.last_at().is_some_and(|l| r.timestamp <= l) {
+                    d.counts.already_evaluated += 1;
+                    continue;
+                }
+                let late = r.timestamp < late_before;
+                for e in c.alarm.observe(r.timestamp, r.value) {
+                    d.events.push((id, e, late));
+                }
+                evaluated = true;
+                // A raised alarm silenced by a shelving that has ended: announce it now.
+                if c.alarm.active().is_some()
+                    && c.stored.alert_id.is_none()
+                    && c.stored.shelved_until.is_some_and(|u| u <= r.timestamp)
+                    && !d.reannounce.iter().any(|(i, _)| *i == id)
+                    && !d
+                        .events
+                        .iter()
+                        .any(|(i, e, _)| *i == id && matches!(e, AlarmEvent::Raised { .. }))
+                {
+                    d.reannounce.push((id, r.timestamp));
+                }
             }
-            if c.alarm.last_at().is_some_and(|l| r.timestamp <= l) {
-                d.counts.already_evaluated += 1;
-                continue;
-            }
-            let late = r.timestamp < late_before;
-            for e in c.alarm.observe(r.timestamp, r.value) {
-                d.events.push((p.id, e, late));
-            }
-            d.touched.insert(p.id);
-            // A raised alarm silenced by a shelving that has ended: announce it now.
-            if c.alarm.active().is_some()
-                && c.stored.alert_id.is_none()
-                && c.stored.shelved_until.is_some_and(|u| u <= r.timestamp)
-                && !d.reannounce.iter().any(|(id, _)| *id == p.id)
-                && !d
-                    .events
-                    .iter()
-                    .any(|(id, e, _)| *id == p.id && matches!(e, AlarmEvent::Raised { .. }))
-            {
-                d.reannounce.push((p.id, r.timestamp));
+            if evaluated {
+                d.touched.insert(id);
             }
         }
         // Floods per area, over the announced raises in time order.

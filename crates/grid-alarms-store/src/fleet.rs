@@ -1,7 +1,7 @@
 //! The points that alarm: every sensor with limits of a type the policy alarms on, with its
 //! rule, its substation and its operator area (the substation's zone).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use grid_alarms::AlarmRule;
@@ -56,11 +56,12 @@ type SensorRow = (
     i32,
 );
 
-/// Every point that alarms, by sensor id.
+/// Every point that alarms, by sensor id, and every sensor's id (those that alarm and those
+/// that do not: a batch naming another is of a sensor added since).
 pub fn load(
     conn: &mut PgConnection,
     settings: &AlarmSettings,
-) -> AlarmResult<HashMap<Uuid, Point>> {
+) -> AlarmResult<(HashMap<Uuid, Point>, HashSet<Uuid>)> {
     let rows: Vec<SensorRow> = grid_sensors::table
         .inner_join(grid_substations::table)
         .select((
@@ -75,6 +76,7 @@ pub fn load(
         ))
         .load(conn)?;
     let mut points = HashMap::new();
+    let sensors = rows.iter().map(|r| r.0).collect();
     for (id, tag, kind, metadata, substation_id, substation, zone, level) in rows {
         let kind: SensorType = kind.into();
         // A sensor whose metadata does not parse has no usable limits of its own; the
@@ -105,5 +107,5 @@ pub fn load(
             },
         );
     }
-    Ok(points)
+    Ok((points, sensors))
 }

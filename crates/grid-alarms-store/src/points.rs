@@ -71,34 +71,64 @@ pub fn load(conn: &mut PgConnection, ids: &[Uuid]) -> AlarmResult<HashMap<Uuid, 
 }
 
 /// Stores points' alarm states and alerts (never their shelving or out-of-service marks,
-/// which are the operators').
+/// which are the operators'), a statement per [`SAVE_CHUNK`] points.
 pub fn save(
     conn: &mut PgConnection,
     points: &[(Uuid, &PointAlarm, Option<Uuid>)],
 ) -> AlarmResult<()> {
-    for (id, alarm, alert_id) in points {
-        let state = serde_json::to_value(alarm).map_err(|e| AlarmError::State {
-            what: format!("sensor {id}"),
-            reason: e.to_string(),
-        })?;
+    use diesel::upsert::excluded;
+    for chunk in points.chunks(SAVE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|(id, alarm, alert_id)| {
+                let state = serde_json::to_value(alarm).map_err(|e| AlarmError::State {
+                    what: format!("sensor {id}"),
+                    reason: e.to_string(),
+                })?;
+                Ok((
+                    alarm_points::sensor_id.eq(*id),
+                    alarm_points::state.eq(state),
+                    alarm_points::last_reading_at.eq(alarm.last_at()),
+                    alarm_points::alert_id.eq(*alert_id),
+                ))
+            })
+            .collect::<AlarmResult<Vec<_>>>()?;
         diesel::insert_into(alarm_points::table)
-            .values((
-                alarm_points::sensor_id.eq(id),
-                alarm_points::state.eq(&state),
-                alarm_points::last_reading_at.eq(alarm.last_at()),
-                alarm_points::alert_id.eq(alert_id),
-            ))
+            .values(&rows)
             .on_conflict(alarm_points::sensor_id)
             .do_update()
             .set((
-                alarm_points::state.eq(&state),
-                alarm_points::last_reading_at.eq(alarm.last_at()),
-                alarm_points::alert_id.eq(alert_id),
+                alarm_points::state.eq(excluded(alarm_points::state)),
+                alarm_points::last_reading_at.eq(excluded(alarm_points::last_reading_at)),
+                alarm_points::alert_id.eq(excluded(alarm_points::alert_id)),
                 alarm_points::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Points per statement in [`save`]: 4 parameters each, far below PostgreSQL's 65,535.
+pub const SAVE_CHUNK: usize = 1_000;
+
+/// The last operator action's id (0 when there is none; identities start at 1).
+pub fn last_action(conn: &mut PgConnection) -> AlarmResult<i64> {
+    let last: Option<i64> = alarm_actions::table
+        .select(diesel::dsl::max(alarm_actions::id))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
+}
+
+/// The sensors acted on after action `after`, and the last action's id: a running engine
+/// reloads those points' shelving and out-of-service marks.
+pub fn acted_since(conn: &mut PgConnection, after: i64) -> AlarmResult<(Vec<Uuid>, i64)> {
+    let rows: Vec<(i64, Uuid)> = alarm_actions::table
+        .filter(alarm_actions::id.gt(after))
+        .order(alarm_actions::id)
+        .select((alarm_actions::id, alarm_actions::sensor_id))
+        .load(conn)?;
+    let last = rows.last().map_or(after, |r| r.0);
+    Ok((rows.into_iter().map(|r| r.1).collect(), last))
 }
 
 /// What an operator does to a point.

@@ -40,8 +40,10 @@ pub struct AlarmCounts {
 pub(crate) struct Cached {
     pub(crate) alarm: PointAlarm,
     pub(crate) stored: Stored,
-    /// Whether it has a row (a new point is saved with its first batch).
-    pub(crate) saved: bool,
+    /// Whether its row holds a quiet state ([`PointAlarm::quiet`]): a point still quiet
+    /// after a batch without events need not be written again (a new point, or one whose
+    /// excursion is pending, raised or just ended, is).
+    pub(crate) stored_quiet: bool,
 }
 
 /// An operator area's flood tracker and its open flood alert.
@@ -72,6 +74,8 @@ pub(crate) struct Derived {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) fleet: HashMap<Uuid, Point>,
+    /// Every sensor at the fleet's last load, alarming or not.
+    pub(crate) sensors: HashSet<Uuid>,
     pub(crate) cache: HashMap<Uuid, Cached>,
     pub(crate) areas: HashMap<GridZone, Area>,
     pub(crate) derived: Derived,

@@ -3,7 +3,7 @@
 //! de-escalates, its resolution when it clears; the flood alert of an area; the points' and
 //! areas' states.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -175,6 +175,8 @@ pub(crate) fn persist(conn: &mut PgConnection, e: &mut State) -> AlarmResult<Ala
             }
         }
     }
+    let mut eventful: HashSet<Uuid> = events.iter().map(|(id, _, _)| *id).collect();
+    eventful.extend(e.derived.reannounce.iter().map(|(id, _)| *id));
     for (id, at) in std::mem::take(&mut e.derived.reannounce) {
         let p = &e.fleet[&id];
         let Some(c) = e.cache.get_mut(&id) else {
@@ -202,17 +204,21 @@ pub(crate) fn persist(conn: &mut PgConnection, e: &mut State) -> AlarmResult<Ala
             end_flood(conn, alert, at, count)?;
         }
     }
-    // States: every point evaluated in the batch whose state moved, or never stored.
+    // States: every point evaluated in the batch, unless its row is quiet and it still is
+    // with no event between (replaying from the stored quiet state gives the same events;
+    // PointAlarm::quiet) — most points, most of the time, so most batches write few rows.
     let mut rows = Vec::new();
     for id in &e.derived.touched {
-        if let Some(c) = e.cache.get(id) {
+        if let Some(c) = e.cache.get(id)
+            && !(c.stored_quiet && c.alarm.quiet() && !eventful.contains(id))
+        {
             rows.push((*id, &c.alarm, c.stored.alert_id));
         }
     }
     crate::points::save(conn, &rows)?;
     for id in &e.derived.touched {
         if let Some(c) = e.cache.get_mut(id) {
-            c.saved = true;
+            c.stored_quiet = c.alarm.quiet();
         }
     }
     for zone in &e.derived.areas {

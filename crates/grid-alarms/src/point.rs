@@ -168,6 +168,14 @@ impl PointAlarm {
         }
     }
 
+    /// Normal with no excursion pending: all it remembers is the time of its last sample.
+    /// Fed the same later samples, a quiet point gives the same events (none until a new
+    /// excursion) whichever of its quiet moments it starts from, so a store may keep an
+    /// earlier quiet state rather than write every sample's.
+    pub fn quiet(&self) -> bool {
+        matches!(self.state, State::Normal(None))
+    }
+
     /// The last sample taken.
     pub fn last_at(&self) -> Option<DateTime<Utc>> {
         self.last_at

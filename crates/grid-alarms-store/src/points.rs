@@ -163,8 +163,10 @@ impl Action {
     }
 }
 
-/// Records `action` on the point of `sensor_id` by `actor` at `at`: the mark on the point and
-/// the action in the append-only log, in one transaction.
+/// Records `action` on the point of `sensor_id` by `actor`, taking effect at `at` (out of
+/// service since then; a shelving must end after it): the mark on the point and the action
+/// in the append-only log, in one transaction. The log's time is the database's (an
+/// operator's role may not write it: a record of evidence is not backdated).
 pub fn act(
     conn: &mut PgConnection,
     sensor_id: Uuid,
@@ -240,7 +242,6 @@ pub fn act(
                     Action::Shelve { until, .. } => Some(*until),
                     _ => None,
                 }),
-                alarm_actions::at.eq(at),
             ))
             .execute(c)?;
         Ok(())

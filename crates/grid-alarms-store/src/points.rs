@@ -228,9 +228,10 @@ pub fn act(
         if updated == 0 {
             // A point's row is made by the engine the first time it evaluates one of its
             // readings (or the row is outside the caller's zones).
-            return Err(AlarmError::Invalid(format!(
-                "sensor {sensor_id} has no alarm point (none of its readings evaluated yet)"
-            )));
+            return Err(AlarmError::Store(grid_store::StoreError::NotFound {
+                entity: "alarm point (no reading of the sensor evaluated yet)",
+                key: sensor_id.to_string(),
+            }));
         }
         diesel::insert_into(alarm_actions::table)
             .values((

@@ -37,6 +37,9 @@ pub enum ServiceError {
     /// The analytics.
     #[error(transparent)]
     Analytics(#[from] AnalyticsError),
+    /// The limit alarms (an operator's action on a point).
+    #[error(transparent)]
+    Alarms(#[from] grid_alarms_store::AlarmError),
     /// The blocking task running a database call panicked or was cancelled.
     #[error("the database task did not finish: {0}")]
     Task(String),
@@ -63,6 +66,7 @@ impl ServiceError {
                 Some(e)
             }
             ServiceError::Analytics(AnalyticsError::Store(e)) => Some(e),
+            ServiceError::Alarms(e) => e.store(),
             _ => None,
         }
     }
@@ -86,6 +90,7 @@ impl ServiceError {
             ServiceError::Timescale(TimescaleError::Config(_))
             | ServiceError::Timescale(TimescaleError::Unsupported { .. }) => 400,
             ServiceError::Timescale(TimescaleError::PermissionDenied { .. }) => 403,
+            ServiceError::Alarms(grid_alarms_store::AlarmError::Invalid(_)) => 400,
             _ => match self.store() {
                 Some(StoreError::NotFound { .. }) => 404,
                 Some(StoreError::Invalid(_)) => 400,

@@ -258,6 +258,43 @@ impl Sentinel {
         .await
     }
 
+    /// Shelves, unshelves, takes out of service or puts back in service the limit alarm of
+    /// sensor `key` (its tag or id) as `user`, who must act on alarms and work in the
+    /// sensor's zone (another zone's point is not found). The mark and the action's record
+    /// commit together (grid-alarms-store's `act`); the engines see it with their next batch.
+    pub async fn act_on_point_as(
+        &self,
+        user: User,
+        key: String,
+        action: grid_alarms_store::Action,
+    ) -> ServiceResult<Uuid> {
+        use grid_store::StoreError;
+        if !user.role.acts_on_alarms() {
+            return Err(StoreError::PermissionDenied(format!(
+                "{} is a {}: only operators and engineers shelve or take alarms out of service",
+                user.name, user.role
+            ))
+            .into());
+        }
+        self.interact(move |c| {
+            let sensor = match key.parse::<Uuid>() {
+                Ok(id) => grid_store::sensors::get(c, id)?,
+                Err(_) => grid_store::sensors::get_by_tag(c, &key)?,
+            };
+            let zone = grid_store::substations::get(c, sensor.substation_id)?.zone;
+            if !user.sees(zone) {
+                return Err(StoreError::NotFound {
+                    entity: "sensor",
+                    key,
+                }
+                .into());
+            }
+            grid_alarms_store::act(c, sensor.id, &user.name, &action, Utc::now())?;
+            Ok(sensor.id)
+        })
+        .await
+    }
+
     /// How many sensors there are in `zone` (every zone when `None`).
     pub async fn sensor_count(&self, zone: Option<GridZone>) -> ServiceResult<i64> {
         self.interact(move |c| Ok(grid_store::sensors::count_in(c, zone)?))

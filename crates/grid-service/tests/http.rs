@@ -387,3 +387,170 @@ async fn kept_ingesters_see_a_sensor_added_between_batches() {
         .unwrap();
     assert_eq!((r.inserted, r.rejected), (10, 0), "{r:?}");
 }
+
+/// Operators shelve and take out of service a point's limit alarm through the API, as the
+/// token's user, on a server that runs as a control centre's regional login (the role whose
+/// grants these actions need): their own zone's points only, with a reason, recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_shelve_their_zones_points_as_themselves_on_a_regional_login() {
+    use diesel::prelude::*;
+    use grid_access::{Role, RoleNames};
+    use grid_store::schema::{alarm_actions, alarm_points};
+
+    let db = TestDb::new(&READY);
+    let (nakuru_v, kisumu_v, operator, viewer) = {
+        let conn = &mut db.conn();
+        grid_access::apply(conn, &RoleNames::default()).unwrap();
+        let nakuru = substation(conn, "SHV-N", GridZone::Nakuru, 132);
+        let kisumu = substation(conn, "SHV-K", GridZone::Kisumu, 132);
+        let nakuru_v = sensor(conn, &nakuru, "SHV-N-V", SensorType::Voltage);
+        let kisumu_v = sensor(conn, &kisumu, "SHV-K-V", SensorType::Voltage);
+        // Each point evaluated once (its row made by the engine).
+        let mut ingester = grid_timescale::ingest::Ingester::new(
+            conn,
+            grid_timescale::OperatingLimits::default(),
+            replay(),
+        )
+        .unwrap();
+        let mut engine = grid_alarms_store::AlarmEngine::new(Default::default());
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let batch = vec![
+            Reading::new(nakuru_v.id, t0, 132.0),
+            Reading::new(kisumu_v.id, t0, 132.0),
+        ];
+        ingester
+            .ingest_batch_scored(conn, batch, &mut engine)
+            .unwrap();
+        use grid_model::UserRole;
+        grid_store::users::add(conn, "nakuru-op", UserRole::Operator, &[GridZone::Nakuru]).unwrap();
+        grid_store::users::add(conn, "visitor", UserRole::Viewer, &[]).unwrap();
+        let operator = grid_store::users::issue_token(conn, "nakuru-op", None).unwrap();
+        let viewer = grid_store::users::issue_token(conn, "visitor", None).unwrap();
+        (nakuru_v, kisumu_v, operator, viewer)
+    };
+    let names = RoleNames::default();
+    let login = db.login(&[names.of(Role::Regional), names.zone(GridZone::Nakuru)]);
+    let config = SentinelConfig::default().with_database_url(login.url());
+    let (sentinel, _) = Sentinel::bootstrap(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, grid_service::http::router(sentinel))
+            .await
+            .unwrap();
+    });
+    let until = (Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let shelve = format!(r#"{{"until": "{until}", "reason": "breaker maintenance"}}"#);
+    let post = |token: Option<&'static str>, path: String, body: String| async move {
+        request_as(addr, token, "POST", &path, &body).await
+    };
+    let operator: &'static str = Box::leak(operator.into_boxed_str());
+    let viewer: &'static str = Box::leak(viewer.into_boxed_str());
+
+    // Refused: no token; a viewer; another zone's point (not found, as if absent); a body
+    // that names who acts, a missing reason, a shelving without end or in the past.
+    let (status, body) = post(None, "/alarms/SHV-N-V/shelve".into(), shelve.clone()).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(
+        Some(viewer),
+        "/alarms/SHV-N-V/shelve".into(),
+        shelve.clone(),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post(
+        Some(operator),
+        "/alarms/SHV-K-V/shelve".into(),
+        shelve.clone(),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let path = format!("/alarms/{}/shelve", kisumu_v.id);
+    let (status, body) = post(Some(operator), path, shelve.clone()).await;
+    assert_eq!(status, 404, "{body}");
+    // A key that is no tag (a NUL, 10,000 characters) is bad input or absent, never a fault.
+    for key in [
+        "%00x".to_owned(),
+        "T".repeat(10_000),
+        "%E2%80%AE".to_owned(),
+    ] {
+        let (status, body) = post(
+            Some(operator),
+            format!("/alarms/{key}/shelve"),
+            shelve.clone(),
+        )
+        .await;
+        assert!(matches!(status, 400 | 404), "{status}: {body}");
+    }
+    let by_body = format!(r#"{{"until": "{until}", "reason": "x", "by": "someone"}}"#);
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), by_body).await;
+    assert_eq!(status, 422, "{body}");
+    let blank = format!(r#"{{"until": "{until}", "reason": "  "}}"#);
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), blank).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        json(&body)["error"].as_str().unwrap().contains("reason"),
+        "{body}"
+    );
+    let endless = r#"{"reason": "forever"}"#.to_owned();
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), endless).await;
+    assert_eq!(status, 422, "{body}");
+    let past = r#"{"until": "2020-01-01T00:00:00Z", "reason": "late"}"#.to_owned();
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), past).await;
+    assert_eq!(status, 400, "{body}");
+    let far = r#"{"until": "3000-01-01T00:00:00Z", "reason": "far"}"#.to_owned();
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), far).await;
+    assert_eq!(status, 400, "{body}");
+
+    // Done: shelved, taken out of service and back, each as the token's user.
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/shelve".into(), shelve).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["by"], "nakuru-op");
+    assert_eq!(json(&body)["sensor_id"], nakuru_v.id.to_string());
+    let oos = r#"{"reason": "VT fuse replaced"}"#.to_owned();
+    let (status, body) = post(Some(operator), "/alarms/SHV-N-V/out-of-service".into(), oos).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        Some(operator),
+        "/alarms/SHV-N-V/in-service".into(),
+        "{}".into(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        Some(operator),
+        "/alarms/SHV-N-V/unshelve".into(),
+        "{}".into(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    server.abort();
+
+    let conn = &mut db.conn();
+    let log: Vec<(String, String, Option<String>)> = alarm_actions::table
+        .order(alarm_actions::id)
+        .select((
+            alarm_actions::action,
+            alarm_actions::actor,
+            alarm_actions::reason,
+        ))
+        .load(conn)
+        .unwrap();
+    let expected = [
+        ("shelve", Some("breaker maintenance")),
+        ("out_of_service", Some("VT fuse replaced")),
+        ("in_service", None),
+        ("unshelve", None),
+    ];
+    assert_eq!(log.len(), expected.len(), "{log:?}");
+    for ((action, actor, reason), (want, why)) in log.iter().zip(expected) {
+        assert_eq!((action.as_str(), actor.as_str()), (want, "nakuru-op"));
+        assert_eq!(reason.as_deref(), why);
+    }
+    let kisumu_marks: (Option<String>, Option<String>) = alarm_points::table
+        .find(kisumu_v.id)
+        .select((alarm_points::shelved_by, alarm_points::out_of_service_by))
+        .first(conn)
+        .unwrap();
+    assert_eq!(kisumu_marks, (None, None));
+}

@@ -208,6 +208,18 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> StoreResult<Sensor> {
 
 /// The sensor with this tag (`sensor_id`, e.g. "SENSOR-NRB-W-001").
 pub fn get_by_tag(conn: &mut PgConnection, tag: &str) -> StoreResult<Sensor> {
+    // No stored tag holds a NUL (PostgreSQL's text cannot) or is longer than the column's
+    // 100 characters: such a key names no sensor, and is not sent to the server.
+    let n = tag.chars().count();
+    if tag.contains('\0') || n > 100 {
+        let head: String = tag.chars().take(64).collect();
+        let more = if n > 64 {
+            format!("… ({n} characters)")
+        } else {
+            String::new()
+        };
+        return Err(StoreError::not_found(ENTITY, format!("{head:?}{more}")));
+    }
     grid_sensors::table
         .filter(grid_sensors::sensor_id.eq(tag))
         .select(SensorRow::as_select())

@@ -9,6 +9,7 @@
 //! | `GET /alerts?offset=0&limit=100` | a page of the active alerts |
 //! | `GET /sensors?offset=0&limit=100` | a page of the sensors |
 //! | `POST /alerts/{id}/acknowledge` `{"notes": "…"}` with `Authorization: Bearer <token>` | the alert after the step, acknowledged by the token's user |
+//! | `POST /alarms/{sensor}/shelve` `{"until": "…", "reason": "…"}`, `…/unshelve` `{}`, `…/out-of-service` `{"reason": "…"}`, `…/in-service` `{}`, with `Authorization: Bearer <token>` | `{"sensor_id", "action", "by"}`: the point's limit alarm shelved (silent until then, announced after if still raised), taken out of service or back, by the token's user (an operator or engineer of the sensor's zone), recorded append-only |
 //! | `GET /statistics/{date}` | the stored daily statistics of a local date |
 //!
 //! Every answer is bounded before work starts (`http.*` in grid-config: buckets, rows,
@@ -18,11 +19,12 @@
 //! parameter is refused, and every refusal is the JSON error of [`ApiError`]: 4xx for bad
 //! input, 503 with `Retry-After` only when the server is busy or the database cannot be
 //! reached, never 500 for any input. Who acknowledges is the bearer token's user
-//! (`sentinel users token`), never a field of the body. Headers are bounded by hyper's
+//! (`sentinel users token`), never a field of the body; so is who shelves a point. Headers are bounded by hyper's
 //! defaults (100 headers, about 400 KiB of head).
 
 mod error;
 mod extract;
+mod points;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -108,6 +110,13 @@ pub fn router(sentinel: Sentinel) -> Router {
         .route("/alerts", get(alerts))
         .route("/sensors", get(sensors))
         .route("/alerts/{id}/acknowledge", post(acknowledge))
+        .route("/alarms/{sensor}/shelve", post(points::shelve))
+        .route("/alarms/{sensor}/unshelve", post(points::unshelve))
+        .route(
+            "/alarms/{sensor}/out-of-service",
+            post(points::out_of_service),
+        )
+        .route("/alarms/{sensor}/in-service", post(points::in_service))
         .route("/statistics/{date}", get(statistics))
         .fallback(|| async { ApiError::with_status(StatusCode::NOT_FOUND, "no such route") })
         .method_not_allowed_fallback(|| async {

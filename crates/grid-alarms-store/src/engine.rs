@@ -42,6 +42,8 @@ pub struct AlarmEngine {
     checked_at: Option<std::time::Instant>,
     /// The last operator action seen (alarm_actions' id).
     last_action: Option<i64>,
+    /// Why the last batch's evaluation failed (its persist refuses the batch).
+    failed: Option<String>,
     st: State,
     counts: AlarmCounts,
 }
@@ -63,6 +65,7 @@ impl AlarmEngine {
             stamp: None,
             checked_at: None,
             last_action: None,
+            failed: None,
             st: State::default(),
             counts: AlarmCounts::default(),
         }
@@ -169,7 +172,21 @@ impl AlarmEngine {
         Ok(())
     }
 
-    /// Evaluates `readings` (in (sensor, time) order) into [`AlarmEngine::derived`].
+    /// Evaluates `readings` (in (sensor, time) order) into what [`Scorer::persist`] stores;
+    /// on an error nothing moved (the points it touched load again).
+    pub(crate) fn evaluate_or_forget(
+        &mut self,
+        conn: &mut PgConnection,
+        readings: &[ScoreInput],
+    ) -> AlarmResult<()> {
+        let r = self.evaluate(conn, readings);
+        if r.is_err() {
+            self.forget();
+        }
+        r
+    }
+
+    /// Evaluates `readings` (in (sensor, time) order) into `self.st.derived`.
     fn evaluate(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> AlarmResult<()> {
         self.st.derived = Derived::default();
         self.refresh_fleet(conn, readings)?;
@@ -296,16 +313,23 @@ impl AlarmEngine {
 
 impl Scorer for AlarmEngine {
     fn score(&mut self, conn: &mut PgConnection, readings: &[ScoreInput]) -> Vec<Option<f64>> {
-        if let Err(e) = self.evaluate(conn, readings) {
-            // The readings still land; their alarms are evaluated again when a later batch
-            // (or the history run) reaches them, since no state moved.
-            tracing::error!(error = %e, "alarm evaluation failed; the batch is stored without it");
-            self.forget();
+        if let Err(e) = self.evaluate_or_forget(conn, readings) {
+            // Never stored unevaluated (a later batch would move the points past these
+            // readings and no run would evaluate them again): `persist` fails the batch, which
+            // rolls back whole, and the caller's retry (the poller's spool, a rerun of an
+            // idempotent ingest) evaluates it again.
+            tracing::error!(error = %e, "alarm evaluation failed; the batch is refused");
+            self.failed = Some(e.to_string());
         }
         vec![None; readings.len()]
     }
 
     fn persist(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+        if let Some(why) = self.failed.take() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("limit alarm evaluation failed: {why}").into(),
+            ));
+        }
         let counts = write::persist(conn, &mut self.st).map_err(|e| match e {
             crate::error::AlarmError::Store(grid_store::StoreError::Database(d)) => d,
             other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
@@ -326,6 +350,7 @@ impl Scorer for AlarmEngine {
     }
 
     fn rollback(&mut self) {
+        self.failed = None;
         self.forget();
     }
 }

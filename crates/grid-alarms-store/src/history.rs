@@ -25,7 +25,7 @@ pub fn evaluate_range(
 ) -> AlarmResult<AlarmCounts> {
     let before = engine.counts();
     // The points as of now (a first empty batch loads them).
-    engine.score(conn, &[]);
+    engine.evaluate_or_forget(conn, &[])?;
     let ids: Vec<Uuid> = engine.points().map(|p| p.id).collect();
     let mut t = from;
     while t < to {
@@ -49,7 +49,8 @@ pub fn evaluate_range(
                 value,
             })
             .collect();
-        engine.score(conn, &inputs);
+        // Here a failure stops the run (it is resumable), never skips an hour.
+        engine.evaluate_or_forget(conn, &inputs)?;
         if let Err(e) = conn.transaction(|c| engine.persist(c)) {
             engine.rollback();
             return Err(e.into());

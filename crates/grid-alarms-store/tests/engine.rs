@@ -329,3 +329,43 @@ fn eleven_alarms_of_a_zone_in_ten_minutes_are_one_flood_alert() {
     let first = &alerts_of(conn, &sensors[0])[0];
     assert!(first.metadata["alarm"]["flood_alert_id"].is_null());
 }
+
+#[test]
+fn a_batch_whose_alarms_cannot_be_evaluated_is_refused_whole_and_its_retry_evaluates_it() {
+    let db = TestDb::new(&READY);
+    let conn = &mut db.conn();
+    let s = substation(conn, "ALM-F", GridZone::Nakuru, 132);
+    let v = sensor(conn, &s, "ALM-F-V", SensorType::Voltage);
+    let mut ing = ingester(conn);
+    let mut engine = AlarmEngine::new(live());
+    ing.ingest_batch_scored(conn, series(&v, 0, 300, |_| 132.0), &mut engine)
+        .unwrap();
+    // A state another version wrote, which this one cannot read.
+    diesel::sql_query("UPDATE alarm_points SET state = '{\"format\": 99}'")
+        .execute(conn)
+        .unwrap();
+    let mut restarted = AlarmEngine::new(live());
+    let sag = series(&v, 300, 1500, sag);
+    let err = ing
+        .ingest_batch_scored(conn, sag.clone(), &mut restarted)
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("limit alarm evaluation failed") && text.contains(&v.id.to_string()),
+        "{text}"
+    );
+    let stored: i64 = grid_store::schema::sensor_readings::table
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(stored, 30, "nothing of the refused batch is stored");
+    assert!(alerts_of(conn, &v).is_empty());
+    // Once the state is removed (the point starts afresh), the retry stores and evaluates.
+    diesel::sql_query("DELETE FROM alarm_points")
+        .execute(conn)
+        .unwrap();
+    let report = ing.ingest_batch_scored(conn, sag, &mut restarted).unwrap();
+    assert_eq!(report.inserted, 120);
+    assert_eq!(alerts_of(conn, &v).len(), 1);
+    assert_eq!(restarted.counts().raised, 1);
+}

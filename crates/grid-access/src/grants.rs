@@ -49,6 +49,11 @@ const ALERTS_ENGINE: &str = concat!(
     ", current_value, severity, metadata)"
 );
 
+/// The alarm engine's side of a point (grid-alarms-store's `points::save`): its state and
+/// the alert of its raised alarm, never the operators' shelving and out-of-service marks;
+/// no DELETE (a point's row goes with its sensor).
+const ALARM_POINTS_ENGINE: &str = "SELECT, INSERT (sensor_id, state, last_reading_at, alert_id),      UPDATE (state, last_reading_at, alert_id, updated_at)";
+
 /// The regional control rooms: the lifecycle's columns only.
 const ALERTS_OPERATOR: &str = concat!("SELECT, UPDATE (", alert_lifecycle!(), ")");
 
@@ -162,15 +167,15 @@ pub const MATRIX: &[Grant] = &[
     g(
         "alarm_points",
         [
-            SIUD,
-            SIUD,
-            SIUD,
+            ALARM_POINTS_ENGINE,
+            ALARM_POINTS_ENGINE,
+            ALARM_POINTS_ENGINE,
             S,
             "SELECT, UPDATE (shelved_until, shelved_by, shelve_reason, out_of_service_since, \
              out_of_service_by, out_of_service_reason)",
         ],
     ),
-    g("alarm_areas", [SIUD, SIUD, SIUD, S, S]),
+    g("alarm_areas", [SIU, SIU, SIU, S, S]),
     g(
         "alarm_actions",
         [

@@ -67,6 +67,12 @@ DROP POLICY IF EXISTS grid_zone_access ON alarm_points;
 CREATE POLICY grid_zone_access ON alarm_points
     USING ((SELECT grid_sees_all_zones()) OR sensor_id IN (SELECT id FROM grid_sensors));
 
+-- An operator area is a zone (its name as stored): a zone's login sees its own floods.
+ALTER TABLE alarm_areas ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS grid_zone_access ON alarm_areas;
+CREATE POLICY grid_zone_access ON alarm_areas
+    USING ((SELECT grid_sees_all_zones()) OR area IN (SELECT zone::text FROM grid_substations));
+
 ALTER TABLE alarm_actions ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS grid_zone_access ON alarm_actions;
 CREATE POLICY grid_zone_access ON alarm_actions

@@ -10,7 +10,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['grid_substations', 'daily_grid_statistics', 'load_forecasts',
         'grid_sensors', 'transformers', 'substation_customer_counts',
         'transformer_thermal_parameters', 'transformer_thermal_days', 'anomaly_detections',
-        'grid_alerts', 'alert_transitions', 'alarm_points', 'alarm_actions']
+        'grid_alerts', 'alert_transitions', 'alarm_points', 'alarm_areas', 'alarm_actions']
     LOOP
         EXECUTE format('DROP POLICY IF EXISTS grid_zone_access ON %I', t);
         EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t);

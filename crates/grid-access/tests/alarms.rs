@@ -12,6 +12,7 @@ use grid_alarms_store::{Action, AlarmEngine, AlarmSettings, act};
 use grid_model::{GridZone, Sensor, SensorType};
 use grid_store::schema::{alarm_actions, alarm_points, grid_alerts};
 use grid_testdb::TestDb;
+use grid_testdb::inspect::count;
 use grid_testkit::{sensor, substation};
 use grid_timescale::OperatingLimits;
 use grid_timescale::ingest::{IngestOptions, Ingester, Reading, TimePolicy};
@@ -117,6 +118,22 @@ fn the_roles_that_ingest_raise_alarms_and_a_zones_login_shelves_only_its_points(
         .first(admin)
         .unwrap();
     assert_eq!(msa_shelved, None);
+
+    // Each zone's flood state is its own: both areas stored, the Nairobi login sees one.
+    let areas = "SELECT count(*) AS n FROM alarm_areas";
+    assert_eq!(count(admin, areas), 2);
+    assert_eq!(count(o, areas), 1);
+    assert_eq!(
+        count(
+            o,
+            "SELECT count(*) AS n FROM alarm_areas WHERE area = 'nairobi'"
+        ),
+        1
+    );
+    // The engine's roles write a point's state, never an operator's marks.
+    let writer = &mut writer.conn();
+    assert_refused(writer, "UPDATE alarm_points SET shelved_until = now()");
+    assert_refused(writer, "DELETE FROM alarm_points");
 
     // The operator's record is evidence: not even the operator rewrites it.
     assert_refused(o, "DELETE FROM alarm_actions");

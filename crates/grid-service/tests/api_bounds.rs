@@ -361,6 +361,7 @@ fn random_requests_never_get_a_500_a_dropped_connection_or_unbounded_memory() {
         "/sensors",
         "/statistics/",
         "/alerts/{id}/acknowledge",
+        "/alarms/{sensor}/{action}",
     ];
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 600,
@@ -389,6 +390,25 @@ fn random_requests_never_get_a_500_a_dropped_connection_or_unbounded_memory() {
                     ),
                     format!("{{\"notes\": {}}}", Value::String(q.clone())),
                 ),
+                "/alarms/{sensor}/{action}" => {
+                    let actions = ["shelve", "unshelve", "out-of-service", "in-service"];
+                    let sensor = if tail.len() % 3 == 0 {
+                        "API-N-V".to_owned()
+                    } else {
+                        encoded(tail.as_bytes())
+                    };
+                    let text = Value::String(q.clone());
+                    let until = if tail.len() % 2 == 0 {
+                        Value::String("2099-01-01T00:00:00Z".into())
+                    } else {
+                        text.clone()
+                    };
+                    (
+                        "POST",
+                        format!("/alarms/{sensor}/{}", actions[tail.len() % 4]),
+                        format!("{{\"until\": {until}, \"reason\": {text}}}"),
+                    )
+                }
                 p => ("GET", format!("{p}?{q}"), String::new()),
             };
             let (status, _, answer) = runtime.block_on(call(s.addr, token, method, &path, &body));

@@ -247,7 +247,9 @@ async fn a_busy_server_answers_503_with_retry_after() {
     let s = serve(|c| {
         c.http.max_concurrent_queries = 1;
         c.http.queue_timeout_ms = 100;
-        c.http.request_timeout_s = 1;
+        // Long enough that the first request still holds its turn when the second asks,
+        // however loaded the machine (the second's answer comes 100 ms after it asks).
+        c.http.request_timeout_s = 5;
     })
     .await;
     // Another session holds a lock every query of /latest needs, until told to let go.
@@ -270,14 +272,26 @@ async fn a_busy_server_answers_503_with_retry_after() {
     };
     let addr = s.addr;
     let first = tokio::spawn(async move { call(addr, None, "GET", "/latest", "").await });
-    // The first request holds the only turn (it waits on the lock); the second waits for a
-    // turn and gives up; the first gives up at its deadline.
-    let (status, head, body) = loop {
-        let r = call(addr, None, "GET", "/sensors", "").await;
-        if r.0 != 200 {
-            break r;
+    // The first request holds the only turn once its query waits on the lock (an event seen
+    // in pg_stat_activity, not a guess of how long that takes); the second waits for a turn
+    // and gives up; the first gives up at its deadline.
+    let watch_url = s._db.url();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        use diesel::RunQueryDsl;
+        let mut c = diesel::PgConnection::establish(&watch_url).unwrap();
+        let waiting = "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock')";
+        while diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(waiting))
+            .get_result::<i64>(&mut c)
+            .unwrap()
+            == 0
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-    };
+    })
+    .await
+    .unwrap();
+    let (status, head, body) = call(addr, None, "GET", "/sensors", "").await;
     assert_eq!(status, 503, "{body}");
     assert!(
         head.to_ascii_lowercase().contains("retry-after: 1"),

@@ -134,6 +134,7 @@ enum ToWriter {
 ///     spool_max_bytes: 1 << 30,
 ///     limits: Default::default(),
 ///     anomaly_detection: None,
+///     alarms: Some(Default::default()),
 ///     session_limits: Default::default(),
 /// };
 /// let (stop, stop_rx) = tokio::sync::watch::channel(false);

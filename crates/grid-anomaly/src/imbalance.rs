@@ -111,8 +111,15 @@ impl ImbalanceDetector {
         if learning || (u < 1.0 && !self.episodes.is_open()) {
             self.share.learn(mismatch, ALPHA);
             self.incomer.learn(incomers, ALPHA);
-            self.track
-                .learn(residual, residual, 1.0, last, verdict.z, 1.0);
+            self.track.learn(
+                residual,
+                residual,
+                1.0,
+                last,
+                verdict.z,
+                1.0,
+                crate::track::SCALE_ALPHA_PER_READING,
+            );
         }
         Ok(Some(ImbalanceScored {
             score,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod imbalance;
 pub mod profile;
 pub mod series;
+pub mod surprise;
 pub mod track;
 
 pub use config::Config;

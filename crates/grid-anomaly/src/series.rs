@@ -11,9 +11,13 @@ use crate::detectors::{EqualRun, Ewma, NoiseModel, rate_ratio};
 use crate::episode::{Detector, EpisodeEvent, EpisodeTracker, Reading};
 use crate::error::AnomalyError;
 use crate::profile::{Pattern, Profile};
+use crate::surprise::Surprise;
 use crate::track::{Track, Verdict};
 
 const DAY_MS: i64 = 86_400_000;
+/// The tag before a persisted state: the format's version. States written before the
+/// ranking score (issue 26) carry none; a change of layout changes the tag.
+pub const STATE_FORMAT: &[u8; 4] = b"SGA2";
 /// Recent residuals kept to see whether a change was building before its episode (two hours
 /// at 1-minute cadence).
 const RECENT: usize = 120;
@@ -27,8 +31,12 @@ const PROFILE_OFF: f64 = 0.55;
 /// How long the profile track learns before it may take over: eight hours of readings,
 /// between 100 and 500 readings.
 const PROFILE_LEARNING_MS: f64 = 8.0 * 3_600_000.0;
-/// The slow level's forgetting per reading: about a day of 1-minute data.
-const LEVEL_ALPHA: f64 = 1.0 / 1440.0;
+/// The slow level's memory: a day or 500 sampling intervals, whichever is longer (in time,
+/// so a 5-minute or an hourly series forgets at the same pace as a 1-minute one, not five
+/// or sixty times slower).
+const LEVEL_HORIZON_INTERVALS: f64 = 500.0;
+/// The learned scales' memory, in level horizons (2,000 readings at 1-minute cadence).
+const SCALE_HORIZONS: f64 = 2000.0 / 1440.0;
 
 /// A reading's verdict.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +47,10 @@ pub struct Scored {
     pub score: f64,
     /// Whether a detector is at or past its threshold.
     pub anomalous: bool,
+    /// The ranking score in [0, 1): how surprising the reading is under what the series has
+    /// shown ([`crate::surprise`]), comparable across series; 0.5 at a chance of 10⁻⁵.
+    /// Scored from the 50th reading, with no learning period of its own.
+    pub surprise: f64,
     /// The one-step prediction of the value (`None` during the learning period).
     pub expected: Option<f64>,
     /// Episodes this reading opened or closed (a long gap can close one and the reading
@@ -69,6 +81,7 @@ pub struct SeriesDetector {
     /// (minute since the epoch, residual): minutes keep the persisted state small.
     recent: VecDeque<(i32, f32)>,
     episodes: EpisodeTracker,
+    surprise: Surprise,
 }
 
 impl SeriesDetector {
@@ -94,17 +107,30 @@ impl SeriesDetector {
             noise: NoiseModel::default(),
             recent: VecDeque::with_capacity(RECENT),
             episodes: EpisodeTracker::default(),
+            surprise: Surprise::default(),
         }
     }
 
-    /// The whole state, compactly (postcard), for a caller to persist (a few KiB).
+    /// The whole state, compactly (postcard after [`STATE_FORMAT`]), for a caller to persist
+    /// (about 10 KiB with a week's profile, at most 64 KiB).
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).unwrap_or_default()
+        let mut bytes = STATE_FORMAT.to_vec();
+        bytes.extend(postcard::to_allocvec(self).unwrap_or_default());
+        bytes
     }
 
     /// A detector from [`SeriesDetector::to_bytes`]'s output.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::StateError> {
-        postcard::from_bytes(bytes).map_err(|e| crate::StateError(e.to_string()))
+        let body = bytes.strip_prefix(STATE_FORMAT).ok_or_else(|| {
+            crate::StateError("written by an earlier engine version (no format tag)".into())
+        })?;
+        postcard::from_bytes(body).map_err(|e| crate::StateError(e.to_string()))
+    }
+
+    /// Whether `bytes` are a state in this version's format (else an earlier version wrote
+    /// them, and the series must learn afresh: its layout is not this one).
+    pub fn is_current_state(bytes: &[u8]) -> bool {
+        bytes.starts_with(STATE_FORMAT)
     }
 
     /// Bytes the detector holds in memory: the struct and its buffers (an open episode's
@@ -114,6 +140,7 @@ impl SeriesDetector {
             + self.profile.heap_bytes()
             + self.recent.capacity() * size_of::<(i32, f32)>()
             + self.gaps.capacity() * 8
+            + self.surprise.heap_bytes()
     }
 
     /// The configuration.
@@ -205,6 +232,7 @@ impl SeriesDetector {
         }
         self.readings += 1;
         self.first_ms.get_or_insert(t_ms);
+        let surprise = self.surprise.observe(t_ms, x, self.interval_ms).score;
 
         let level = if self.level.n == 0 {
             x
@@ -350,12 +378,24 @@ impl SeriesDetector {
             .age_ms(t_ms)
             .is_some_and(|age| age as f64 >= self.cfg.adapt_after_s * 1000.0);
         let normal = self.learning || (!anomalous && !self.episodes.is_open()) || adapting;
+        // Forgetting in time: this step's share of the level's and the scales' memories.
+        let horizon_ms = (DAY_MS as f64).max(LEVEL_HORIZON_INTERVALS * self.interval_ms);
+        let step_ms = steps * self.interval_ms.max(1.0);
+        let level_alpha = 1.0 - (-step_ms / horizon_ms).exp();
+        let scale_alpha = 1.0 - (-step_ms / (SCALE_HORIZONS * horizon_ms)).exp();
         if normal {
             // The noise model learns from the level track's one-step residual (there from
             // the first reading, on every kind of series) against the value itself.
             self.noise.learn(x, self.flat.last_e2());
-            self.flat
-                .learn(x - level, x - level, factor, last_flat, flat.z, steps);
+            self.flat.learn(
+                x - level,
+                x - level,
+                factor,
+                last_flat,
+                flat.z,
+                steps,
+                scale_alpha,
+            );
             if profile_ready {
                 self.shaped.learn(
                     x - profiled,
@@ -364,6 +404,7 @@ impl SeriesDetector {
                     last_shaped,
                     shaped.z,
                     steps,
+                    scale_alpha,
                 );
             }
             if verdict.spike < 1.0 {
@@ -373,7 +414,7 @@ impl SeriesDetector {
                     self.cfg.profile_forgetting,
                     self.interval_ms.max(1.0),
                 );
-                self.level.learn(x, LEVEL_ALPHA);
+                self.level.learn(x, level_alpha);
             }
         }
         if let (true, Some(len)) = (normal, ended) {
@@ -393,6 +434,7 @@ impl SeriesDetector {
         Ok(Scored {
             score,
             anomalous,
+            surprise,
             expected,
             events,
         })

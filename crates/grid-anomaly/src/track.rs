@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::detectors::{Cusum, Ewma, SlowMean, VarianceCusum};
 
-/// Forgetting of the learned scales per reading (about a day and a half of 1-minute data).
-const SCALE_ALPHA: f64 = 1.0 / 2000.0;
+/// Forgetting of the learned scales per reading for a caller that counts readings (the
+/// imbalance detector, one sum per timestamp); a series passes its own, in time
+/// ([`crate::SeriesDetector`]: 2,000 readings at 1-minute cadence).
+pub const SCALE_ALPHA_PER_READING: f64 = 1.0 / 2000.0;
+/// The one-step residual's scale forgets this many times faster than the other scales.
+const INNOVATION_SPEEDUP: i32 = 4;
 /// The slow mean's input is capped at this many times its limit: past it a change is
 /// already found, and a capped mean falls back under the limit within half an hour of a
 /// step that ends (an outage restored), instead of hours.
@@ -150,12 +154,22 @@ impl Track {
 
     /// Learns from a reading judged normal (the one just scored, with the same `factor`): `r`
     /// its residual less the offset, `full` without, `last` the residual before it (less its
-    /// offset), `z` its standardised one-step residual.
+    /// offset), `z` its standardised one-step residual; `alpha` the scales' forgetting for
+    /// this step.
     #[allow(clippy::too_many_arguments)]
-    pub fn learn(&mut self, r: f64, full: f64, factor: f64, last: Option<f64>, z: f64, steps: f64) {
+    pub fn learn(
+        &mut self,
+        r: f64,
+        full: f64,
+        factor: f64,
+        last: Option<f64>,
+        z: f64,
+        steps: f64,
+        alpha: f64,
+    ) {
         if let Some(p) = last.filter(|_| steps < 1.5) {
-            self.lag_product.learn(r * p, SCALE_ALPHA);
-            self.lag_square.learn(p * p, SCALE_ALPHA);
+            self.lag_product.learn(r * p, alpha);
+            self.lag_square.learn(p * p, alpha);
         }
         // Back from z to the one-step residual, winsorised at 4σ.
         let sigma2 = self.innovation_var.value;
@@ -166,16 +180,17 @@ impl Track {
             let a = r - last.map_or(0.0, |p| phi * p);
             a * a / factor.max(1e-12)
         };
-        self.innovation_var.learn(e2, SCALE_ALPHA.max(1.0 / 500.0));
-        self.residual_var.learn(full * full, SCALE_ALPHA);
+        let fast = 1.0 - (1.0 - alpha).powi(INNOVATION_SPEEDUP);
+        self.innovation_var.learn(e2, fast);
+        self.residual_var.learn(full * full, alpha);
         let cap = if self.dz_var.n > 30 {
             9.0 * self.dz_var.value
         } else {
             9.0
         };
         self.dz_var
-            .learn((self.last_dz * self.last_dz).min(cap), SCALE_ALPHA);
-        self.slow.learn(SCALE_ALPHA);
+            .learn((self.last_dz * self.last_dz).min(cap), alpha);
+        self.slow.learn(alpha);
     }
 
     /// The last scored reading's one-step residual².

@@ -50,6 +50,7 @@ fn detecting_in_two_halves_across_a_restart_equals_one_run() {
     assert_eq!(whole.len(), halves.len());
     for (a, b) in whole.iter().zip(&halves) {
         assert_eq!(a.score.to_bits(), b.score.to_bits());
+        assert_eq!(a.surprise.to_bits(), b.surprise.to_bits());
         assert_eq!(a.events, b.events);
     }
     let closed = whole
@@ -66,10 +67,13 @@ fn the_state_is_bounded() {
     for (t, x) in readings() {
         d.observe(t, x).unwrap();
     }
-    let persisted = serde_json::to_vec(&d).unwrap();
+    // At most 64 KiB per series, persisted and in memory (a week's profile of 2,016 bins
+    // included).
+    let persisted = d.to_bytes();
     assert!(
-        persisted.len() <= 16 * 1024,
+        persisted.len() <= 64 * 1024,
         "persisted state {} bytes",
         persisted.len()
     );
+    assert!(d.memory_bytes() <= 64 * 1024, "{} bytes", d.memory_bytes());
 }

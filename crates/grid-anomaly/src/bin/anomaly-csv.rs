@@ -6,12 +6,20 @@
 //!
 //! Input: a header, then `timestamp,value` rows in time order (any cadence, gaps allowed).
 //! A timestamp is RFC 3339 (`2026-01-05T10:00:00Z`), `YYYY-MM-DD HH:MM:SS[.fff]` (taken as
-//! UTC), or seconds since the Unix epoch. Output: `timestamp,value,anomaly_score,label`
-//! with the input's timestamp text; `label` is 1 for a reading at or past a detector's
-//! threshold. A row that cannot be used (bad timestamp, bad or non-finite value, not after
-//! the row before) is written with an empty score and label and named on standard error;
-//! the rows around it are scored as usual. Exit status 1 only when the input cannot be read
-//! or the output cannot be written.
+//! UTC), or seconds since the Unix epoch. Output: `timestamp,value,anomaly_score,label,flag`
+//! with the input's text, one row per input row, in order: `anomaly_score` is the ranking
+//! score in [0, 1) ([`grid_anomaly::surprise`]), `label` 1 for a reading at or past a
+//! detector's threshold. Every row is scored, and a row that is not what it should be says
+//! so in `flag` and on standard error:
+//!
+//! | flag | the row | scored as |
+//! |---|---|---|
+//! | `repeated_time` | its timestamp equals the one before | the next reading, 1 ms after the one before |
+//! | `backwards_time` | its timestamp is before the one before | likewise |
+//! | `bad_time` | its timestamp is not a time | likewise |
+//! | `not_a_number` | its value is not a finite number | 0, label 0: it says nothing of the quantity, and the detector does not learn from it |
+//!
+//! Exit status 1 only when the input cannot be read or the output cannot be written.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -40,52 +48,98 @@ fn parse_time(text: &str) -> Option<i64> {
         .map(|s| (s * 1000.0).round() as i64)
 }
 
+/// What is wrong with a row that is still scored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flag {
+    RepeatedTime,
+    BackwardsTime,
+    BadTime,
+    NotANumber,
+}
+
+impl Flag {
+    fn as_str(self) -> &'static str {
+        match self {
+            Flag::RepeatedTime => "repeated_time",
+            Flag::BackwardsTime => "backwards_time",
+            Flag::BadTime => "bad_time",
+            Flag::NotANumber => "not_a_number",
+        }
+    }
+}
+
 fn run(input: Box<dyn Read>, output: Box<dyn Write>) -> Result<(usize, usize), String> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let mut writer = csv::Writer::from_writer(output);
     let io = |e: csv::Error| e.to_string();
     writer
-        .write_record(["timestamp", "value", "anomaly_score", "label"])
+        .write_record(["timestamp", "value", "anomaly_score", "label", "flag"])
         .map_err(io)?;
     let mut detector = SeriesDetector::new(Config::default());
-    let (mut rows, mut refused) = (0, 0);
-    for (n, record) in reader.records().enumerate() {
-        let line = n + 2;
-        let record = match record {
-            Ok(r) => r,
+    let (mut rows, mut flagged) = (0, 0);
+    let mut record = csv::StringRecord::new();
+    let mut line = 1;
+    let mut previous_time = None;
+    loop {
+        line += 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // A row the CSV reader cannot take (invalid UTF-8, say) is still a row: scored as a
+            // value that is not a number, so the output keeps one row per input row.
             Err(e) => {
-                eprintln!("line {line}: unreadable row ({e}); skipped");
-                refused += 1;
-                continue;
-            }
-        };
-        rows += 1;
-        let (time_text, value_text) = (record.get(0).unwrap_or(""), record.get(1).unwrap_or(""));
-        let verdict = match (parse_time(time_text), value_text.trim().parse::<f64>()) {
-            (None, _) => Err(format!("timestamp {time_text:?} is not a time")),
-            (_, Err(_)) => Err(format!("value {value_text:?} is not a number")),
-            (Some(t), Ok(v)) => detector.observe(t, v).map_err(|e| e.to_string()),
-        };
-        match verdict {
-            Ok(s) => writer
-                .write_record([
-                    time_text,
-                    value_text,
-                    &format!("{:.6}", s.score),
-                    if s.anomalous { "1" } else { "0" },
-                ])
-                .map_err(io)?,
-            Err(why) => {
-                eprintln!("line {line}: {why}; not scored");
-                refused += 1;
-                writer
-                    .write_record([time_text, value_text, "", ""])
-                    .map_err(io)?;
+                eprintln!("line {line}: unreadable row ({e}); scored 0, flagged not_a_number");
+                record.clear();
             }
         }
+        rows += 1;
+        let (time_text, value_text) = (record.get(0).unwrap_or(""), record.get(1).unwrap_or(""));
+        // Repeated: the same time as the row before; backwards: before the last time scored.
+        // Either is scored as the next reading, a millisecond after the last one scored.
+        let last = detector.last_ms();
+        let parsed = parse_time(time_text);
+        let (t_ms, time_flag) = match (parsed, last) {
+            (Some(t), Some(l)) if Some(t) == previous_time => (l + 1, Some(Flag::RepeatedTime)),
+            (Some(t), Some(l)) if t <= l => (l + 1, Some(Flag::BackwardsTime)),
+            (Some(t), _) => (t, None),
+            (None, l) => (l.map_or(0, |l| l + 1), Some(Flag::BadTime)),
+        };
+        previous_time = parsed;
+        let value = value_text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite());
+        let (score, label, flag) = match value {
+            None => (0.0, false, Some(Flag::NotANumber)),
+            Some(v) => match detector.observe(t_ms, v) {
+                Ok(s) => (s.surprise, s.anomalous, time_flag),
+                // Unreachable for a finite value at a later time; scored 0 and named if not.
+                Err(e) => {
+                    eprintln!("line {line}: {e}; scored 0");
+                    (0.0, false, time_flag.or(Some(Flag::NotANumber)))
+                }
+            },
+        };
+        if let Some(f) = flag {
+            flagged += 1;
+            eprintln!(
+                "line {line}: {} (timestamp {time_text:?}, value {value_text:?}); scored {score:.6}",
+                f.as_str()
+            );
+        }
+        writer
+            .write_record([
+                time_text,
+                value_text,
+                &format!("{score:.6}"),
+                if label { "1" } else { "0" },
+                flag.map_or("", Flag::as_str),
+            ])
+            .map_err(io)?;
     }
     writer.flush().map_err(|e| e.to_string())?;
-    Ok((rows, refused))
+    Ok((rows, flagged))
 }
 
 /// Scores any series from a CSV file (`timestamp,value`), without a database and without
@@ -127,8 +181,8 @@ fn main() -> ExitCode {
         None => Box::new(io::BufWriter::new(io::stdout())),
     };
     match run(input, output) {
-        Ok((rows, refused)) => {
-            eprintln!("anomaly-csv: {rows} rows, {refused} not scored");
+        Ok((rows, flagged)) => {
+            eprintln!("anomaly-csv: {rows} rows scored, {flagged} flagged");
             ExitCode::SUCCESS
         }
         Err(e) => {

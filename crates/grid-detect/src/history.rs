@@ -105,7 +105,7 @@ fn detect_unit(
         .sensors
         .iter()
         .map(|s| match stored.get(&s.id) {
-            Some(row) => SensorSlot::from_row(row),
+            Some(row) => SensorSlot::from_row(row, s.kind),
             None => Ok(SensorSlot::fresh(s.kind)),
         })
         .collect::<DetectResult<_>>()?;

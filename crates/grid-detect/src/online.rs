@@ -123,7 +123,10 @@ impl OnlineDetector {
                     })
                     .collect();
                 let (slot, checkpoint) = match stored.get(&s.id) {
-                    Some(row) => (SensorSlot::from_row(row)?, Some(row.last_reading_at)),
+                    Some(row) => (
+                        SensorSlot::from_row(row, s.kind)?,
+                        Some(row.last_reading_at),
+                    ),
                     None => (SensorSlot::fresh(s.kind), None),
                 };
                 index.insert(s.id, entries.len());

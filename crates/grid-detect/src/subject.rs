@@ -29,7 +29,17 @@ impl SensorSlot {
         }
     }
 
-    pub fn from_row(row: &SensorStateRow) -> DetectResult<Self> {
+    pub fn from_row(row: &SensorStateRow, kind: SensorType) -> DetectResult<Self> {
+        // A state an earlier engine version wrote is not damage: the sensor learns afresh
+        // (its first readings score 0 again), loudly, instead of stopping detection for all.
+        if !SeriesDetector::is_current_state(&row.state) {
+            tracing::warn!(
+                sensor = %row.sensor_id,
+                open_anomaly = ?row.open_anomaly_id,
+                "anomaly detector state written by an earlier engine version: the sensor learns afresh; an episode it had open stays open in the store until an operator closes it"
+            );
+            return Ok(SensorSlot::fresh(kind));
+        }
         let detector =
             SeriesDetector::from_bytes(&row.state).map_err(|e| DetectError::BadState {
                 subject: format!("sensor {}", row.sensor_id),

@@ -274,6 +274,16 @@ fn two_halves_across_a_restart_and_the_ingest_path_find_the_same_episodes() {
     let reference = episodes(&mut whole.conn(), &site_w);
     let reference_marks = marked(&mut whole.conn()).len();
     assert!(reference.len() >= 7, "{reference:#?}");
+    // States an earlier engine version wrote (no format tag) are not damage: the engine
+    // loads, and those sensors learn afresh.
+    {
+        use diesel::connection::SimpleConnection;
+        let conn = &mut whole.conn();
+        conn.batch_execute("UPDATE anomaly_sensor_states SET state = substring(state from 5)")
+            .unwrap();
+        let engine = OnlineDetector::load(conn, AlertPolicy::default());
+        assert!(engine.is_ok(), "{:?}", engine.err());
+    }
 
     // Two runs, cut in the middle of the stuck run (the states carry it over).
     let halves = TestDb::new(&READY);

@@ -1,5 +1,5 @@
 //! The anomaly detectors' persisted state: one row per sensor, one per substation phase set.
-//! The state itself is the detector's own compact serialisation (bytes, at most 16 KiB by
+//! The state itself is the detector's own compact serialisation (bytes, at most 64 KiB by
 //! CHECK); this crate only stores it.
 
 use chrono::{DateTime, Utc};

@@ -511,7 +511,9 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
     );
     let a = anomalies::insert_row(conn, &good).unwrap();
     // Detector states: at most 16 KiB.
+    // A series' state may be 64 KiB (a weekly profile), a phase set's 16 KiB.
     let big = vec![0u8; 16 * 1024 + 1];
+    let bigger = vec![0u8; 64 * 1024 + 1];
     rejects!(
         hits,
         conn,
@@ -524,7 +526,7 @@ fn every_check_rejects_bad_input_naming_the_field_and_writes_nothing() {
                 sensor_id: sensor.id,
                 last_reading_at: t(2026, 1, 1, 0, 0),
                 open_anomaly_id: None,
-                state: big.clone(),
+                state: bigger.clone(),
             }]
         )
     );

@@ -73,8 +73,8 @@ pub fn schema_facts(conn: &mut PgConnection) -> std::collections::BTreeSet<Strin
         .collect()
 }
 
-/// [`schema_facts`] plus the functions, triggers and types of the public schema that no
-/// extension owns: what "nothing of ours left" and "up, down, up is clean" compare.
+/// [`schema_facts`] plus the functions, triggers, types and CHECK definitions of the public
+/// schema that no extension owns: what "nothing of ours left" and "up, down, up is clean" compare.
 pub fn schema_snapshot(conn: &mut PgConnection) -> std::collections::BTreeSet<String> {
     #[derive(QueryableByName)]
     struct Fact {

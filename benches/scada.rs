@@ -197,10 +197,9 @@ fn server_cpu_seconds(postmaster: i32) -> Option<f64> {
 /// This process's CPU time so far (user + system), from `/proc/self/stat` (clock ticks of
 /// 1/100 s, the Linux default `USER_HZ`).
 fn process_cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // Fields after the command name in parentheses; utime and stime are the 14th and 15th.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are the 14th and 15th fields of the file.
+    let f = stat_fields(std::process::id() as i32)
+        .ok_or_else(|| anyhow::anyhow!("/proc/self/stat is unreadable"))?;
     let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
     Ok(ticks / 100.0)
 }

@@ -378,12 +378,12 @@ impl SeriesDetector {
             .age_ms(t_ms)
             .is_some_and(|age| age as f64 >= self.cfg.adapt_after_s * 1000.0);
         let normal = self.learning || (!anomalous && !self.episodes.is_open()) || adapting;
-        // Forgetting in time: this step's share of the level's and the scales' memories.
-        let horizon_ms = (DAY_MS as f64).max(LEVEL_HORIZON_INTERVALS * self.interval_ms);
-        let step_ms = steps * self.interval_ms.max(1.0);
-        let level_alpha = 1.0 - (-step_ms / horizon_ms).exp();
-        let scale_alpha = 1.0 - (-step_ms / (SCALE_HORIZONS * horizon_ms)).exp();
         if normal {
+            // Forgetting in time: this step's share of the level's and the scales' memories.
+            let horizon_ms = (DAY_MS as f64).max(LEVEL_HORIZON_INTERVALS * self.interval_ms);
+            let step_ms = steps * self.interval_ms.max(1.0);
+            let level_alpha = 1.0 - (-step_ms / horizon_ms).exp();
+            let scale_alpha = 1.0 - (-step_ms / (SCALE_HORIZONS * horizon_ms)).exp();
             // The noise model learns from the level track's one-step residual (there from
             // the first reading, on every kind of series) against the value itself.
             self.noise.learn(x, self.flat.last_e2());

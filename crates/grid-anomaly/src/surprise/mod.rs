@@ -66,10 +66,10 @@ const PEAK_CAP_DECADES: f64 = 20.0;
 /// its level when it has no resolution yet).
 const LEVEL_FLOOR: f64 = 1e-6;
 
-/// The predictions, in the order of [`Surprise::views`].
+/// Indices into `views`, in the order slow level, fast level, daily, weekly: the slow level's
+/// (what a profile must beat) and the first profile's.
 const SLOW: usize = 0;
 const DAILY: usize = 2;
-const WEEKLY: usize = 3;
 
 /// The ranking score's state for one series (about 10 KiB with a weekly profile).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,10 +115,6 @@ pub struct SurpriseScore {
     pub score: f64,
     /// The surprise in decades (`−log₁₀ p`, Bonferroni-corrected), before the emphasis.
     pub decades: f64,
-    /// Whether a daily, a weekly profile was in use.
-    pub daily: bool,
-    /// See [`SurpriseScore::daily`].
-    pub weekly: bool,
 }
 
 impl Surprise {
@@ -159,13 +155,11 @@ impl Surprise {
         let slow_ms = self.views[SLOW].mean_square();
         let mut best = 0.0f64;
         let mut tries = 0u32;
-        let mut used = [false; 4];
         for (i, guess) in guesses.iter().enumerate() {
             let Some(g) = guess else { continue };
             let supported = i < DAILY || self.views[i].mean_square() < SEASON_SUPPORT * slow_ms;
             let v = self.views[i].observe(x - g, alpha, keep, floor);
             if supported {
-                used[i] = true;
                 tries += 2;
                 best = best.max(v.point).max(v.sustained);
             }
@@ -191,8 +185,6 @@ impl Surprise {
         SurpriseScore {
             score: emphasised / (emphasised + HALF_SCORE_DECADES),
             decades,
-            daily: used[DAILY],
-            weekly: used[WEEKLY],
         }
     }
 

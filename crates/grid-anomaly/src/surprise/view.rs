@@ -130,8 +130,6 @@ pub struct ErrorView {
 /// What a view makes of one error.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ViewVerdict {
-    /// The standardised size of the error.
-    pub z: f64,
     /// Decades of improbability of an error this size, from the tail of earlier ones.
     pub point: f64,
     /// Decades of improbability of the recent errors' mean size.
@@ -188,11 +186,7 @@ impl ErrorView {
         self.long_mean += a * d;
         self.long_var = (1.0 - a) * (self.long_var + a * d * d);
         self.judged = self.judged.saturating_add(1);
-        ViewVerdict {
-            z,
-            point,
-            sustained,
-        }
+        ViewVerdict { point, sustained }
     }
 
     /// The mean square error (infinite before any error).

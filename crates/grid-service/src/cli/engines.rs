@@ -18,10 +18,7 @@ pub(super) fn detect(
     (from, to): (NaiveDate, NaiveDate),
     format: Format,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
-    let zone = grid_timescale::local_zone(conn)?;
-    let start = grid_analytics::compute::day_bounds(conn, from, zone)?.0;
-    let end = grid_analytics::compute::day_bounds(conn, to, zone)?.1;
+    let (start, end) = local_days(conn, from, to)?;
     let r = grid_detect::detect_range(conn, start, end, &config.alarms.anomaly)?;
     let failed: Vec<String> = r
         .failed
@@ -165,10 +162,7 @@ pub(super) fn alarms(
     (from, to): (NaiveDate, NaiveDate),
     format: Format,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
-    let zone = grid_timescale::local_zone(conn)?;
-    let start = grid_analytics::compute::day_bounds(conn, from, zone)?.0;
-    let end = grid_analytics::compute::day_bounds(conn, to, zone)?.1;
+    let (start, end) = local_days(conn, from, to)?;
     let mut engine = grid_alarms_store::AlarmEngine::new(config.alarm_settings());
     let c = grid_alarms_store::evaluate_range(conn, &mut engine, start, end)?;
     match format {
@@ -190,4 +184,18 @@ pub(super) fn alarms(
         }
     }
     Ok(())
+}
+
+/// The instants from the start of local day `from` to the end of local day `to`, in the
+/// database's zone.
+fn local_days(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+    let zone = grid_timescale::local_zone(conn)?;
+    let start = grid_analytics::compute::day_bounds(conn, from, zone)?.0;
+    let end = grid_analytics::compute::day_bounds(conn, to, zone)?.1;
+    Ok((start, end))
 }
